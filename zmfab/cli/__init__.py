@@ -1,0 +1,84 @@
+"""The ``zmfab`` command: a thin layer of click commands over the library.
+
+Commands are imported only when used, so ``zmfab --help`` starts fast; each entry of
+:data:`COMMANDS` names its module and a one-line help.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import ZmfabError
+
+#: command name -> ("module:attribute", one-line help shown by ``zmfab --help``)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "layout": ("zmfab.cli.layout_cmd:layout", "Generate an electrode layout and export it (SVG/DXF)."),
+    "info": ("zmfab.cli.layout_cmd:info", "Print the metrics of a design, or of a DXF/SVG drawing."),
+    "build": ("zmfab.cli.build_cmd:build", "Build every output of a design file into a folder."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attr = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zmfab")
+def cli() -> None:
+    """zmfab: plan the fabrication of zinc micro-batteries and micro-supercapacitors.
+
+    Lengths accept units: 300um, 300µm, 0.3mm, 0.03cm, 12mil, 0.01in (a bare number is mm).
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: library errors and usage errors become one ``error:`` line and exit 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="zmfab", standalone_mode=False)
+    except ZmfabError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.NoArgsIsHelp as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(0)
+    except click.ClickException as exc:
+        click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except OSError as exc:
+        click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "), err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug: say so in one line unless debugging
+        if os.environ.get("ZMFAB_DEBUG"):
+            raise
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc}); set ZMFAB_DEBUG=1 for details",
+                   err=True)
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())

@@ -1,0 +1,42 @@
+"""Declaring generator parameters: a default, a kind, a unit-bearing help and an allowed range."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+
+def length(default: float | None, help: str, *, min: float | None = 0.0, max: float | None = None,
+           exclusive_min: bool = True, optional: bool = False) -> Any:
+    """A length field in mm (users may type any unit)."""
+    return dataclasses.field(default=default, metadata={
+        "kind": "length", "help": help, "min": min, "max": max,
+        "exclusive_min": exclusive_min, "optional": optional,
+    })
+
+
+def integer(default: int | None, help: str, *, min: int | None = None, max: int | None = None,
+            optional: bool = False) -> Any:
+    """A whole-number field."""
+    return dataclasses.field(default=default, metadata={
+        "kind": "int", "help": help, "min": min, "max": max, "optional": optional,
+    })
+
+
+def choice(default: str, help: str, choices: tuple[str, ...]) -> Any:
+    """A field that takes one of ``choices``."""
+    return dataclasses.field(default=default, metadata={"kind": "choice", "help": help, "choices": choices})
+
+
+def flag(default: bool, help: str) -> Any:
+    """A boolean field."""
+    return dataclasses.field(default=default, metadata={"kind": "bool", "help": help})
+
+
+def segments_for_arc(radius: float, sweep: float, tolerance: float) -> int:
+    """Chords needed so a ``sweep``-radian arc of ``radius`` deviates by at most ``tolerance`` mm."""
+    if radius <= tolerance:
+        return max(4, math.ceil(sweep / (math.pi / 2)))
+    half = math.acos(1.0 - tolerance / radius)
+    return max(4, math.ceil(sweep / (2.0 * half)))

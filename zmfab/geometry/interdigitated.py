@@ -1,0 +1,127 @@
+"""Interdigitated electrodes: two combs whose fingers interleave across a constant gap."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from ..errors import require
+from ..regions import Layout
+from . import fields as F
+from .registry import generator
+
+
+@dataclass(frozen=True)
+class InterdigitatedParams:
+    """Parameters of an interdigitated layout; lengths in mm."""
+
+    fingers: int = F.integer(8, "fingers per electrode", min=1, max=100000)
+    anode_fingers: int | None = F.integer(None, "anode fingers (default: --fingers)", min=1, max=100000, optional=True)
+    cathode_fingers: int | None = F.integer(None, "cathode fingers (default: --fingers)", min=1, max=100000, optional=True)
+    anode_width: float = F.length(0.3, "anode finger width, mm")
+    cathode_width: float = F.length(0.3, "cathode finger width, mm")
+    gap: float = F.length(0.2, "finger-to-finger gap, mm")
+    tip_gap: float | None = F.length(None, "finger end to the opposite bus, mm (default: gap)", optional=True)
+    finger_length: float = F.length(5.0, "finger length from its bus, mm")
+    bus_width: float = F.length(0.5, "bus width, mm")
+    pad_size: float = F.length(2.0, "square contact pad side, mm")
+    pad_side: str = F.choice("opposite", "pads on opposite sides or the same side", ("opposite", "same"))
+    corner_radius: float = F.length(0.0, "radius on outer corners, mm (0 = sharp)", min=0.0, exclusive_min=False)
+    margin: float = F.length(1.0, "footprint margin around the electrodes, mm", min=0.0, exclusive_min=False)
+    tolerance: float = F.length(0.001, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+
+    def __post_init__(self) -> None:
+        n_a = self.anode_fingers or self.fingers
+        n_c = self.cathode_fingers or self.fingers
+        require(abs(n_a - n_c) <= 1, "cathode-fingers",
+                f"{n_c} must be within one of the anode's {n_a} fingers (allowed {n_a - 1}..{n_a + 1})")
+        r = self.corner_radius
+        narrowest = min(self.anode_width, self.cathode_width, self.bus_width)
+        require(r <= narrowest / 2, "corner-radius",
+                f"{r:g} mm is out of range (allowed 0..{narrowest / 2:g} mm, half the narrowest feature)")
+
+
+def _comb(xs: list[tuple[float, float]], y_bus: tuple[float, float], y_fingers: tuple[float, float],
+          x_span: tuple[float, float]) -> Polygon:
+    bus = box(x_span[0], y_bus[0], x_span[1], y_bus[1])
+    fingers = [box(x0, y_fingers[0], x1, y_fingers[1]) for x0, x1 in xs]
+    return shapely.union_all([bus, *fingers])
+
+
+@generator("interdigitated")
+def interdigitated(p: InterdigitatedParams) -> Layout:
+    """Interdigitated (comb) electrodes: fingers of anode and cathode interleaved across a gap."""
+    n_a = p.anode_fingers or p.fingers
+    n_c = p.cathode_fingers or p.fingers
+    tip_gap = p.gap if p.tip_gap is None else p.tip_gap
+    first = "anode" if n_a >= n_c else "cathode"
+    order = []
+    counts = {"anode": n_a, "cathode": n_c}
+    current = first
+    while counts["anode"] + counts["cathode"] > 0:
+        order.append(current)
+        counts[current] -= 1
+        other = "cathode" if current == "anode" else "anode"
+        current = other if counts[other] > 0 else current
+
+    widths = {"anode": p.anode_width, "cathode": p.cathode_width}
+    xs: dict[str, list[tuple[float, float]]] = {"anode": [], "cathode": []}
+    x = 0.0
+    for i, name in enumerate(order):
+        if i:
+            x += p.gap
+        xs[name].append((x, x + widths[name]))
+        x += widths[name]
+    width = x
+    bw = p.bus_width
+    height = 2 * bw + p.finger_length + tip_gap
+
+    anode = _comb(xs["anode"], (0.0, bw), (bw, bw + p.finger_length), (0.0, width))
+    cathode_span = (0.0, width + (p.gap + bw if p.pad_side == "same" else 0.0))
+    cathode = _comb(xs["cathode"], (height - bw, height), (height - bw - p.finger_length, height - bw),
+                    cathode_span)
+    pad = p.pad_size
+    if p.pad_side == "opposite":
+        anode_pad = box(0.0, -pad, pad, 0.0)
+        cathode_pad = box(width - pad, height, width, height + pad)
+    else:
+        lead = box(width + p.gap, -pad, width + p.gap + bw, height)
+        cathode = shapely.union(cathode, lead)
+        x0 = min(0.0, width - pad)
+        anode_pad = box(x0, -pad, x0 + pad, 0.0)
+        cathode_pad = box(width + p.gap, -pad, width + p.gap + pad, 0.0)
+
+    if p.corner_radius > 0:
+        quad = max(2, math.ceil(F.segments_for_arc(p.corner_radius, math.pi / 2, p.tolerance)))
+        anode = _round(anode, p.corner_radius, quad)
+        cathode = _round(cathode, p.corner_radius, quad)
+        anode_pad = _round(anode_pad, p.corner_radius, quad)
+        cathode_pad = _round(cathode_pad, p.corner_radius, quad)
+
+    active = box(0.0, 0.0, width, height)
+    everything = shapely.union_all([anode, cathode, anode_pad, cathode_pad])
+    xmin, ymin, xmax, ymax = everything.bounds
+    m = p.margin
+    footprint = box(xmin - m, ymin - m, xmax + m, ymax + m)
+    layout = Layout(
+        "interdigitated",
+        {
+            "footprint": footprint,
+            "active_area": active,
+            "anode": anode,
+            "anode_pad": anode_pad,
+            "cathode": cathode,
+            "cathode_pad": cathode_pad,
+        },
+        params={**p.__dict__, "anode_fingers": n_a, "cathode_fingers": n_c, "tip_gap": tip_gap},
+    )
+    return layout.normalised()
+
+
+def _round(poly: Polygon | MultiPolygon, radius: float, quad: int) -> Polygon | MultiPolygon:
+    """Round convex corners by a morphological opening (material only ever removed)."""
+    opened = poly.buffer(-radius, quad_segs=quad).buffer(radius, quad_segs=quad)
+    return opened.intersection(poly)

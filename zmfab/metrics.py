@@ -1,0 +1,76 @@
+"""The figures that matter for a micro-device, measured on a Layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+
+from .regions import Layout
+
+#: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
+FACING_FACTOR = 1.5
+
+
+def measure(layout: Layout) -> dict[str, Any]:
+    """Areas (mm²), fill factor, minimum gap, facing length (mm) and bounds of ``layout``.
+
+    ``fill_factor`` is the electrode area inside the active area divided by the active area.
+    ``facing_length_mm`` is the length of anode edge (pad included) lying within
+    ``FACING_FACTOR`` times the minimum gap of the cathode: the edge ions cross from.
+    """
+    anode = layout.electrode("anode")
+    cathode = layout.electrode("cathode")
+    active = layout.get("active_area")
+    active_area = active.area
+    inside = shapely.union(anode, cathode).intersection(active).area if active_area else 0.0
+    min_gap = float(anode.distance(cathode)) if not (anode.is_empty or cathode.is_empty) else 0.0
+    facing = 0.0
+    if min_gap > 0:
+        band = cathode.buffer(min_gap * FACING_FACTOR, quad_segs=16)
+        facing = anode.boundary.intersection(band).length
+    xmin, ymin, xmax, ymax = layout.bounds
+    return {
+        "family": layout.family,
+        "footprint_area_mm2": round(layout.get("footprint").area, 6),
+        "anode_area_mm2": round(anode.area, 6),
+        "cathode_area_mm2": round(cathode.area, 6),
+        "anode_pad_area_mm2": round(layout.get("anode_pad").area, 6),
+        "cathode_pad_area_mm2": round(layout.get("cathode_pad").area, 6),
+        "active_area_mm2": round(active_area, 6),
+        "fill_factor": round(inside / active_area, 6) if active_area else 0.0,
+        "min_gap_mm": round(min_gap, 7),
+        "facing_length_mm": round(facing, 4),
+        "bounds_mm": [round(v, 6) for v in (xmin, ymin, xmax, ymax)],
+    }
+
+
+METRIC_UNITS: dict[str, str] = {
+    "footprint_area_mm2": "mm²",
+    "anode_area_mm2": "mm²",
+    "cathode_area_mm2": "mm²",
+    "anode_pad_area_mm2": "mm²",
+    "cathode_pad_area_mm2": "mm²",
+    "active_area_mm2": "mm²",
+    "fill_factor": "",
+    "min_gap_mm": "mm",
+    "facing_length_mm": "mm",
+    "bounds_mm": "mm",
+}
+
+
+def format_table(metrics: dict[str, Any]) -> str:
+    """The metrics as a short two-column table with units."""
+    rows = []
+    for key, value in metrics.items():
+        unit = METRIC_UNITS.get(key, "")
+        label = key.removesuffix("_mm2").removesuffix("_mm").replace("_", " ")
+        if isinstance(value, list):
+            text = "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
+        elif isinstance(value, float):
+            text = f"{value:.6g}"
+        else:
+            text = str(value)
+        rows.append((label, f"{text} {unit}".strip()))
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{label:<{width}}  {text}" for label, text in rows)
