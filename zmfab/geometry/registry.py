@@ -129,7 +129,7 @@ def make_params(family: str, values: dict[str, Any]) -> Any:
     fields = {f.name: f for f in field_spec(gen.params_type)}
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
-        norm = key.replace("-", "_")
+        norm = key.lstrip("-").replace("-", "_")
         if norm not in fields:
             allowed = ", ".join(k.replace("_", "-") for k in fields)
             raise ParameterError(key, f"unknown parameter of {gen.name} (allowed: {allowed})")

@@ -1,0 +1,96 @@
+"""``zmfab build``: every output of a design, written into a folder, nothing half written.
+
+The build runs a list of steps in order (:data:`STEPS`, ``"module:function"``). Each step takes
+the :class:`BuildContext`, writes files into ``ctx.staging`` and adds what it measured to
+``ctx.report``. Only when every step succeeded are the files moved into the output folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .design import Design
+from .regions import Layout
+
+#: Build steps in order; later issues append theirs.
+STEPS: list[str] = [
+    "zmfab.build:layout_step",
+]
+
+
+@dataclass
+class BuildContext:
+    """What a build step sees: the design, its layout, a staging folder and the report so far."""
+
+    design: Design
+    layout: Layout
+    staging: Path
+    options: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def path(self, name: str) -> Path:
+        """A file ``name`` in the staging folder, recorded as an output."""
+        self.files.append(name)
+        target = self.staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+def layout_step(ctx: BuildContext) -> None:
+    """layout.svg, layout.dxf, preview.svg and the layout's metrics."""
+    from .export.dxf import write_dxf
+    from .export.preview import write_preview
+    from .export.svg import write_svg
+    from .metrics import measure
+
+    write_svg(ctx.layout, ctx.path("layout.svg"))
+    write_dxf(ctx.layout, ctx.path("layout.dxf"), dxf_version=ctx.options.get("dxf_version", "R2010"))
+    write_preview(ctx.layout, ctx.path("preview.svg"))
+    ctx.report["metrics"] = measure(ctx.layout)
+
+
+def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
+    """Run every build step for ``design`` and move the outputs into ``outdir``."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".zmfab-build-", dir=out))
+    try:
+        ctx = BuildContext(design=design, layout=design.layout(), staging=staging, options=options)
+        ctx.report.update({
+            "zmfab_version": __version__,
+            "design": str(design.path) if design.path else None,
+            "title": design.title,
+            "family": design.family,
+            "params": ctx.layout.params,
+        })
+        for step in STEPS:
+            module, func = step.split(":")
+            getattr(importlib.import_module(module), func)(ctx)
+        ctx.report["files"] = sorted(set(ctx.files)) + ["report.json"]
+        ctx.report["warnings"] = ctx.warnings
+        (staging / "report.json").write_text(json.dumps(ctx.report, indent=2, default=_jsonable) + "\n")
+        for name in [*dict.fromkeys(ctx.files), "report.json"]:
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+        return ctx
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)

@@ -1,0 +1,34 @@
+"""``zmfab build DESIGN -o DIR``: every output of a design in one folder."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("design", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
+              help="output folder [default: out/<design name>]")
+@click.option("--dxf-version", default="R2010", show_default=True, help="DXF version of the exports")
+@click.option("--force", is_flag=True, help="write fabrication files even when the design-rule check fails")
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
+              help="a profile file merged over the shipped profiles (repeatable)")
+def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...]) -> None:
+    """Build a design file: layout SVG/DXF, preview, report (and every later stage's files)."""
+    from pathlib import Path
+
+    from ..build import build as run_build
+    from ..design import load_design
+
+    d = load_design(design)
+    target = Path(outdir) if outdir else Path("out") / Path(design).stem
+    ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles))
+    for warning in ctx.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    m = ctx.report.get("metrics", {})
+    click.echo(f"{d.title}: {len(ctx.files) + 1} files in {target}/")
+    if m:
+        click.echo(f"  electrodes {m['anode_area_mm2']:.4g} + {m['cathode_area_mm2']:.4g} mm², "
+                   f"gap {m['min_gap_mm'] * 1000:.4g} µm, footprint {m['footprint_area_mm2']:.4g} mm²")
+    for name in sorted(set(ctx.files)) + ["report.json"]:
+        click.echo(f"  {name}")

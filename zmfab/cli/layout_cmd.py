@@ -1,0 +1,100 @@
+"""``zmfab layout FAMILY`` and ``zmfab info FILE``: one layout, its metrics, its export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..geometry.registry import FAMILY_MODULES, field_spec, generate, get_generator
+
+
+def emit_metrics(metrics: dict[str, Any], as_json: bool) -> None:
+    """Print metrics as JSON or as a short table with units."""
+    from ..metrics import format_table
+
+    click.echo(json.dumps(metrics, indent=2) if as_json else format_table(metrics))
+
+
+def _option_for(f: Any) -> click.Option:
+    meta = f.metadata
+    flag = "--" + f.name.replace("_", "-")
+    kind = meta.get("kind")
+    help_text = meta.get("help", "")
+    if f.default is not None:
+        help_text += f" [default: {f.default:g}]" if isinstance(f.default, float) else f" [default: {f.default}]"
+    if kind == "choice":
+        return click.Option([flag], type=click.Choice(meta["choices"], case_sensitive=False), default=None,
+                            help=help_text)
+    if kind == "bool":
+        return click.Option([flag + "/--no-" + flag[2:]], default=None, help=help_text)
+    metavar = "LENGTH" if kind == "length" else "N"
+    return click.Option([flag], type=str, default=None, metavar=metavar, help=help_text)
+
+
+def _family_command(name: str) -> click.Command:
+    gen = get_generator(name)
+    params = [_option_for(f) for f in field_spec(gen.params_type)]
+    params += [
+        click.Option(["-o", "--output"], type=click.Path(dir_okay=False), default=None,
+                     help="write the layout to FILE (.svg, .dxf or .gds by suffix)"),
+        click.Option(["--dxf-version"], default="R2010", show_default=True,
+                     help="DXF version (R12 writes POLYLINE for older CAM)"),
+        click.Option(["--json", "as_json"], is_flag=True, help="print the metrics as JSON"),
+    ]
+
+    def run(output: str | None, dxf_version: str, as_json: bool, **values: Any) -> None:
+        chosen = {"--" + k.replace("_", "-"): v for k, v in values.items() if v is not None}
+        lay = generate(name, **chosen)
+        if output:
+            from ..export import export_layout
+
+            export_layout(lay, output, dxf_version=dxf_version)
+        from ..metrics import measure
+
+        emit_metrics(measure(lay), as_json)
+        if output and not as_json:
+            click.echo(f"wrote {output}")
+
+    return click.Command(name, params=params, callback=run, help=gen.summary, short_help=gen.summary)
+
+
+class FamilyGroup(click.Group):
+    """Subcommands built from the generator registry."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(FAMILY_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name.replace("_", "-").lower() not in FAMILY_MODULES and name.lower() != "swissroll":
+            return None
+        return _family_command(get_generator(name).name)
+
+
+@click.group(cls=FamilyGroup)
+def layout() -> None:
+    """Generate an electrode layout: zmfab layout FAMILY [options] [-o FILE] [--json]."""
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print the metrics as JSON")
+@click.option("--dpi", type=float, default=None, help="SVG pixels per inch (only for SVGs without a size)")
+def info(file: str, as_json: bool, dpi: float | None) -> None:
+    """Print the metrics of a design (.toml) or of a DXF/SVG whose layers are named after regions."""
+    from ..metrics import measure
+
+    path = Path(file)
+    if not path.exists():
+        raise click.BadParameter(f"{file}: no such file", param_hint="FILE")
+    if path.suffix.lower() == ".toml":
+        from ..design import load_design
+
+        lay = load_design(path).layout()
+    else:
+        from ..imports import layout_from_drawing
+
+        lay = layout_from_drawing(path, **({"dpi": dpi} if dpi else {}))
+    emit_metrics(measure(lay), as_json)

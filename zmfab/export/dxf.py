@@ -1,0 +1,73 @@
+"""DXF in mm (``$INSUNITS = 4``): a layer per region, closed polylines, holes as their own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import ezdxf
+from ezdxf.document import Drawing
+from shapely.geometry.base import BaseGeometry
+
+from ..atomic import write_with
+from ..errors import ParameterError
+from ..regions import REGIONS, Layout, as_multipolygon
+
+VERSIONS: dict[str, str] = {"R12": "R12", "R2000": "R2000", "R2004": "R2004", "R2007": "R2007",
+                            "R2010": "R2010", "R2013": "R2013", "R2018": "R2018"}
+
+#: AutoCAD colour index per region.
+ACI: dict[str, int] = {"footprint": 8, "active_area": 9, "anode": 5, "anode_pad": 5,
+                       "cathode": 1, "cathode_pad": 1, "keep_out": 2}
+
+
+def _version(version: str) -> str:
+    key = version.upper()
+    if key not in VERSIONS:
+        raise ParameterError("--dxf-version", f"{version!r} is not supported (use {', '.join(VERSIONS)})")
+    return VERSIONS[key]
+
+
+def layers_to_dxf(layers: Mapping[str, BaseGeometry], *, version: str = "R2010",
+                  colours: Mapping[str, int] | None = None) -> Drawing:
+    """A DXF document with one layer per name; every ring a closed (LW)POLYLINE, none on layer 0."""
+    doc = ezdxf.new(_version(version), setup=False)
+    doc.header["$INSUNITS"] = 4
+    doc.header["$MEASUREMENT"] = 1
+    msp = doc.modelspace()
+    legacy = doc.dxfversion == "AC1009"
+    palette = {**ACI, **(colours or {})}
+    for name, geom in layers.items():
+        layer_name = name if name != "0" else "layer_0"
+        if layer_name not in doc.layers:
+            doc.layers.add(layer_name, color=palette.get(name, 7))
+        attribs = {"layer": layer_name}
+        for poly in as_multipolygon(geom).geoms:
+            for ring in (poly.exterior, *poly.interiors):
+                pts = [(round(x, 6), round(y, 6)) for x, y in list(ring.coords)[:-1]]
+                if len(pts) < 3:
+                    continue
+                if legacy:
+                    msp.add_polyline2d(pts, close=True, dxfattribs=attribs)
+                else:
+                    msp.add_lwpolyline(pts, close=True, dxfattribs=attribs)
+    return doc
+
+
+def layout_to_dxf(layout: Layout, *, version: str = "R2010",
+                  regions: Iterable[str] | None = None) -> Drawing:
+    """A DXF document of ``layout``, one layer per region."""
+    names = list(regions) if regions is not None else [r for r in REGIONS if r in layout]
+    names += [r for r in layout if r not in names and regions is None]
+    return layers_to_dxf({n: layout[n] for n in names if n in layout}, version=version)
+
+
+def save_dxf(doc: Drawing, path: str | Path) -> Path:
+    """Save ``doc`` to ``path`` atomically."""
+    return write_with(path, lambda tmp: doc.saveas(tmp))
+
+
+def write_dxf(layout: Layout, path: str | Path, *, dxf_version: str = "R2010",
+              regions: Iterable[str] | None = None, **_: object) -> Path:
+    """Write ``layout`` as DXF to ``path`` atomically."""
+    return save_dxf(layout_to_dxf(layout, version=dxf_version, regions=regions), path)

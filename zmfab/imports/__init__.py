@@ -1,0 +1,34 @@
+"""Read drawings made elsewhere (DXF, SVG) back into named polygons at true scale, in mm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shapely.geometry import MultiPolygon
+
+from ..errors import ParameterError
+from ..regions import REGIONS, Layout
+
+
+def read_layers(path: str | Path, **options: float) -> dict[str, MultiPolygon]:
+    """Closed shapes of a DXF or SVG file by layer (DXF layer / SVG group label), in mm."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".dxf":
+        from .dxf import read_dxf_layers
+
+        return read_dxf_layers(path)
+    if suffix == ".svg":
+        from .svg import read_svg_layers
+
+        return read_svg_layers(path, **options)
+    raise ParameterError("FILE", f"cannot read {suffix or 'a file without suffix'} (use .dxf or .svg)")
+
+
+def layout_from_drawing(path: str | Path, **options: float) -> Layout:
+    """A Layout whose regions are the drawing's layers named after regions (anode, cathode...)."""
+    layers = read_layers(path, **options)
+    regions = {name: geom for name, geom in layers.items() if name in REGIONS}
+    if "anode" not in regions or "cathode" not in regions:
+        found = ", ".join(sorted(layers)) or "none"
+        raise ParameterError(str(path), f"needs layers named 'anode' and 'cathode' (found: {found})")
+    return Layout("drawing", regions, meta={"source": str(path)})

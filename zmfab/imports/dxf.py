@@ -1,0 +1,53 @@
+"""DXF reader: closed LWPOLYLINE/POLYLINE (and CIRCLE) entities per layer, scaled to mm."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import ezdxf
+from shapely.geometry import MultiPolygon
+
+from ..errors import DesignError
+from .rings import rings_to_multipolygon
+
+#: $INSUNITS code -> millimetres per drawing unit (0 = unitless, taken as mm).
+INSUNITS_MM: dict[int, float] = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0,
+                                 8: 25.4e-6, 9: 0.0254, 10: 914.4, 13: 1e-3, 14: 1e-4}
+
+
+def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001) -> dict[str, MultiPolygon]:
+    """Closed shapes per layer of the DXF at ``path``, in mm."""
+    try:
+        doc = ezdxf.readfile(str(path))
+    except OSError as exc:
+        raise DesignError(str(path), f"cannot read ({exc})") from None
+    except ezdxf.DXFStructureError as exc:
+        raise DesignError(str(path), f"not a valid DXF ({exc})") from None
+    scale = INSUNITS_MM.get(int(doc.header.get("$INSUNITS", 0)), 1.0)
+    rings: dict[str, list[list[tuple[float, float]]]] = defaultdict(list)
+    for entity in doc.modelspace():
+        kind = entity.dxftype()
+        layer = entity.dxf.layer
+        if kind == "LWPOLYLINE" and entity.closed:
+            pts = _flatten(entity, arc_tolerance)
+        elif kind == "POLYLINE" and entity.is_closed:
+            pts = _flatten(entity, arc_tolerance)
+        elif kind == "CIRCLE":
+            r = entity.dxf.radius
+            n = max(16, math.ceil(math.pi / math.acos(max(-1.0, 1 - arc_tolerance / max(r, 1e-9)))))
+            c = entity.dxf.center
+            pts = [(c.x + r * math.cos(2 * math.pi * i / n), c.y + r * math.sin(2 * math.pi * i / n))
+                   for i in range(n)]
+        else:
+            continue
+        rings[layer].append([(x * scale, y * scale) for x, y in pts])
+    return {layer: rings_to_multipolygon(items) for layer, items in rings.items()}
+
+
+def _flatten(entity, tolerance: float) -> list[tuple[float, float]]:
+    from ezdxf import path as ezpath
+
+    p = ezpath.make_path(entity)
+    return [(v.x, v.y) for v in p.flattening(distance=tolerance)]
