@@ -1,0 +1,1 @@
+"""G-code: dialect writers (GRBL laser, Marlin ink-writing), a parser, estimates and previews."""

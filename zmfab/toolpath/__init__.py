@@ -1,0 +1,1 @@
+"""Toolpaths: ordered polylines with per-polyline settings, before any G-code dialect."""
