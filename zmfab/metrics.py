@@ -39,7 +39,7 @@ def measure(layout: Layout) -> dict[str, Any]:
         "cathode_pad_area_mm2": round(layout.get("cathode_pad").area, 6),
         "active_area_mm2": round(active_area, 6),
         "fill_factor": round(inside / active_area, 6) if active_area else 0.0,
-        "min_gap_mm": round(min_gap, 7),
+        "min_gap_mm": round(min_gap, 9),
         "facing_length_mm": round(facing, 4),
         "bounds_mm": [round(v, 6) for v in (xmin, ymin, xmax, ymax)],
     }

@@ -57,10 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     except ZmfabError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except click.exceptions.NoArgsIsHelp as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-        sys.exit(0)
     except click.ClickException as exc:
+        if type(exc).__name__.startswith("NoArgsIsHelp"):
+            click.echo(exc.format_message())
+            sys.exit(0)
         click.echo(f"error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:

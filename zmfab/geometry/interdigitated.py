@@ -38,6 +38,10 @@ class InterdigitatedParams:
         n_c = self.cathode_fingers or self.fingers
         require(abs(n_a - n_c) <= 1, "cathode-fingers",
                 f"{n_c} must be within one of the anode's {n_a} fingers (allowed {n_a - 1}..{n_a + 1})")
+        tip = self.gap if self.tip_gap is None else self.tip_gap
+        require(self.finger_length > tip, "finger-length",
+                f"{self.finger_length:g} mm is out of range (must be > the tip gap {tip:g} mm "
+                "so that the fingers interleave)")
         r = self.corner_radius
         narrowest = min(self.anode_width, self.cathode_width, self.bus_width)
         require(r <= narrowest / 2, "corner-radius",

@@ -65,7 +65,7 @@ def _rings(el: ET.Element) -> list[list[tuple[float, float]]]:
         return _path_rings(el.get("d", ""))
     if tag in ("polygon", "polyline"):
         nums = [float(v) for v in re.split(r"[\s,]+", el.get("points", "").strip()) if v]
-        return [list(zip(nums[0::2], nums[1::2]))]
+        return [list(zip(nums[0::2], nums[1::2], strict=False))]
     if tag == "rect":
         x, y = float(el.get("x", 0)), float(el.get("y", 0))
         w, h = float(el.get("width", 0)), float(el.get("height", 0))

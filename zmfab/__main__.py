@@ -1,0 +1,5 @@
+"""``python -m zmfab`` runs the CLI."""
+
+from .cli import main
+
+main()
