@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "layout": ("zmfab.cli.layout_cmd:layout", "Generate an electrode layout and export it (SVG/DXF)."),
     "info": ("zmfab.cli.layout_cmd:info", "Print the metrics of a design, or of a DXF/SVG drawing."),
     "build": ("zmfab.cli.build_cmd:build", "Build every output of a design file into a folder."),
+    "sweep": ("zmfab.cli.sweep_cmd:sweep", "Build or measure many variants of a design (parameter sweep)."),
 }
 
 

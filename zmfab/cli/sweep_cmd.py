@@ -1,0 +1,106 @@
+"""``zmfab sweep DESIGN --vary NAME=SPEC ... -o DIR``: many variants of one design."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+
+class _Bar:
+    """A progress line on stderr with rate and ETA (silent when stderr is not a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.t0 = time.monotonic()
+        self.first: int | None = None
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.first is None:
+            self.first, self.t0 = done, time.monotonic()
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        ran, left = done - self.first, total - done
+        rate = ran / (now - self.t0) if ran and now > self.t0 else 0.0
+        eta = f"{left / rate:4.0f}s" if rate else "   ?"
+        width = 30
+        fill = int(width * done / total) if total else width
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} "
+                         f"{rate:6.1f}/s eta {eta}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+@click.command()
+@click.argument("design", type=click.Path(dir_okay=False))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="NAME=SPEC",
+              help="NAME=START:STOP:STEP (stop included) or NAME=v1,v2,... ; NAME is a family "
+                   "parameter or 'family'; lengths take units (repeatable)")
+@click.option("--zip", "zip_axes", is_flag=True, help="pair the values of every --vary instead of "
+              "taking their cartesian product")
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
+              help="sweep folder [default: out/<design name>-sweep]")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="worker processes [default: every core]")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="run on a Dask distributed cluster (tcp://host:8786); needs zmfab[dask]")
+@click.option("--no-build", "no_build", is_flag=True,
+              help="metrics only: measure each layout, write no files but variant.json")
+@click.option("--simulate", is_flag=True, help="also estimate the resistance (slower)")
+@click.option("--rerun", is_flag=True, help="run every variant again, even those already done")
+@click.option("--plot", "plot_axes", nargs=2, default=None, metavar="X Y",
+              help="draw column Y against column X, coloured by family (needs zmfab[sim])")
+@click.option("--plot-file", default=None, metavar="FILE",
+              help="where --plot draws (.png, .svg, .pdf) [default: DIR/X_vs_Y.png]")
+@click.option("--dxf-version", default="R2010", show_default=True, help="DXF version of the exports")
+@click.option("--force", is_flag=True, help="write fabrication files even when a variant fails the "
+              "design-rule check")
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
+              help="a profile file merged over the shipped profiles (repeatable)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None, jobs: int | None,
+          scheduler: str | None, no_build: bool, simulate: bool, rerun: bool,
+          plot_axes: tuple[str, str] | None, plot_file: str | None, dxf_version: str, force: bool,
+          profiles: tuple[str, ...], quiet: bool) -> None:
+    """Build (or measure) every variant of DESIGN over the --vary values into one folder each.
+
+    DIR/summary.csv and DIR/summary.json hold one row per variant: its values, layout metrics,
+    design-rule result and, where available, capacity and resistance estimates. Failed variants
+    stay in the table with the reason. Running it again skips the variants already done.
+    """
+    from pathlib import Path
+
+    from ..design import load_design
+    from ..sweep import sweep as run_sweep
+    from ..sweep.summary import plot, table
+
+    d = load_design(design)
+    target = Path(outdir) if outdir else Path("out") / f"{Path(design).stem}-sweep"
+    options = {"build": {"dxf_version": dxf_version, "force": force, "profiles": list(profiles)},
+               "profiles": list(profiles)}
+    bar = _Bar(enabled=not quiet and sys.stderr.isatty())
+    result = run_sweep(d, vary, target, zip_axes=zip_axes, build=not no_build, jobs=jobs,
+                       scheduler=scheduler, simulate=simulate, resume=not rerun, options=options,
+                       progress=bar)
+    counts: dict[str, int] = {}
+    for r in result.records:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    rate = result.ran / result.elapsed_s if result.elapsed_s > 0 else 0.0
+    click.echo(f"{d.title}: {len(result.records)} variants ({summary}); ran {result.ran} "
+               f"({rate:.1f}/s), {result.skipped} already done")
+    for r in result.failed[:10]:
+        click.echo(f"  {r['name']}: {r['status']}: {r['reason']}")
+    if len(result.failed) > 10:
+        click.echo(f"  ... {len(result.failed) - 10} more in summary.csv")
+    click.echo(f"  {target / 'summary.csv'}")
+    if plot_axes:
+        x, y = plot_axes
+        columns, rows = table(result.records)
+        path = Path(plot_file) if plot_file else target / f"{x}_vs_{y}.png"
+        click.echo(f"  {plot(rows, columns, x, y, path)}")

@@ -1,0 +1,130 @@
+"""The sweep's table: one row per variant from its record, written as CSV and JSON, and plotted.
+
+Columns: ``index, name, status, reason, family``, then the swept parameters (lengths in mm), the
+layout metrics, the design-rule result (``drc_ok, drc_violations, drc_rules``), the cell
+estimate (``capacity_mah`` ...) and ``resistance_ohm`` where those ran. Timings are left out so
+that the same sweep gives the same table, whatever ran it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_text
+from ..errors import ParameterError, ZmfabError
+
+LEADING = ("index", "name", "status", "reason", "family")
+
+
+def row(record: dict[str, Any]) -> dict[str, Any]:
+    """One table row (plain values) from a variant record."""
+    out: dict[str, Any] = {k: record.get(k, "") for k in LEADING}
+    out["family"] = record.get("family") or record.get("values", {}).get("family", "")
+    out.update({k: v for k, v in record.get("values", {}).items() if k != "family"})
+    out.update({k: v for k, v in (record.get("metrics") or {}).items() if k != "family"})
+    drc = record.get("drc")
+    if drc is not None:
+        out.update(drc_ok=drc.get("ok"), drc_violations=drc.get("violations"),
+                   drc_rules=";".join(drc.get("rules", [])))
+    out.update(record.get("cell") or {})
+    if record.get("resistance_ohm") is not None:
+        out["resistance_ohm"] = record["resistance_ohm"]
+    return out
+
+
+def table(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """(columns, rows) of ``records``; columns are the union of keys, in first-seen order."""
+    rows = [row(r) for r in records]
+    columns: dict[str, None] = {}
+    for r in rows:
+        columns.update(dict.fromkeys(r))
+    return list(columns), rows
+
+
+def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """The table as CSV text (lists joined by spaces, missing cells empty)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: _cell(r.get(k)) for k in columns})
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return value
+
+
+def write_summary(outdir: Path, records: Sequence[dict[str, Any]], *,
+                  meta: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """Write ``summary.csv`` and ``summary.json`` into ``outdir`` (atomically)."""
+    columns, rows = table(records)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    doc = {**(meta or {}), "counts": counts, "columns": columns, "variants": rows}
+    csv_path = write_text(outdir / "summary.csv", to_csv(columns, rows))
+    json_path = write_text(outdir / "summary.json", json.dumps(doc, indent=2, default=str) + "\n")
+    return csv_path, json_path
+
+
+def resolve_column(name: str, columns: Sequence[str]) -> str:
+    """The column ``name`` means: exact, or with a unit suffix (``min_gap`` -> ``min_gap_mm``)."""
+    for candidate in (name, f"{name}_mm", f"{name}_mm2", f"{name}_mah", f"{name}_ohm"):
+        if candidate in columns:
+            return candidate
+    raise ParameterError("--plot", f"no column {name!r} in the summary (columns: {', '.join(columns)})")
+
+
+def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, path: Path) -> Path:
+    """Draw ``y`` against ``x`` (one colour per family) into ``path`` (.png or .svg)."""
+    xcol, ycol = resolve_column(x, columns), resolve_column(y, columns)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ZmfabError("--plot needs matplotlib: pip install 'zmfab[sim]'") from None
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ParameterError("--plot-file", f"{path.name}: use a .png, .svg or .pdf name")
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for r in rows:
+        xv, yv = _number(r.get(xcol)), _number(r.get(ycol))
+        if xv is not None and yv is not None and r.get("status") in ("ok", "drc_fail"):
+            groups.setdefault(str(r.get("family", "")), []).append((xv, yv))
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
+    for family, points in sorted(groups.items()):
+        points.sort()
+        ax.plot([p[0] for p in points], [p[1] for p in points], "o", ms=4, alpha=0.8, label=family)
+    ax.set_xlabel(xcol)
+    ax.set_ylabel(ycol)
+    ax.set_title(f"{ycol} against {xcol}")
+    ax.grid(True, alpha=0.3)
+    if groups:
+        ax.legend(title="family")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from ..atomic import write_with
+
+    write_with(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:].lower()))
+    plt.close(fig)
+    return path
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
