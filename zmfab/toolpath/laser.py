@@ -1,0 +1,274 @@
+"""Laser toolpaths: fill (hatch), isolate (clear a gap), cut (kerf-compensated outlines).
+
+Pure functions from Shapely geometry (mm) to :class:`Toolpath`; no G-code here. Polyline
+settings written: ``power`` (0..1 of the machine's maximum), ``speed`` (mm/min), ``pass``
+(0-based), ``z`` (mm or ``None``), ``air`` (bool), ``kind`` (``hatch``, ``outline``, ``contour``,
+``cut``). ``spot`` is the burnt line width in mm: a polyline burns ``spot/2`` either side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import substring
+
+from ..errors import ParameterError
+from ..regions import as_multipolygon
+from .order import order_groups, order_paths
+from .path import Polyline, Toolpath
+
+#: Operations the laser planners know.
+OPERATIONS: tuple[str, ...] = ("fill", "isolate", "cut")
+
+
+@dataclass(frozen=True)
+class Passes:
+    """How often to repeat a toolpath: ``count`` passes, lowering Z by ``z_step`` mm each time
+    from ``z0`` (``None``: no Z moves)."""
+
+    count: int = 1
+    z_step: float = 0.0
+    z0: float | None = None
+
+
+def _rings(geom: BaseGeometry) -> list[np.ndarray]:
+    out = []
+    for poly in as_multipolygon(geom).geoms:
+        for ring in (poly.exterior, *poly.interiors):
+            pts = np.asarray(ring.coords)
+            if len(pts) >= 4:
+                out.append(pts)
+    return out
+
+
+def hatch_segments(region: BaseGeometry, *, interval: float, angle: float = 0.0,
+                   phase: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Straight hatch segments of ``region``, row by row: an (n, 2, 2) array (mm) and each
+    segment's row number.
+
+    Lines run at ``angle`` degrees from +x, ``interval`` mm apart, the first ``phase × interval``
+    above the region's lowest point (in the rotated frame). Holes are respected: each line is
+    intersected with the polygon in one vectorised Shapely call.
+    """
+    if interval <= 0:
+        raise ParameterError("interval", f"{interval:g} mm is out of range (must be > 0)")
+    mp = as_multipolygon(region)
+    none = (np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64))
+    if mp.is_empty:
+        return none
+    rot = affinity.rotate(mp, -angle, origin=(0, 0))
+    xmin, ymin, xmax, ymax = rot.bounds
+    ys = np.arange(ymin + phase * interval, ymax, interval)
+    if len(ys) == 0:
+        return none
+    xs = np.array([xmin - 1.0, xmax + 1.0])
+    coords = np.stack([np.stack([np.full_like(ys, xs[0]), ys], 1),
+                       np.stack([np.full_like(ys, xs[1]), ys], 1)], 1)
+    lines = shapely.linestrings(coords)
+    shapely.prepare(rot)
+    inter = shapely.intersection(lines, rot)
+    parts, row = shapely.get_parts(inter, return_index=True)
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 1e-9)
+    parts, row = parts[keep], row[keep]
+    if len(parts) == 0:
+        return none
+    p0 = shapely.get_coordinates(shapely.get_point(parts, 0))
+    p1 = shapely.get_coordinates(shapely.get_point(parts, -1))
+    seg = np.stack([p0, p1], 1)
+    swap = seg[:, 0, 0] > seg[:, 1, 0]
+    seg[swap] = seg[swap][:, ::-1]
+    order = np.lexsort((seg[:, 0, 0], row))
+    seg, row = seg[order], row[order]
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    rotm = np.array([[c, s], [-s, c]])
+    return seg @ rotm, row
+
+
+def fill(region: BaseGeometry, *, spot: float, interval: float | None = None, angle: float = 0.0,
+         cross: bool = False, bidirectional: bool = True, overscan: float = 0.0,
+         outline: bool = True, inset: float | None = None, settings: dict[str, Any] | None = None,
+         origin: tuple[float, float] = (0.0, 0.0), optimise: bool = True) -> Toolpath:
+    """Engrave ``region`` (mm): hatch lines ``interval`` mm apart (default ``0.9 × spot``) at
+    ``angle`` degrees (and at ``angle + 90`` if ``cross``), extended ``overscan`` mm each side with
+    the laser off, plus an ``outline`` pass.
+
+    With an outline, hatch lines and outline run ``inset`` (default ``spot/2``) inside the edge, so
+    the burn stays inside the region and still reaches its edge; without one, lines run edge to
+    edge (``inset`` 0) and their round ends overshoot by at most ``spot/2``.
+    """
+    _positive(spot, "spot")
+    step = 0.9 * spot if interval is None else interval
+    if step > spot + 1e-12:
+        raise ParameterError("interval", f"{step:g} mm is out of range (must be <= the spot, "
+                                         f"{spot:g} mm, or the fill leaves stripes)")
+    base = dict(settings or {})
+    inset = (spot / 2 if outline else 0.0) if inset is None else inset
+    area = as_multipolygon(region)
+    inner = area if inset <= 0 else as_multipolygon(area.buffer(-inset, join_style="mitre"))
+    hatch: list[Polyline] = []
+    for a in ([angle, angle + 90.0] if cross else [angle]):
+        segs, rows = hatch_segments(inner, interval=step, angle=a)
+        for seg, r in zip(segs, rows.tolist(), strict=True):
+            pts = seg[::-1] if bidirectional and r % 2 else seg
+            hatch.append(Polyline(pts, {**base, "kind": "hatch", "reversible": bidirectional},
+                                  lead_in=overscan, lead_out=overscan))
+    groups: list[list[Polyline]] = [hatch]
+    if outline:
+        ring = inner if inset > 0 else area
+        groups.append([Polyline(r, {**base, "kind": "outline"}, closed=True) for r in _rings(ring)])
+    paths = order_groups(groups, origin=origin, optimise=optimise)
+    covered = _burnt(paths, spot)
+    return Toolpath(paths, {"op": "fill", "spot_mm": spot, "interval_mm": step, "angle_deg": angle,
+                            "cross": cross, "overscan_mm": overscan,
+                            "uncovered_mm2": float(area.difference(covered).area) if paths else
+                            float(area.area)})
+
+
+def gap_region(keep: BaseGeometry, *, within: BaseGeometry | None = None,
+               reach: float | None = None) -> MultiPolygon:
+    """The gap to ablate between the pieces of ``keep`` (mm): ``within`` minus ``keep`` when given
+    (e.g. the active area), else the closing of ``keep`` by ``reach`` minus ``keep``."""
+    mp = as_multipolygon(keep)
+    if within is not None:
+        return as_multipolygon(shapely.difference(within, mp))
+    parts = list(mp.geoms)
+    if reach is None:
+        if len(parts) < 2:
+            raise ParameterError("reach", "one shape has no gap to isolate; give --set within=... "
+                                          "or a reach")
+        reach = 1.01 * min(parts[i].distance(parts[j]) for i in range(len(parts))
+                           for j in range(i + 1, len(parts)))
+    closed = mp.buffer(reach, join_style="mitre").buffer(-reach, join_style="mitre")
+    return as_multipolygon(closed.difference(mp))
+
+
+def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
+            settings: dict[str, Any] | None = None, origin: tuple[float, float] = (0.0, 0.0),
+            optimise: bool = True) -> Toolpath:
+    """Clear the whole ``gap`` (mm) with contour-parallel passes ``spot × (1 - overlap)`` apart.
+
+    The first contour runs ``spot/2`` inside the gap's edge (so nothing outside it burns); the
+    last, if a sliver is left in the middle, traces that sliver. Parts of the gap narrower than
+    the spot cannot be cleared without burning outside it: ``meta["uncovered_mm2"]`` says how much.
+    """
+    _positive(spot, "spot")
+    if not 0.0 <= overlap < 1.0:
+        raise ParameterError("overlap", f"{overlap:g} is out of range (must be 0..<1)")
+    step = spot * (1.0 - overlap)
+    area = as_multipolygon(gap)
+    base = dict(settings or {})
+    contours: list[Polyline] = []
+    off = spot / 2
+    while True:
+        inner = area.buffer(-off, join_style="round")
+        if inner.is_empty or inner.area < 1e-12:
+            break
+        contours += [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(inner)]
+        off += step
+    reachable = area.buffer(-spot / 2 + 1e-9)
+    residual = reachable.difference(_burnt(contours, spot)) if contours else reachable
+    # Slivers left between the last contours are narrower than the spot: trace their outlines.
+    residual = as_multipolygon(residual.buffer(-1e-6).buffer(1e-6))
+    contours += [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(residual)
+                 if shapely.polygons(r).area > 1e-9]
+    paths = order_paths(contours, origin=origin, optimise=optimise)
+    covered = _burnt(paths, spot)
+    return Toolpath(paths, {"op": "isolate", "spot_mm": spot, "step_mm": step,
+                            "uncovered_mm2": float(area.difference(covered).area)})
+
+
+def cut(shapes: BaseGeometry, *, kerf: float, keep: str = "inside", tabs: int = 0,
+        tab_width: float = 0.5, settings: dict[str, Any] | None = None,
+        origin: tuple[float, float] = (0.0, 0.0), optimise: bool = True) -> Toolpath:
+    """Cut the outlines of ``shapes`` (mm), offset by half the ``kerf`` to the waste side.
+
+    ``keep="inside"``: the shapes are parts (outer rings grow, holes shrink by ``kerf/2``);
+    ``keep="outside"``: the shapes are openings to drop out (a stencil's apertures shrink).
+    Inner contours are cut before the ones around them. ``tabs`` leaves that many uncut bridges
+    ``tab_width`` mm wide on each outermost contour (parts) or on every opening.
+    """
+    if kerf < 0:
+        raise ParameterError("kerf", f"{kerf:g} mm is out of range (must be >= 0)")
+    if keep not in ("inside", "outside"):
+        raise ParameterError("keep", f"{keep!r} is not allowed (use inside or outside)")
+    mp = as_multipolygon(shapes)
+    off = kerf / 2 if keep == "inside" else -kerf / 2
+    path_geom = as_multipolygon(mp.buffer(off, join_style="round")) if off else mp
+    base = dict(settings or {})
+    rings = _rings(path_geom)
+    depth = _nesting_depth(rings)
+    max_depth = max(depth, default=0)
+    groups: list[list[Polyline]] = [[] for _ in range(max_depth + 1)]
+    for ring, d in zip(rings, depth, strict=True):
+        tabbed = tabs > 0 and (keep == "outside" or d == 0)
+        pieces = _with_tabs(ring, tabs, tab_width) if tabbed else [ring]
+        for pts in pieces:
+            closed = len(pieces) == 1
+            groups[max_depth - d].append(Polyline(pts, {**base, "kind": "cut", "depth": d},
+                                                  closed=closed))
+    paths = order_groups(groups, origin=origin, optimise=optimise)
+    return Toolpath(paths, {"op": "cut", "kerf_mm": kerf, "keep": keep, "tabs": tabs})
+
+
+def _nesting_depth(rings: Sequence[np.ndarray]) -> list[int]:
+    """How many other rings enclose each ring."""
+    polys = [shapely.polygons(r) for r in rings]
+    reps = [shapely.points(r[0]) for r in rings]
+    out = []
+    for i, pt in enumerate(reps):
+        out.append(sum(1 for j, poly in enumerate(polys) if j != i and poly.contains(pt)))
+    return out
+
+
+def _with_tabs(ring: np.ndarray, tabs: int, width: float) -> list[np.ndarray]:
+    """Open pieces of a closed ring with ``tabs`` gaps ``width`` mm long, evenly spaced."""
+    line = shapely.linestrings(ring)
+    total = line.length
+    if tabs * width >= total:
+        raise ParameterError("tabs", f"{tabs} tabs of {width:g} mm do not fit a {total:.3g} mm "
+                                     "contour")
+    pitch = total / tabs
+    pieces = []
+    for k in range(tabs):
+        start = k * pitch + width / 2
+        end = (k + 1) * pitch - width / 2
+        seg = substring(line, start, end)
+        pieces.append(np.asarray(seg.coords))
+    return pieces
+
+
+def repeat_passes(paths: Sequence[Polyline], passes: Passes) -> list[Polyline]:
+    """``passes.count`` copies of ``paths``; odd passes run the tour backwards when every path
+    may be reversed (no travel back to the start), each pass at its own ``z``."""
+    if passes.count < 1:
+        raise ParameterError("passes", f"{passes.count} is out of range (must be >= 1)")
+    can_reverse = all(p.settings.get("reversible", True) for p in paths)
+    out: list[Polyline] = []
+    for k in range(passes.count):
+        z = None if passes.z0 is None else passes.z0 - k * passes.z_step
+        tour = [p.reversed() for p in reversed(paths)] if (k % 2 and can_reverse) else list(paths)
+        out += [p.with_settings(**{"pass": k, "z": z}) for p in tour]
+    return out
+
+
+def _burnt(paths: Sequence[Polyline], spot: float) -> BaseGeometry:
+    """The area a round spot ``spot`` mm wide burns along ``paths``."""
+    if not paths:
+        return MultiPolygon()
+    lines = [
+        shapely.linestrings(p.points) if len(p.points) > 1 else shapely.points(p.points[0])
+        for p in paths]
+    return shapely.union_all(shapely.buffer(lines, spot / 2))
+
+
+def _positive(value: float, field: str) -> None:
+    if not value > 0:
+        raise ParameterError(field, f"{value:g} mm is out of range (must be > 0)")
