@@ -1,0 +1,118 @@
+"""The Marlin dialect: ``N<n> <cmd>*<xor>`` framing, ``M110``, ``Resend:``, bounded commands in flight."""
+
+from __future__ import annotations
+
+from ..errors import DeviceError, ParameterError
+from .jobscan import JobInfo, clean_line
+from .protocol import Item, Link, Reply
+
+_FATAL = ("halted", "kill", "emergency", "stopped")
+SAFE_OFF = ("M5", "M107")
+
+
+def checksum(text: str) -> int:
+    """XOR of the bytes of ``text`` (what Marlin compares with the number after ``*``)."""
+    cs = 0
+    for b in text.encode("ascii"):
+        cs ^= b
+    return cs
+
+
+def frame(n: int, cmd: str) -> str:
+    """``N<n> <cmd>*<checksum>``."""
+    head = f"N{n} {cmd}"
+    return f"{head}*{checksum(head)}"
+
+
+class MarlinDialect:
+    """Talks Marlin 2: at most ``bufsize`` commands unacknowledged; resends on request."""
+
+    name = "marlin"
+    polls = False
+
+    def __init__(self, *, bufsize: int = 4, start_timeout: float = 2.5, reply_timeout: float = 5.0,
+                 off_codes: tuple[str, ...] = ()) -> None:
+        self.bufsize = bufsize
+        self.start_timeout, self.reply_timeout = start_timeout, reply_timeout
+        self.off_codes = tuple(off_codes)
+
+    def connect(self, link: Link) -> None:
+        """Wait for ``start`` (boards reset when the port opens), then ``M110 N0``."""
+        link.wait_for(lambda r: r.strip() == "start", self.start_timeout)
+        link.write(b"M110 N0\n")
+        ok, _ = link.wait_for(lambda r: r.startswith("ok"), self.reply_timeout)
+        if ok is None:
+            raise DeviceError(f"port {link.name}: no answer from Marlin to M110 within "
+                              f"{self.reply_timeout:g}s")
+
+    def clean(self, raw: str) -> str:
+        return clean_line(raw)
+
+    def check_job(self, items: list[Item], info: JobInfo, *, port: str) -> None:
+        for it in items:
+            if "*" in it.text:
+                raise DeviceError(f"line {it.line}: '*' is reserved for Marlin checksums")
+
+    def frame(self, item: Item, seq: int) -> bytes:
+        return (frame(seq, item.text) + "\n").encode("ascii")
+
+    def can_send(self, in_flight: int, in_flight_bytes: int, nbytes: int) -> bool:
+        return in_flight < self.bufsize
+
+    def classify(self, raw: str) -> Reply:
+        text = raw.strip()
+        low = text.lower()
+        if low.startswith("ok"):
+            return Reply("ok", raw)
+        if low.startswith("resend:") or low.startswith("rs:") or low.startswith("rs "):
+            try:
+                n = int(text.split(":", 1)[-1].strip().split()[0]) if ":" in text else int(text[2:])
+            except (ValueError, IndexError):
+                return Reply("message", raw)
+            return Reply("resend", raw, n)
+        if low.startswith("busy:"):
+            return Reply("busy", raw)
+        if low.startswith("error:"):
+            fatal = any(w in low for w in _FATAL)
+            return Reply("error", raw, None, text[6:], fatal=fatal)
+        if low.startswith("echo:") and "unknown command" in low:
+            return Reply("message", raw, meaning="unknown command")
+        if text.startswith("T:") or " T:" in raw or text.startswith("B:"):
+            return Reply("ignore", raw)
+        if not text or low == "start" or low.startswith("echo:"):
+            return Reply("ignore" if not text else "message", raw)
+        return Reply("message", raw)
+
+    def poll(self, link: Link) -> None:  # Marlin has no real-time status byte
+        pass
+
+    def hold(self, link: Link) -> None:
+        pass  # pausing = sending nothing more; Marlin finishes its few queued commands
+
+    def resume(self, link: Link) -> None:
+        pass
+
+    def safe_stop(self, link: Link) -> str:
+        """Quick stop (M410, handled at once by the emergency parser), then outputs off.
+
+        Sent unnumbered, which Marlin accepts whatever its line counter says.
+        """
+        lines = ("M410", *SAFE_OFF, *self.off_codes)
+        link.write("".join(f"{c}\n" for c in lines).encode("ascii"))
+        deadline = link.now() + self.reply_timeout
+        oks = 0
+        while oks < len(lines) and link.now() < deadline:
+            r = link.read(deadline - link.now())
+            if r is None:
+                break
+            oks += r.strip().lower().startswith("ok")
+        return " ".join(lines)
+
+    def begin_dry_run(self, link: Link) -> None:
+        raise ParameterError("--dry-run", "check mode exists on GRBL only; Marlin has none")
+
+    def end_dry_run(self, link: Link) -> None:  # pragma: no cover - never begun
+        pass
+
+    def describe(self, reply: Reply) -> str:
+        return reply.raw.strip()

@@ -1,0 +1,202 @@
+"""A Marlin 2 emulator: line numbers with checksums, ``Resend: N``, ``ok``, ``busy:``, ``echo:``.
+
+On a bad line (checksum mismatch, missing checksum, out-of-sequence number) Marlin prints
+``Error:...Last Line: N``, throws away its RX buffer, asks ``Resend: N+1`` and says ``ok``; it
+reads serial only while its command queue (BUFSIZE) has room. Options: ``bufsize=4``, ``rx=128``,
+``temp=1`` (temperature auto-report every second).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .emulator import Device, Faults, Link
+
+KEEPALIVE = 2.0  # seconds between "busy: processing" lines
+_KNOWN = {"G0", "G1", "G2", "G3", "G4", "G20", "G21", "G28", "G90", "G91", "G92", "M3", "M4", "M5",
+          "M42", "M82", "M83", "M105", "M106", "M107", "M110", "M114", "M400", "M410", "M155", "M104",
+          "M109", "M140", "M190", "M84", "M18", "M2", "M30", "M117", "M118"}
+
+
+def checksum(text: str) -> int:
+    """Marlin's checksum: XOR of every byte before ``*``."""
+    cs = 0
+    for b in text.encode("ascii", "replace"):
+        cs ^= b
+    return cs
+
+
+class MarlinDevice(Device):
+    """Marlin as seen from its serial port (no motion model; commands take ``proc`` seconds)."""
+
+    def __init__(self, *, link: Link | None = None, faults: Faults | None = None, seed: int = 0,
+                 proc: float = 0.0, options: dict[str, str] | None = None) -> None:
+        super().__init__(link=link, faults=faults, seed=seed, proc=proc)
+        opts = options or {}
+        self.bufsize = int(opts.get("bufsize", 4))
+        self.rx_size = int(opts.get("rx", 128))
+        self.temp = opts.get("temp", "0") == "1"
+        self.resends = 0
+        self.overflows = 0
+        self.quick_stops = 0
+        self._power_on()
+
+    def _power_on(self) -> None:
+        self.rx = bytearray()
+        self.partial = bytearray()
+        self.queue: deque[str] = deque()
+        self.last_n = 0
+        self.busy_until: float | None = None
+        self.next_keepalive: float | None = None
+        self.next_temp: float | None = self.t + 1.0 if self.temp else None
+        self.halted = False
+        self.spindle, self.power, self.fan, self.pins = 5, 0.0, 0.0, {}
+        self._laser()
+
+    def boot(self) -> None:
+        self.emit("start")
+        self.emit("echo:Marlin 2.1.2.1")
+        self.emit(f"echo: BUFSIZE:{self.bufsize} RX:{self.rx_size}")
+
+    def reconnect(self) -> None:
+        """Opening the port resets the board (DTR): outputs off, fresh start-up lines."""
+        super().reconnect()
+        self._power_on()
+        self.boot()
+
+    @property
+    def valves_off(self) -> bool:
+        """Fan/valve outputs (M106, M42 pins) all off."""
+        return self.fan == 0 and not any(self.pins.values())
+
+    # ----- serial ------------------------------------------------------------------------------
+    def on_byte(self, b: int) -> None:
+        if len(self.rx) < self.rx_size:
+            self.rx.append(b)
+        else:
+            self.overflows += 1
+        self._read_serial()
+
+    def _read_serial(self) -> None:
+        while self.rx and len(self.queue) < self.bufsize and not self.halted:
+            c = self.rx.pop(0)
+            if c in (10, 13):
+                text = self.partial.decode("ascii", "replace").strip()
+                self.partial = bytearray()
+                if text:
+                    self._line(text)
+            else:
+                self.partial.append(c)
+        self._run()
+
+    def _line_error(self, message: str) -> None:
+        self.resends += 1
+        self.emit(f"Error:{message}, Last Line: {self.last_n}")
+        self.rx.clear()
+        self.partial = bytearray()
+        self.emit(f"Resend: {self.last_n + 1}")
+        self.emit("ok")
+
+    def _line(self, text: str) -> None:
+        if "M110" not in text:  # faults count job lines, not the numbering reset
+            self.lines_received += 1
+        n_line = self.lines_received if "M110" not in text else -1
+        if self.faults.disconnect_at == n_line:
+            self.injected.append(("disconnect", n_line))
+        if self.faults.alarm_at == n_line:
+            self.injected.append(("alarm", n_line))
+            self.emit("Error:Printer halted. kill() called!")
+            self.halted = True
+            self.queue.clear()
+            self.spindle, self.power, self.fan, self.pins = 5, 0.0, 0.0, {}
+            self._laser()
+            return
+        if text.startswith("N"):
+            head, star, cs = text.partition("*")
+            num = head[1:].split(" ", 1)[0]
+            body = head[1 + len(num):].strip()
+            if not star:
+                return self._line_error("No Checksum with line number")
+            if n_line in self.faults.error_at:
+                self.injected.append(("error", n_line))
+                return self._line_error("checksum mismatch")
+            try:
+                n, good = int(num), int(cs.strip()) == checksum(head)
+            except ValueError:
+                n, good = -1, False
+            if not good:
+                return self._line_error("checksum mismatch")
+            if body.startswith("M110"):
+                parts = [w for w in body.split() if w.startswith("N")]
+                self.last_n = int(parts[0][1:]) if parts else n
+                self.queue.append(body)
+                return
+            if n != self.last_n + 1:
+                return self._line_error("Line Number is not Last Line Number+1")
+            self.last_n = n
+            text = body
+        if "M410" in text.split():
+            self.quick_stops += 1  # the emergency parser acts before the queue
+        self.queue.append(text)
+        if self.faults.disconnect_at == n_line:
+            self.disconnect()
+
+    # ----- execution ---------------------------------------------------------------------------
+    def timer(self) -> float | None:
+        times = [x for x in (self.busy_until, self.next_keepalive, self.next_temp) if x is not None]
+        return min(times) if times else None
+
+    def on_timer(self) -> None:
+        if self.next_temp is not None and self.next_temp <= self.t:
+            self.emit(" T:25.00 /0.00 B:24.80 /0.00 @:0 B@:0")
+            self.next_temp = self.t + 1.0
+        if self.next_keepalive is not None and self.next_keepalive <= self.t:
+            self.emit("busy: processing")
+            self.next_keepalive = self.t + KEEPALIVE
+        if self.busy_until is not None and self.busy_until <= self.t:
+            self.busy_until = self.next_keepalive = None
+            self.emit("ok")
+            self._read_serial()
+
+    def _run(self) -> None:
+        while self.queue and self.busy_until is None and not self.halted:
+            cmd = self.queue.popleft()
+            self._execute(cmd)
+            extra = self.faults.busy_at.get(len(self.executed), 0.0)
+            duration = self.proc + extra
+            if duration > 0:
+                self.busy_until = self.t + duration
+                if extra:
+                    self.next_keepalive = self.t + KEEPALIVE
+            else:
+                self.emit("ok")
+            if self.rx and len(self.queue) < self.bufsize:
+                self._read_serial()
+                return
+
+    def _execute(self, cmd: str) -> None:
+        words = cmd.split()
+        code = words[0].upper() if words else ""
+        if code not in _KNOWN:
+            self.emit(f'echo:Unknown command: "{cmd}"')
+            return
+        if code != "M110":  # numbering housekeeping, not part of a job
+            self.executed.append(cmd)
+        args = {w[0].upper(): w[1:] for w in words[1:] if w}
+        if code in ("M3", "M4"):
+            self.spindle, self.power = int(code[1]), float(args.get("S", self.power or 0) or 0)
+        elif code == "M5":
+            self.spindle, self.power = 5, 0.0
+        elif code == "M106":
+            self.fan = float(args.get("S", 255) or 0)
+        elif code == "M107":
+            self.fan = 0.0
+        elif code == "M42" and "P" in args:
+            self.pins[args["P"]] = float(args.get("S", 0) or 0)
+        elif code == "M105":
+            pass
+        self._laser()
+
+    def _laser(self) -> None:
+        on = self.spindle in (3, 4) and self.power > 0
+        self.record_laser(on, self.power if on else 0.0)

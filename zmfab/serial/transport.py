@@ -1,0 +1,135 @@
+"""Byte links to machines: pyserial URLs and in-process emulators, behind one small interface.
+
+A transport writes bytes and reads whole response lines with a timeout (a blocking read, never a
+sleep loop). Clocks are injectable: :class:`MonotonicClock` for real ports, :class:`VirtualClock`
+for emulators, whose time only moves when the reader waits.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from ..errors import DeviceError
+
+
+class LinkClosed(DeviceError):
+    """The link went away (cable pulled, emulator disconnected, socket closed)."""
+
+
+class Clock(Protocol):
+    """Seconds since some origin."""
+
+    def now(self) -> float: ...
+
+
+class MonotonicClock:
+    """The wall clock (``time.monotonic``)."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+
+class VirtualClock:
+    """A clock that only moves when told; emulators and tests share one."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance_to(self, t: float) -> None:
+        """Move forward to ``t`` (never backwards)."""
+        if t > self.t:
+            self.t = t
+
+
+class Transport(Protocol):
+    """What the streamer needs from a link."""
+
+    name: str
+
+    def write(self, data: bytes) -> None: ...
+
+    def read_line(self, timeout: float) -> str | None:
+        """The next response line without its terminator, or None after ``timeout`` seconds."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SerialTransport:
+    """A pyserial port opened with ``serial.serial_for_url`` (device path, COM3, socket://, loop://)."""
+
+    def __init__(self, port: Any, name: str) -> None:
+        self.port = port
+        self.name = name
+        self._buf = bytearray()
+
+    def write(self, data: bytes) -> None:
+        import serial
+
+        try:
+            self.port.write(data)
+            self.port.flush()
+        except (serial.SerialException, OSError) as exc:
+            raise LinkClosed(f"port {self.name}: write failed: {exc}") from exc
+
+    def read_line(self, timeout: float) -> str | None:
+        import serial
+
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                raw = bytes(self._buf[:nl])
+                del self._buf[: nl + 1]
+                return raw.rstrip(b"\r").decode("ascii", "replace")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                self.port.timeout = remaining
+                chunk = self.port.read(max(1, self.port.in_waiting))
+            except (serial.SerialException, OSError) as exc:
+                raise LinkClosed(f"port {self.name}: read failed: {exc}") from exc
+            self._buf += chunk
+
+    def close(self) -> None:
+        try:
+            self.port.close()
+        except Exception:  # noqa: BLE001 - closing a dead port must not mask the real error
+            pass
+
+
+def open_transport(url: str, *, baud: int = 115200, clock: Clock | None = None) -> tuple[Transport, Clock]:
+    """Open ``url`` and return the transport with the clock to use with it.
+
+    ``sim://grbl`` and ``sim://marlin`` (options in the query) give an in-process emulator on a
+    :class:`VirtualClock`; everything else goes to ``serial.serial_for_url``.
+    """
+    if url.startswith("sim://"):
+        from .emulator import open_sim
+
+        return open_sim(url, clock=clock)
+    import serial
+
+    try:
+        port = serial.serial_for_url(url, baudrate=baud, timeout=0.1, write_timeout=5.0)
+    except (ValueError, serial.SerialException, OSError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DeviceError(f"port {url}: cannot open: {text}") from exc
+    return SerialTransport(port, url), clock or MonotonicClock()
+
+
+def list_ports() -> list[dict[str, str]]:
+    """Attached serial ports: device, description and USB ``VID:PID`` (empty when not USB)."""
+    from serial.tools import list_ports as lp
+
+    rows = []
+    for p in sorted(lp.comports(), key=lambda p: p.device):
+        vidpid = f"{p.vid:04X}:{p.pid:04X}" if p.vid is not None and p.pid is not None else ""
+        rows.append({"device": p.device, "description": p.description or "", "vid_pid": vidpid,
+                     "serial_number": p.serial_number or ""})
+    return rows
