@@ -21,6 +21,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("zmfab.cli.layout_cmd:info", "Print the metrics of a design, or of a DXF/SVG drawing."),
     "build": ("zmfab.cli.build_cmd:build", "Build every output of a design file into a folder."),
     "sweep": ("zmfab.cli.sweep_cmd:sweep", "Build or measure many variants of a design (parameter sweep)."),
+    "stream": ("zmfab.cli.stream_cmd:stream", "Stream a G-code job to a GRBL laser or Marlin printer."),
+    "ports": ("zmfab.cli.stream_cmd:ports", "List serial ports (description, USB VID:PID)."),
+    "emulate": ("zmfab.cli.stream_cmd:emulate", "Run a GRBL or Marlin emulator (on a pty with --pty)."),
 }
 
 

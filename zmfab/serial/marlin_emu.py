@@ -135,6 +135,8 @@ class MarlinDevice(Device):
                 return self._line_error("Line Number is not Last Line Number+1")
             self.last_n = n
             text = body
+        elif "*" in text:
+            return self._line_error("No Line Number with checksum")
         if "M410" in text.split():
             self.quick_stops += 1  # the emergency parser acts before the queue
         self.queue.append(text)

@@ -221,14 +221,14 @@ class Streamer:
             elif r.kind == "resend":
                 swallow_ok = True
                 want = (r.code or 1) - 1
-                res.resends += 1
                 link.event("resend", items[want].line if 0 <= want < len(items) else None, raw)
                 if want < acked:
                     raise DeviceError(f"port {link.name}: Marlin asked again for acknowledged "
                                       f"line {items[max(want, 0)].line} (did it reset?)")
                 while in_flight and in_flight[-1][0] >= want:
                     in_bytes -= in_flight.pop()[1]
-                if want < nxt:
+                if want < nxt:  # wait for the stale lines' replies to stop, then rewind
+                    res.resends += resync_to != want
                     resync_to, resync_at = want, now + self.resync_quiet
             elif r.kind in ("alarm", "banner") or r.fatal:
                 line = self._line_of(items, in_flight, nxt)

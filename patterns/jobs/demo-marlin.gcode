@@ -1,0 +1,48 @@
+; zmfab demo job: direct-ink-write zinc paste fingers (Marlin 2, relative extrusion)
+; bounds: X 2..18 Y 2..14 Z 0.2..5; estimated time 1:10
+G21
+G90
+M83
+G1 F600
+G0 Z5
+M106 S0
+; anode finger 1
+G0 X3.400 Y3.000
+G1 Z0.200 F300
+G1 F600
+G1 X3.400 Y11.500 E0.42
+G1 Z1.000 E-0.05
+; anode finger 2
+G0 X5.900 Y3.000
+G1 Z0.200 F300
+G1 F600
+G1 X5.900 Y11.500 E0.42
+G1 Z1.000 E-0.05
+; anode finger 3
+G0 X8.400 Y3.000
+G1 Z0.200 F300
+G1 F600
+G1 X8.400 Y11.500 E0.42
+G1 Z1.000 E-0.05
+; anode finger 4
+G0 X10.900 Y3.000
+G1 Z0.200 F300
+G1 F600
+G1 X10.900 Y11.500 E0.42
+G1 Z1.000 E-0.05
+; anode finger 5
+G0 X13.400 Y3.000
+G1 Z0.200 F300
+G1 F600
+G1 X13.400 Y11.500 E0.42
+G1 Z1.000 E-0.05
+; anode finger 6
+G0 X15.900 Y3.000
+G1 Z0.200 F300
+G1 F600
+G1 X15.900 Y11.500 E0.42
+G1 Z1.000 E-0.05
+G0 Z5
+M107
+G0 X0 Y0
+M84

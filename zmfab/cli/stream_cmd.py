@@ -1,0 +1,193 @@
+"""``zmfab stream``, ``zmfab ports`` and ``zmfab emulate``: thin commands over zmfab.serial."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import click
+
+from ..errors import DeviceError
+from .params import DURATION
+
+PORT_HELP = ("pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, loop://, or an emulator "
+             "sim://grbl, sim://marlin (options: ?baud=115200&fault=drop:0.01&seed=1)")
+
+
+class _Progress:
+    """Turns streamer events into a one-line progress bar (stderr) and a JSON-lines log."""
+
+    def __init__(self, *, log: IO[str] | None, quiet: bool, simulated: bool) -> None:
+        self.log, self.quiet, self.simulated = log, quiet, simulated
+        self.tty = sys.stderr.isatty()
+        self._last_draw = 0.0
+        self.last: dict = {}
+        self.safe_stop: str | None = None
+
+    def __call__(self, event) -> None:
+        if event.kind != "progress" and self.log is not None:
+            self.log.write(json.dumps(event.to_json()) + "\n")
+        if event.kind == "progress":
+            self.last = event.data
+            now = time.monotonic()
+            if self.tty and not self.quiet and now - self._last_draw > 0.1:
+                self._last_draw = now
+                click.echo("\r" + self.bar(), nl=False, err=True)
+        elif event.kind == "safe_stop":
+            self.safe_stop = event.text if event.data.get("sent") else None
+        elif event.kind == "paused" and not self.quiet:
+            click.echo(("\n" if self.tty else "") + f"{event.kind}: line {event.line}: {event.text}",
+                       err=True)
+
+    def bar(self) -> str:
+        d = self.last
+        if not d:
+            return ""
+        pct = d["percent"]
+        filled = int(pct / 100 * 30)
+        eta = "--:--" if d["eta"] is None else _mmss(d["eta"])
+        return (f"[{'#' * filled}{'.' * (30 - filled)}] {pct:5.1f}%  {d['acked']}/{d['total']} lines  "
+                f"elapsed {_mmss(d['elapsed'])}  ETA {eta}")
+
+
+def _mmss(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _ask(reason: str) -> str:
+    """Ask the operator; with no terminal to ask on, abort (the safe choice)."""
+    if not sys.stdin.isatty():
+        return "abort"
+    click.echo(f"\npaused: {reason}", err=True)
+    try:
+        answer = click.prompt("continue or abort?", type=click.Choice(["continue", "abort", "c", "a"]),
+                              default="abort", err=True)
+    except (click.Abort, EOFError, OSError):
+        return "abort"
+    return "continue" if answer in ("continue", "c") else "abort"
+
+
+@click.command("stream")
+@click.argument("job", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--port", "-p", required=True, help=PORT_HELP)
+@click.option("--baud", default=115200, show_default=True, help="Baud rate for real serial ports.")
+@click.option("--firmware", type=click.Choice(["auto", "grbl", "marlin"]), default="auto",
+              show_default=True, help="Protocol; auto = marlin for sim://marlin, else grbl.")
+@click.option("--from-line", type=click.IntRange(min=1), help="Resume at this line of the file.")
+@click.option("--dry-run", is_flag=True, help="Check the job in GRBL check mode ($C); nothing moves.")
+@click.option("--on-error", type=click.Choice(["ask", "stop"]), default="ask", show_default=True,
+              help="On an error or Ctrl-C: pause and ask, or stop at once (safe stop).")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write one JSON object per line sent and per response.")
+@click.option("--estimate", "estimate_s", type=DURATION, help="Job time estimate (e.g. 12min) for the ETA.")
+@click.option("--mode", type=click.Choice(["count", "simple"]), default="count", show_default=True,
+              help="GRBL flow control: character counting or send-and-wait.")
+@click.option("--bufsize", default=4, show_default=True, help="Marlin commands in flight (BUFSIZE).")
+@click.option("--off-code", multiple=True, help="Extra Marlin line sent on abort (e.g. 'M42 P4 S0').")
+@click.option("--connect-timeout", default=2.5, show_default=True, help="Seconds to wait for the banner.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds without any reply before failing.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None, dry_run: bool,
+           on_error: str, log_path: Path | None, estimate_s: float | None, mode: str, bufsize: int,
+           off_code: tuple[str, ...], connect_timeout: float, timeout: float, quiet: bool) -> None:
+    """Stream a G-code JOB to a GRBL laser or a Marlin printer."""
+    from ..serial.streamer import Streamer, load_job, make_dialect
+    from ..serial.transport import open_transport
+
+    lines = load_job(job)
+    if firmware == "auto":
+        firmware = "marlin" if port.startswith("sim://marlin") else "grbl"
+    dialect = make_dialect(firmware, mode=mode, bufsize=bufsize, off_codes=off_code,
+                           banner_timeout=connect_timeout, start_timeout=connect_timeout)
+    transport, clock = open_transport(port, baud=baud)
+    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
+    sink = _Progress(log=log, quiet=quiet, simulated=port.startswith("sim://"))
+    streamer = Streamer(transport, dialect=dialect, clock=clock, on_event=sink, on_pause=_ask,
+                        on_error=on_error, timeout=timeout)
+    try:
+        result = streamer.run(lines, from_line=from_line, dry_run=dry_run, estimate_s=estimate_s)
+    except DeviceError as exc:
+        if sink.tty and not quiet:
+            click.echo("", err=True)
+        tail = f"; safe stop sent ({sink.safe_stop})" if sink.safe_stop else ""
+        raise DeviceError(f"{exc}{tail}") from exc
+    finally:
+        transport.close()
+        if log:
+            log.close()
+    if sink.tty and not quiet:
+        click.echo("\r" + sink.bar(), err=True)
+    clock_note = " (simulated time)" if sink.simulated else ""
+    if dry_run and result.errors:
+        first_line, what = result.errors[0]
+        raise DeviceError(f"dry run: {len(result.errors)} line(s) rejected; first: line {first_line}: {what}")
+    verb = "checked" if dry_run else "streamed"
+    click.echo(f"{verb} {result.acked}/{result.total} lines in {result.elapsed:.2f} s{clock_note}"
+               + (f", {result.resends} resend(s)" if result.resends else ""))
+
+
+@click.command("ports")
+def ports() -> None:
+    """List attached serial ports with description and USB VID:PID."""
+    from ..serial.transport import list_ports
+
+    rows = list_ports()
+    if not rows:
+        click.echo("no serial ports found (emulators: --port sim://grbl or sim://marlin)")
+        return
+    width = max(len(r["device"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['device']:<{width}}  {r['vid_pid'] or '-':<9}  {r['description']}")
+
+
+@click.command("emulate")
+@click.argument("firmware", type=click.Choice(["grbl", "marlin"]))
+@click.option("--pty", "use_pty", is_flag=True, help="Serve on a pseudo-terminal; prints its path.")
+@click.option("--baud", type=int, help="Model this baud rate (bytes take 10 bits each).")
+@click.option("--fault", multiple=True, help="drop:P corrupt:P error:LINE[:CODE] alarm:LINE "
+              "disconnect:LINE slow:S busy:LINE:S")
+@click.option("--option", "options", multiple=True, help="Emulator option KEY=VALUE (laser=0, soft=1, "
+              "echo=1, motion=1, travel=X,Y,Z, bufsize=4, temp=1).")
+@click.option("--seed", default=0, show_default=True)
+def emulate(firmware: str, use_pty: bool, baud: int | None, fault: tuple[str, ...],
+            options: tuple[str, ...], seed: int) -> None:
+    """Run a GRBL or Marlin emulator on a pty (--pty) or on this terminal (stdin/stdout)."""
+    from ..serial.emulator import Link, make_device, parse_faults, serve_pty
+
+    opts = dict(o.split("=", 1) for o in options if "=" in o)
+    device = make_device(firmware, link=Link(baud=baud), faults=parse_faults(list(fault)), seed=seed,
+                         options=opts)
+    if use_pty:
+        def ready(path: str) -> None:
+            click.echo(path)
+            click.echo(f"{firmware} emulator on {path}; connect with: zmfab stream JOB --port {path}"
+                       " (Ctrl-C stops)", err=True)
+            sys.stdout.flush()
+
+        try:
+            serve_pty(device, on_ready=ready)
+        except KeyboardInterrupt:
+            pass
+    else:
+        _console(device)
+    click.echo(f"executed {len(device.executed)} lines; laser {'ON' if device.laser_on else 'off'}"
+               + (f"; max RX fill {device.max_fill} bytes" if hasattr(device, "max_fill") else ""),
+               err=True)
+
+
+def _console(device) -> None:
+    """Talk to the emulator line by line on stdin/stdout (real-time bytes: ?, !, ~)."""
+    t = 0.0
+    device.boot()
+    for raw in [*sys.stdin, None]:
+        t += 1.0
+        if raw is not None:
+            device.host_write(raw.rstrip("\n").encode("ascii", "replace") + b"\n", t)
+        device.advance_to(t + 1.0)
+        out = device.host_read(t + 1.0).decode("ascii", "replace")
+        if out:
+            click.echo(out.replace("\r\n", "\n"), nl=False)
