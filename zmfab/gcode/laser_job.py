@@ -1,0 +1,323 @@
+"""Laser jobs from geometry, a CAD drawing or a design's stack layer, and the build step.
+
+Settings are resolved in this order, later winning: the process profile's ``[<op>]`` table, the
+material profile's ``[laser.<op>]`` table, the layer's own keys, the caller's overrides. Power and
+speed never exceed the process profile's ``max_power`` / ``max_speed`` nor the machine's rates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import ParameterError
+from ..profiles import Profiles
+from ..regions import as_multipolygon, union_all
+from ..toolpath import laser as L
+from ..toolpath.path import Toolpath
+from ..units import parse_fraction, parse_length, parse_speed
+from .job import Job
+
+#: setting key -> (kind, help). Kinds: fraction, speed, length, int, float, bool, choice.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "power": ("fraction", "laser power, % of the machine's maximum (S = power × $30)"),
+    "speed": ("speed", "feed while burning, mm/min"),
+    "passes": ("int", "how many times the toolpath is repeated"),
+    "spot": ("length", "burnt line width, mm (default: the process profile's spot_mm)"),
+    "overlap": ("fraction", "overlap of neighbouring lines, fraction of the spot"),
+    "interval": ("length", "hatch line spacing, mm (default: spot × (1 - overlap))"),
+    "angle": ("float", "hatch angle, degrees from +x"),
+    "cross": ("bool", "add a cross-hatch at angle + 90°"),
+    "bidirectional": ("bool", "hatch both ways (false: every line the same way)"),
+    "overscan": ("length", "hatch extension with the laser off, mm"),
+    "outline": ("bool", "trace the fill's outline"),
+    "kerf": ("length", "cut width, mm"),
+    "keep": ("choice", "cut parts (inside) or drop openings (outside)"),
+    "tabs": ("int", "uncut bridges per contour"),
+    "tab_width": ("length", "bridge length, mm"),
+    "z_step": ("length", "Z lowered per pass, mm"),
+    "z0": ("float", "Z of the first pass, mm"),
+    "air": ("bool", "air assist (M8/M9)"),
+    "dynamic": ("bool", "M4 dynamic power (true) or M3 constant (false)"),
+    "reach": ("length", "isolate: widest gap bridged when no active area is known, mm"),
+    "within": ("str", "isolate: regions whose area minus the layer is the gap"),
+    "optimise": ("bool", "optimise travel order"),
+}
+_CHOICES = {"keep": ("inside", "outside")}
+
+
+def coerce_setting(key: str, value: Any) -> Any:
+    """One user value (``"40%"``, ``"1200mm/min"``, ``"2"``) converted for setting ``key``."""
+    if key not in SETTINGS:
+        raise ParameterError(key, f"unknown laser setting (allowed: {', '.join(SETTINGS)})")
+    kind = SETTINGS[key][0]
+    if kind == "fraction":
+        return parse_fraction(value, field=key)
+    if kind == "speed":
+        return parse_speed(value, field=key)
+    if kind == "length":
+        return parse_length(value, field=key, minimum=0.0)
+    if kind == "int":
+        try:
+            n = int(str(value).strip())
+        except ValueError:
+            raise ParameterError(key, f"{value!r} is not a whole number") from None
+        lo = 1 if key == "passes" else 0
+        if not lo <= n <= 1000:
+            raise ParameterError(key, f"{n} is out of range (must be {lo}..1000)")
+        return n
+    if kind == "float":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(key, f"{value!r} is not a number") from None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ParameterError(key, f"{value!r} is not true or false")
+    if kind == "choice":
+        text = str(value).strip().lower()
+        if text not in _CHOICES[key]:
+            raise ParameterError(key, f"{value!r} is not allowed (use one of {', '.join(_CHOICES[key])})")
+        return text
+    return value if isinstance(value, (list, tuple)) else str(value)
+
+
+def check_op(op: str) -> str:
+    """``op`` normalised, or a ParameterError naming the operations."""
+    text = str(op).strip().lower()
+    if text not in L.OPERATIONS:
+        raise ParameterError("op", f"{op!r} is not an operation (use one of {', '.join(L.OPERATIONS)}, "
+                                   "or diw)")
+    return text
+
+
+def resolve_settings(profiles: Profiles, process: str, op: str, *, material: str | None = None,
+                     layer: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None,
+                     machine: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting of ``op`` with its source merged and checked against the profiles' limits."""
+    op = check_op(op)
+    proc = profiles.get("processes", process)
+    if proc.get("method", "laser") != "laser":
+        raise ParameterError("process", f"{process!r} is not a laser process (method {proc.get('method')!r})")
+    raw: dict[str, Any] = {"spot": proc.get("spot_mm", 0.1), "air": proc.get("air_assist", False)}
+    raw.update(proc.get(op, {}))
+    if material:
+        try:
+            mat = profiles.get("materials", material)
+        except ParameterError:
+            mat = {}
+        raw.update(mat.get("laser", {}).get(op, {}))
+    skip = {"op", "role", "power_max"}
+    for source in (layer or {}, overrides or {}):
+        raw.update({k: v for k, v in source.items() if k not in skip and v is not None})
+    out = {k: coerce_setting(k, v) for k, v in raw.items()}
+    out.setdefault("power", 0.0)
+    out.setdefault("speed", 1000.0)
+    out.setdefault("passes", 1)
+    max_power = parse_fraction(proc.get("max_power", "100%"), field="max_power")
+    if out["power"] > max_power + 1e-12:
+        raise ParameterError("power", f"{out['power'] * 100:g}% is out of range (allowed 0..{max_power * 100:g} % "
+                                      f"for process {process})")
+    limits = [(parse_speed(proc["max_speed"]), f"process {process}")] if "max_speed" in proc else []
+    if machine and "max_rate_mm_min" in machine:
+        limits.append((min(float(v) for v in machine["max_rate_mm_min"][:2]), "the machine's max rate"))
+    for top, who in limits:
+        if out["speed"] > top + 1e-9:
+            raise ParameterError("speed", f"{out['speed']:g} mm/min is out of range (allowed up to "
+                                          f"{top:g} mm/min for {who})")
+    return out
+
+
+def plan_toolpath(geometry: BaseGeometry, op: str, settings: Mapping[str, Any], *,
+                  within: BaseGeometry | None = None) -> Toolpath:
+    """The toolpath of ``op`` on ``geometry`` (mm) with resolved ``settings``, passes included."""
+    op = check_op(op)
+    s = dict(settings)
+    spot = float(s.get("spot", 0.1))
+    burn = {"power": s["power"], "speed": s["speed"], "air": s.get("air", False)}
+    optimise = s.get("optimise", True)
+    if op == "fill":
+        interval = s.get("interval") or spot * (1 - s.get("overlap", 0.1))
+        tp = L.fill(geometry, spot=spot, interval=interval, angle=s.get("angle", 0.0),
+                    cross=s.get("cross", False), bidirectional=s.get("bidirectional", True),
+                    overscan=s.get("overscan", 0.0), outline=s.get("outline", True),
+                    settings=burn, optimise=optimise)
+    elif op == "isolate":
+        gap = L.gap_region(geometry, within=within, reach=s.get("reach"))
+        tp = L.isolate(gap, spot=spot, overlap=s.get("overlap", 0.25), settings=burn,
+                       optimise=optimise)
+    else:
+        tp = L.cut(geometry, kerf=s.get("kerf", spot), keep=s.get("keep", "inside"),
+                   tabs=s.get("tabs", 0), tab_width=s.get("tab_width", 0.5), settings=burn,
+                   optimise=optimise)
+    z_step = s.get("z_step", 0.0)
+    z0 = s.get("z0", 0.0 if z_step else None)
+    paths = L.repeat_passes(tp.paths, L.Passes(s["passes"], z_step, z0))
+    meta = {**tp.meta, "passes": s["passes"], "power": s["power"], "speed": s["speed"]}
+    return Toolpath(paths, meta)
+
+
+def machine_profile(profiles: Profiles, name: str) -> dict[str, Any]:
+    """Machine profile ``name`` with its name filled in."""
+    return {**profiles.get("machines", name), "name": name}
+
+
+def laser_job(toolpath: Toolpath, *, profiles: Profiles, machine: str, meta: Mapping[str, Any],
+              settings: Mapping[str, Any], offset: Any = None, date: str | None = None) -> Job:
+    """Format ``toolpath`` as GRBL laser G-code for ``machine``."""
+    from .grbl_laser import grbl_laser_job
+
+    prof = machine_profile(profiles, machine)
+    if prof.get("dialect", "grbl") != "grbl":
+        raise ParameterError("machine", f"{machine!r} is not a GRBL laser machine (dialect "
+                                        f"{prof.get('dialect')!r})")
+    info = dict(meta)
+    s_max = float(prof.get("s_max", 1000))
+    info.setdefault("power", f"{settings['power'] * 100:g}% (S{settings['power'] * s_max:.0f}"
+                             f" of {s_max:g})")
+    info.setdefault("speed", f"{settings['speed']:g} mm/min")
+    info.setdefault("passes", settings.get("passes", 1))
+    info.setdefault("spot_mm", f"{settings.get('spot', 0.1):g}")
+    return grbl_laser_job(toolpath, prof, meta=info, offset=_offset(offset),
+                          dynamic=settings.get("dynamic", True), air=settings.get("air", False),
+                          date=date)
+
+
+def _offset(value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    if len(items) != 2:
+        raise ParameterError("offset", f"{value!r} must be two lengths X,Y")
+    return (parse_length(items[0], field="offset"), parse_length(items[1], field="offset"))
+
+
+def plan_geometry(geometry: BaseGeometry, op: str, *, profiles: Profiles | None = None,
+                  process: str = "laser-co2", machine: str | None = None,
+                  settings: Mapping[str, Any] | None = None, material: str | None = None,
+                  within: BaseGeometry | None = None, meta: Mapping[str, Any] | None = None,
+                  offset: Any = None, date: str | None = None) -> Job:
+    """Python API: one laser operation on ``geometry`` (mm) → a GRBL job."""
+    profs = profiles or Profiles()
+    mach = machine or profs.get("processes", process).get("machine", "grbl-diode")
+    s = resolve_settings(profs, process, op, material=material, overrides=settings,
+                         machine=machine_profile(profs, mach))
+    tp = plan_toolpath(geometry, op, s, within=within)
+    info = {"op": op, "process": process, **(meta or {})}
+    return laser_job(tp, profiles=profs, machine=mach, meta=info, settings=s, offset=offset, date=date)
+
+
+def plan_drawing(path: str | Path, *, ops: Mapping[str, str], profiles: Profiles | None = None,
+                 process: str = "laser-co2", machine: str | None = None,
+                 settings: Mapping[str, Any] | None = None, dpi: float | None = None,
+                 offset: Any = None, date: str | None = None) -> Job:
+    """A job from a DXF/SVG drawing: ``ops`` maps layer names or colours (``"*"``: every layer)
+    to operations; fills run first, then isolation, then cuts (so parts fall out last)."""
+    from ..imports import read_layers
+
+    layers = read_layers(path, dpi=dpi) if dpi else read_layers(path)
+    if not layers:
+        raise ParameterError(str(path), "no closed shapes found")
+    profs = profiles or Profiles()
+    mach = machine or profs.get("processes", process).get("machine", "grbl-diode")
+    chosen: dict[str, list[BaseGeometry]] = {op: [] for op in L.OPERATIONS}
+    for key in ops:
+        if key != "*" and key not in layers:
+            raise ParameterError("--layer-op", f"no layer or colour {key!r} in {path} "
+                                               f"(found: {', '.join(sorted(layers))})")
+    for name, geom in layers.items():
+        op = ops.get(name, ops.get("*"))
+        if op:
+            chosen[check_op(op)].append(geom)
+    if not any(chosen.values()):
+        raise ParameterError("--op", f"no layer of {path} has an operation "
+                                     f"(layers: {', '.join(sorted(layers))})")
+    tp = Toolpath()
+    used: dict[str, Any] = {}
+    for op in L.OPERATIONS:
+        if not chosen[op]:
+            continue
+        s = resolve_settings(profs, process, op, overrides=settings,
+                             machine=machine_profile(profs, mach))
+        tp = tp + plan_toolpath(union_all(chosen[op]), op, s)
+        used = used or s
+    ops_text = ",".join(op for op in L.OPERATIONS if chosen[op])
+    meta = {"design": Path(path).name, "layer": ",".join(sorted(ops)), "op": ops_text,
+            "process": process}
+    return laser_job(tp, profiles=profs, machine=mach, meta=meta, settings=used, offset=offset,
+                     date=date)
+
+
+def default_op(layer: Any) -> str:
+    """A stack layer's operation: its ``op`` key, else isolate for a film holding both
+    electrodes, cut for a footprint, fill otherwise."""
+    if layer.settings.get("op"):
+        return check_op(layer.settings["op"])
+    kinds = {r.split("_")[0] for r in layer.regions}
+    if {"anode", "cathode"} <= kinds:
+        return "isolate"
+    if kinds == {"footprint"}:
+        return "cut"
+    return "fill"
+
+
+def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
+               machine: str | None = None, overrides: Mapping[str, Any] | None = None,
+               offset: Any = None, date: str | None = None) -> Job:
+    """The laser job of one stack ``layer`` of ``design``."""
+    op = default_op(layer)
+    mach = machine or layer.settings.get("machine") or (design.sections.get("machine") if design
+                                                         else None)
+    mach = mach or profiles.get("processes", layer.process).get("machine", "grbl-diode")
+    laser_sec = dict(design.sections.get("laser", {})) if design is not None else {}
+    offset = offset if offset is not None else laser_sec.pop("offset", None)
+    date = date if date is not None else laser_sec.pop("date", None)
+    layer_keys = {k: v for k, v in layer.settings.items() if k not in ("op", "machine", "role")}
+    merged = {**laser_sec, **layer_keys}
+    within = None
+    if op == "isolate":
+        names = merged.pop("within", None)
+        if names:
+            within = union_all(layout.get(n) for n in ([names] if isinstance(names, str) else names))
+        elif "active_area" in layout and not merged.get("reach"):
+            within = union_all([layout.get("active_area"), as_multipolygon(layer.geometry)])
+    s = resolve_settings(profiles, layer.process, op, material=layer.material, layer=merged,
+                         overrides=overrides, machine=machine_profile(profiles, mach))
+    tp = plan_toolpath(layer.geometry, op, s, within=within)
+    title = getattr(design, "title", None) or layout.meta.get("title", layout.family)
+    meta = {"design": title, "layer": layer.name, "op": op, "process": layer.process}
+    return laser_job(tp, profiles=profiles, machine=mach, meta=meta, settings=s, offset=offset,
+                     date=date)
+
+
+def laser_step(ctx: Any) -> None:
+    """Build step: ``gcode/<layer>.gcode`` for every laser layer, estimates in report["jobs"]."""
+    from ..stack import resolve_stack
+
+    profiles = Profiles(ctx.options.get("profiles", []))
+    layers = resolve_stack(ctx.design, ctx.layout, profiles)
+    jobs = ctx.report.setdefault("jobs", [])
+    for layer in layers:
+        if layer.method != "laser" or layer.geometry.is_empty:
+            continue
+        job = plan_layer(ctx.design, ctx.layout, layer, profiles=profiles,
+                         date=ctx.options.get("date"))
+        name = f"gcode/{slug(layer.name)}.gcode"
+        job.write(ctx.path(name))
+        jobs.append({"layer": layer.name, "method": "laser", "op": job.meta.get("op"),
+                     "file": name, "machine": job.meta.get("machine"), **job.meta["estimate"]})
+
+
+def slug(name: str) -> str:
+    """A file-name-safe version of a layer name."""
+    text = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
+    return "-".join(p for p in text.split("-") if p) or "layer"
