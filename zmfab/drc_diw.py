@@ -1,0 +1,81 @@
+"""Design rules of ink writing: features a bead can fill, and gaps its spread keeps open.
+
+A DIW layer's bead width comes from its stack settings (``bead_width``) or its process profile;
+the bead spread is ``spread`` × bead width (the ink slumps past the nozzle's track). A feature
+narrower than a bead cannot be printed at its size (the bead overflows it or is drawn thin);
+a gap narrower than the spread, inside one layer or between two DIW layers, is bridged by ink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import shapely
+
+from .drc import CheckContext, Violation, drc_rule
+from .features import narrow_lines, narrow_spaces
+from .regions import as_multipolygon
+from .stack import Layer
+from .units import parse_length
+
+#: Differences smaller than this (mm) are round-off.
+TOLERANCE = 1e-6
+
+
+def bead_width(ctx: CheckContext, layer: Layer) -> float:
+    """The layer's bead width in mm (its settings, else its process, else 0.4 mm)."""
+    value: Any = layer.settings.get("bead_width", ctx.process(layer).get("bead_width", 0.4))
+    return parse_length(value, field=f"{layer.name}.bead_width", positive=True)
+
+
+def bead_spread(ctx: CheckContext, layer: Layer) -> float:
+    """How wide (mm) the layer's bead lies once the ink has slumped."""
+    factor = layer.settings.get("spread", ctx.process(layer).get("spread", 1.0))
+    return float(factor) * bead_width(ctx, layer)
+
+
+def _diw(ctx: CheckContext) -> list[Layer]:
+    return [lay for lay in ctx.layers if lay.method == "diw" and not lay.geometry.is_empty]
+
+
+def _more(count: int) -> str:
+    return f" ({count - 1} more spot{'s' if count > 2 else ''})" if count > 1 else ""
+
+
+@drc_rule("diw_bead_width")
+def diw_bead_width(ctx: CheckContext) -> Iterator[Violation]:
+    """Every DIW feature at least one bead wide."""
+    for layer in _diw(ctx):
+        w = bead_width(ctx, layer)
+        spots = narrow_lines(layer.geometry, w - TOLERANCE)
+        if spots:
+            s = spots[0]
+            yield Violation("diw_bead_width", layer.name, s.width, w, (s.x, s.y),
+                            f"feature narrower than the {w * 1000:.4g} µm bead: it is printed as "
+                            f"one thinned bead{_more(len(spots))}")
+
+
+@drc_rule("diw_bead_spread")
+def diw_bead_spread(ctx: CheckContext) -> Iterator[Violation]:
+    """Gaps inside a DIW layer, and between DIW layers, at least the bead spread."""
+    layers = _diw(ctx)
+    for layer in layers:
+        spread = bead_spread(ctx, layer)
+        spots = narrow_spaces(layer.geometry, spread - TOLERANCE)
+        if spots:
+            s = spots[0]
+            yield Violation("diw_bead_spread", layer.name, s.width, spread, (s.x, s.y),
+                            f"gap narrower than the bead spread: ink bridges it{_more(len(spots))}")
+    for i, a in enumerate(layers):
+        for b in layers[i + 1:]:
+            if a.material is not None and a.material == b.material:
+                continue
+            spread = max(bead_spread(ctx, a), bead_spread(ctx, b))
+            ga, gb = as_multipolygon(a.geometry), as_multipolygon(b.geometry)
+            d = float(ga.distance(gb))
+            if d < spread - TOLERANCE and not ga.intersects(gb):
+                line = shapely.shortest_line(ga, gb)
+                mid = line.interpolate(0.5, normalized=True)
+                yield Violation("diw_bead_spread", f"{a.name}/{b.name}", d, spread, (mid.x, mid.y),
+                                "gap between two inks narrower than the bead spread: they touch")

@@ -1,0 +1,289 @@
+"""DIW jobs: profiles and settings resolved, beads planned, Marlin G-code written.
+
+Settings merge in this order, later winning: the process profile (``diw``), the machine profile,
+the material profile's ``[diw]`` table, then ``settings`` (a design's ``[diw]`` table, a
+``[[stack]]`` layer's keys, ``--set KEY=VALUE``). Values may carry units (``"400um"``,
+``"8mm/s"``, ``"150ms"``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapely.geometry import MultiPolygon
+
+from ..errors import ParameterError
+from ..profiles import Profiles, deep_merge
+from ..regions import as_multipolygon, union_all
+from ..toolpath.beads import check_bead, plan_beads
+from ..units import parse_duration, parse_length, parse_speed
+from .job import Job
+from .marlin_diw import Ink, JobOptions, Machine, render_diw
+
+DEFAULT_MACHINE = "marlin-syringe"
+FLOW_DRIVERS: tuple[str, ...] = ("volumetric", "pneumatic")
+ALTERNATES: tuple[str, ...] = ("auto", "cross", "reverse")
+
+#: Settings keys that apply to the whole job, not to one ink.
+JOB_KEYS: tuple[str, ...] = ("purge", "purge_length", "purge_offset", "pause_between_inks",
+                             "fiducial_check", "origin")
+
+
+def _flag(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ParameterError(field, f"{value!r} is not true or false")
+
+
+def _number(value: Any, field: str, *, minimum: float = 0.0, exclusive: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(field, f"{value!r} is not a number") from None
+    if number < minimum or (exclusive and number == minimum):
+        op = ">" if exclusive else ">="
+        raise ParameterError(field, f"{value!r} is out of range (must be {op} {minimum:g})")
+    return number
+
+
+def _pair(value: Any, field: str) -> tuple[float, float]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    if len(items) != 2:
+        raise ParameterError(field, f"{value!r} must be two lengths x,y")
+    return (parse_length(items[0], field=field), parse_length(items[1], field=field))
+
+
+def merged_settings(profiles: Profiles, machine: str | None, settings: dict[str, Any],
+                    *, material: str | None = None) -> tuple[str, dict[str, Any]]:
+    """(machine name, raw settings): process, machine, material [diw] and ``settings`` merged."""
+    name = str(settings.get("machine") or machine or DEFAULT_MACHINE)
+    process = profiles.get("processes", str(settings.get("process") or "diw"))
+    mach = profiles.get("machines", name)
+    if mach.get("dialect", "marlin") != "marlin" or "diw" not in mach.get("methods", ["diw"]):
+        raise ParameterError("machine", f"{name!r} is not a Marlin DIW machine "
+                             f"(use one of {', '.join(diw_machines(profiles))})")
+    raw = deep_merge(process, mach)
+    mat = material or settings.get("material")
+    if mat and mat in profiles.names("materials"):
+        raw = deep_merge(raw, profiles.get("materials", str(mat)).get("diw", {}))
+    raw = deep_merge(raw, {k: v for k, v in settings.items() if v is not None})
+    return name, raw
+
+
+def diw_machines(profiles: Profiles) -> list[str]:
+    """Names of the machine profiles that can run DIW jobs."""
+    return [n for n in profiles.names("machines")
+            if "diw" in profiles.get("machines", n).get("methods", [])]
+
+
+def machine_from(name: str, raw: dict[str, Any]) -> Machine:
+    """A :class:`Machine` from merged raw settings (errors name the key and range)."""
+    driver = str(raw.get("flow_driver", "volumetric")).lower()
+    if driver not in FLOW_DRIVERS:
+        raise ParameterError("flow_driver", f"{driver!r} is not allowed (use {' or '.join(FLOW_DRIVERS)})")
+    bed = raw.get("bed", ["200mm", "200mm", "60mm"])
+    if len(bed) != 3:
+        raise ParameterError("bed", f"{bed!r} must be three lengths x, y, z")
+    tools = int(_number(raw.get("tools", 1), "tools", minimum=1))
+    offsets = [_pair(o, "tool_offsets") for o in raw.get("tool_offsets", [])]
+    offsets += [(0.0, 0.0)] * (tools - len(offsets))
+    mode = str(raw.get("tool_offset_mode", "firmware"))
+    if mode not in ("firmware", "coordinates"):
+        raise ParameterError("tool_offset_mode", f"{mode!r} is not allowed (use firmware or coordinates)")
+    valve_on: tuple[str, ...] = ()
+    valve_off: tuple[str, ...] = ()
+    diameter = 0.0
+    if driver == "volumetric":
+        diameter = parse_length(raw.get("syringe_diameter", "8.66mm"), field="syringe_diameter",
+                                positive=True)
+    else:
+        valve = str(raw.get("valve", "m42")).lower()
+        valves = raw.get("valves", {})
+        if valve not in valves:
+            raise ParameterError("valve", f"{valve!r} is not a valve output (use one of {', '.join(valves)})")
+        pin = raw.get("valve_pin", 4)
+        valve_on = tuple(c.format(pin=pin) for c in valves[valve]["on"])
+        valve_off = tuple(c.format(pin=pin) for c in valves[valve]["off"])
+    pressure = raw.get("pressure_kpa")
+    return Machine(
+        name=name, flow_driver=driver,
+        bed=tuple(parse_length(v, field="bed", positive=True) for v in bed),  # type: ignore[arg-type]
+        origin=_pair(raw.get("origin", ["30mm", "30mm"]), "origin"),
+        tools=tools, tool_offsets=tuple(offsets[:tools]), tool_offset_mode=mode,
+        codes=dict(raw.get("gcode", {})), syringe_diameter=diameter,
+        pressure_kpa=None if pressure is None else _number(pressure, "pressure_kpa"),
+        cold_extrusion=_flag(raw.get("cold_extrusion", True), "cold_extrusion"),
+        home=_flag(raw.get("home", True), "home"),
+        max_feed=parse_speed(raw.get("max_feed", "100mm/s"), field="max_feed"),
+        valve_on=valve_on, valve_off=valve_off,
+    )
+
+
+def ink_from(name: str, geometry: MultiPolygon, raw: dict[str, Any], machine: Machine) -> Ink:
+    """Plan the beads of one stack layer and wrap them with how to lay them."""
+    width = parse_length(raw.get("bead_width", "400um"), field="bead_width", positive=True)
+    height = parse_length(raw.get("layer_height", "100um"), field="layer_height", positive=True)
+    check_bead(width, height)
+    if raw.get("thickness") is not None:
+        thickness = parse_length(raw["thickness"], field="thickness", positive=True)
+        layers = max(1, round(thickness / height))
+    else:
+        layers = raw.get("layers", 1)
+        if isinstance(layers, bool) or not str(layers).strip().lstrip("-").isdigit() or int(layers) < 1:
+            raise ParameterError("layers", f"{layers!r} is out of range (a whole number >= 1)")
+        layers = int(layers)
+    tool_raw = raw.get("tool", 0)
+    if isinstance(tool_raw, bool) or not str(tool_raw).strip().isdigit() \
+            or int(tool_raw) >= machine.tools:
+        raise ParameterError("tool", f"{tool_raw!r} is out of range (machine {machine.name} has "
+                             f"tools 0..{machine.tools - 1})")
+    tool = int(tool_raw)
+    alternate = str(raw.get("alternate", "auto"))
+    if alternate not in ALTERNATES:
+        raise ParameterError("alternate", f"{alternate!r} is not allowed (use {', '.join(ALTERNATES)})")
+    angle = raw.get("angle")
+    angle = None if angle in (None, "auto") else _number(angle, "angle", minimum=-360)
+    z0 = parse_length(raw.get("z_offset", 0.0), field="z_offset", minimum=0.0)
+    flow = None
+    if machine.flow_driver == "pneumatic":
+        flow = _number(raw.get("flow_ul_per_s", 0.25), "flow_ul_per_s", exclusive=True)
+    material = raw.get("material")
+    toolpath = plan_beads(geometry, width=width, height=height, layers=layers, z0=z0, angle=angle,
+                          alternate=alternate, settings={"tool": tool, "ink": name})
+    toolpath.meta["z0"] = z0
+    return Ink(
+        name=name, tool=tool, toolpath=toolpath,
+        material=None if material is None else str(material),
+        print_speed=parse_speed(raw.get("print_speed", "8mm/s"), field="print_speed"),
+        travel_speed=parse_speed(raw.get("travel_speed", "40mm/s"), field="travel_speed"),
+        z_speed=parse_speed(raw.get("z_speed", "5mm/s"), field="z_speed"),
+        z_hop=parse_length(raw.get("z_hop", "1mm"), field="z_hop", minimum=0.0),
+        retract=parse_length(raw.get("retract", 0.0), field="retract", minimum=0.0),
+        retract_speed=parse_speed(raw.get("retract_speed", "2mm/s"), field="retract_speed"),
+        preflow=parse_duration(raw.get("preflow", 0.0), field="preflow"),
+        postflow=parse_duration(raw.get("postflow", 0.0), field="postflow"),
+        extrusion_multiplier=_number(raw.get("extrusion_multiplier", 1.0), "extrusion_multiplier",
+                                     exclusive=True),
+        flow_ul_per_s=flow,
+    )
+
+
+def options_from(raw: dict[str, Any], *, fiducials: Any = (), extent: Any = None,
+                 pause_first: bool = False, meta: dict[str, Any] | None = None) -> JobOptions:
+    """Job-wide options (purge, pauses, fiducials) from merged raw settings."""
+    return JobOptions(
+        purge=_flag(raw.get("purge", True), "purge"),
+        purge_length=parse_length(raw.get("purge_length", "15mm"), field="purge_length", positive=True),
+        purge_offset=parse_length(raw.get("purge_offset", "3mm"), field="purge_offset", positive=True),
+        pause_between_inks=_flag(raw.get("pause_between_inks", True), "pause_between_inks"),
+        pause_first=pause_first,
+        fiducials=tuple((float(x), float(y)) for x, y in fiducials),
+        fiducial_check=_flag(raw.get("fiducial_check", False), "fiducial_check"),
+        extent=extent, meta=dict(meta or {}),
+    )
+
+
+def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: str | None,
+             settings: dict[str, Any]) -> Job:
+    """One Marlin job laying every layer in ``layers`` (name -> geometry, mm) in order.
+
+    ``settings`` apply to every layer; ``settings["per_layer"][name]`` (optional) overrides them
+    for one layer (``tool``, ``material``, ``bead_width``...). Layers on different tools of a
+    multi-tool machine change tool (T0/T1); on a single-nozzle machine an M0 pause asks for the
+    next syringe (``pause_between_inks``).
+    """
+    if not layers:
+        raise ParameterError("layers", "no geometry to print")
+    common = {k: v for k, v in settings.items() if k not in ("per_layer", "fiducials", "extent")}
+    per_layer = settings.get("per_layer", {})
+    name, raw = merged_settings(profiles, machine, common)
+    mach = machine_from(name, raw)
+    inks = []
+    for i, (layer, geom) in enumerate(layers.items()):
+        own = {**common, **per_layer.get(layer, {})}
+        if len(layers) > 1 and "tool" not in own and mach.tools > 1:
+            own["tool"] = min(i, mach.tools - 1)
+        _, layer_raw = merged_settings(profiles, machine, own, material=own.get("material"))
+        g = as_multipolygon(geom)
+        if g.is_empty:
+            raise ParameterError(f"layer {layer}", "has no area to print")
+        inks.append(ink_from(layer, g, layer_raw, mach))
+    extent = settings.get("extent") or union_all(layers.values()).bounds
+    opts = options_from(raw, fiducials=settings.get("fiducials", ()), extent=tuple(extent),
+                        pause_first=_flag(settings.get("pause_first", False), "pause_first"))
+    return render_diw(inks, mach, options=opts)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "layer"
+
+
+def _job_figures(job: Job, file: str, layer: str) -> dict[str, Any]:
+    keys = ("estimate_s", "print_mm", "travel_mm", "flow_driver", "machine", "layers")
+    return {"file": file, "layer": layer, "lines": len(job.lines),
+            **{k: job.meta[k] for k in keys if k in job.meta},
+            "ink_ul": {k[7:]: v for k, v in job.meta.items() if k.startswith("ink_ul_")}}
+
+
+def diw_step(ctx: Any) -> None:
+    """Build step: ``gcode/<layer>.gcode`` for every DIW layer, and ``gcode/diw-all.gcode``.
+
+    Each per-layer file is a complete job for one ink, all sharing the same origin and fiducials
+    (the footprint's corners), so a single-nozzle machine prints them one after the other (with
+    an M0 for the syringe change when ``pause_between_inks``). On a multi-tool machine the
+    combined file lays every DIW layer in stack order, changing tool (T0/T1) between inks.
+    """
+    from ..errors import DesignError
+    from ..stack import resolve_stack
+
+    profiles = Profiles(ctx.options.get("profiles") or [])
+    layers = [lay for lay in resolve_stack(ctx.design, ctx.layout, profiles) if lay.method == "diw"]
+    if not layers:
+        return
+    common = dict(ctx.design.sections.get("diw") or {})
+    machine = common.pop("machine", None) or _design_machine(ctx.design)
+    fp = ctx.layout.get("footprint")
+    xmin, ymin, xmax, ymax = (fp if not fp.is_empty else union_all(
+        lay.geometry for lay in layers)).bounds
+    shared = {**common, "fiducials": [(xmin, ymin), (xmax, ymin), (xmax, ymax), (xmin, ymax)],
+              "extent": (xmin, ymin, xmax, ymax)}
+    per_layer = {}
+    jobs = ctx.report.setdefault("jobs", [])
+    src = ctx.design.path or "<design>"
+    name, raw = merged_settings(profiles, machine, common)
+    single = machine_from(name, raw).tools == 1
+    for i, lay in enumerate(layers):
+        own = {**lay.settings, **({"material": lay.material} if lay.material else {})}
+        per_layer[lay.name] = own
+        pause = single and len(layers) > 1 and _flag(raw.get("pause_between_inks", True),
+                                                     "pause_between_inks")
+        try:
+            job = plan_diw({lay.name: lay.geometry}, profiles=profiles, machine=machine,
+                           settings={**shared, **own, "pause_first": pause})
+        except DesignError:
+            raise
+        except ParameterError as exc:
+            message = str(exc).split(": ", 1)[1]
+            raise DesignError(f"{src}: stack[{i + 1}] ({lay.name}).{exc.field}", message) from None
+        file = f"gcode/{_slug(lay.name)}.gcode"
+        job.meta["design"] = str(src)
+        job.write(ctx.path(file))
+        jobs.append(_job_figures(job, file, lay.name))
+    if len(layers) > 1 and not single:
+        job = plan_diw({lay.name: lay.geometry for lay in layers}, profiles=profiles,
+                       machine=machine, settings={**shared, "per_layer": per_layer})
+        file = "gcode/diw-all.gcode"
+        job.write(ctx.path(file))
+        jobs.append(_job_figures(job, file, ", ".join(lay.name for lay in layers)))
+
+
+def _design_machine(design: Any) -> str | None:
+    value = design.sections.get("machine")
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("profile")
+    return None if value is None else str(value)
