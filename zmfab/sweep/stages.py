@@ -8,7 +8,6 @@ returns plain data for the summary table, or None when its module is absent.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
 from ..design import Design
@@ -24,10 +23,12 @@ STAGE_MODULES: dict[str, str | None] = {
 
 
 def _has(module: str) -> bool:
+    """True when ``module`` imports (a stage whose module is absent or broken is skipped)."""
     try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:  # a missing parent package
+        importlib.import_module(module)
+    except Exception:
         return False
+    return True
 
 
 def available_stages(*, simulate: bool = False) -> list[str]:
@@ -44,33 +45,19 @@ def metrics_stage(layout: Layout) -> dict[str, Any]:
 
 
 def drc_stage(design: Design, layout: Layout, *, profiles: list[str]) -> dict[str, Any] | None:
-    """``{"ok", "violations", "rules", "worst"}`` from :func:`zmfab.drc.check`, or None."""
+    """``{"ok", "violations", "rules", "details"}`` from :mod:`zmfab.drc`, or None without it."""
     if not _has("zmfab.drc"):
         return None
+    from ..profiles import Profiles
+
     drc = importlib.import_module("zmfab.drc")
-    violations = list(drc.check(design, layout, *_stack_and_profiles(design, profiles)))
+    _, _, violations = drc.check_design(design, Profiles(profiles), layout=layout)
     return {
         "ok": not violations,
         "violations": len(violations),
-        "rules": sorted({str(getattr(v, "rule", v)) for v in violations}),
-        "details": [_violation_text(v) for v in violations[:20]],
+        "rules": sorted({str(v.rule) for v in violations}),
+        "details": [str(v) for v in violations[:20]],
     }
-
-
-def _stack_and_profiles(design: Design, profiles: list[str]) -> tuple[Any, Any]:
-    """The design's process layers and the profiles in force, as :func:`zmfab.drc.check` wants."""
-    from ..profiles import Profiles
-
-    prof = Profiles(profiles)
-    stack = importlib.import_module("zmfab.stack")
-    return stack.resolve_stack(design, prof), prof
-
-
-def _violation_text(v: Any) -> str:
-    text = getattr(v, "message", None)
-    if callable(text):
-        text = text()
-    return str(text or v)
 
 
 def capacity_stage(design: Design, layout: Layout) -> dict[str, Any] | None:

@@ -103,7 +103,9 @@ def _run(task: Task, record: dict[str, Any]) -> None:
         drc = stages.drc_stage(design, layout, profiles=list(opts.get("profiles", [])))
         record["drc"] = drc
         if drc is not None and not drc["ok"]:
-            record.update(status="drc_fail", reason="violates " + ", ".join(drc["rules"]))
+            more = drc["violations"] - 1
+            record.update(status="drc_fail",
+                          reason=drc["details"][0].split(" — ")[0] + (f" (+{more} more)" if more else ""))
     if "capacity" in task.stages:
         record["cell"] = stages.capacity_stage(design, layout)
     if "resistance" in task.stages:

@@ -1,0 +1,96 @@
+"""``zmfab sweep`` from the shell: folders, summary, one-line errors, plots."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from tests.cli_helpers import run_cli
+
+FINE = {"ok", "drc_fail"}  # built and measured (the design-rule result depends on the profiles)
+
+
+def test_sweep_builds_folders_and_summary(design_file, tmp_path):
+    out = tmp_path / "s"
+    r = run_cli("sweep", str(design_file), "--vary", "gap=100um:200um:100um", "--vary", "fingers=2,3",
+                "-o", str(out), "-j", "2")
+    assert r.code == 0, r.err
+    assert "4 variants (" in r.out and "ran 4 " in r.out
+    assert "failed" not in r.out and "error" not in r.out
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "gap=0.1mm_fingers=2", "gap=0.1mm_fingers=3", "gap=0.2mm_fingers=2", "gap=0.2mm_fingers=3"]
+    assert (out / "gap=0.2mm_fingers=3" / "layout.dxf").exists()
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert {row["status"] for row in rows} <= FINE
+    assert {"gap", "fingers", "min_gap_mm", "fill_factor", "reason"} <= set(rows[0])
+    again = run_cli("sweep", str(design_file), "--vary", "gap=100um:200um:100um", "--vary",
+                    "fingers=2,3", "-o", str(out), "-j", "1")
+    assert "ran 0" in again.out and "4 already done" in again.out
+
+
+def test_no_build_and_failed_variants_are_listed(design_file, tmp_path):
+    out = tmp_path / "m"
+    r = run_cli("sweep", str(design_file), "--vary", "fingers=0,2", "--no-build", "-o", str(out), "-j", "1")
+    assert r.code == 0, r.err
+    assert "fingers=0: failed: fingers: 0 is out of range" in r.out
+    assert sorted(p.name for p in (out / "fingers=2").iterdir()) == ["variant.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"]["failed"] == 1 and summary["build"] is False
+    assert [v["status"] in FINE for v in summary["variants"]] == [False, True]
+
+
+@pytest.mark.parametrize("token", ["gap=100um:50um:10um", "gap", "=3", "fingers=a,b", "width=1,2"])
+def test_bad_vary_is_one_line_exit_2(design_file, tmp_path, token):
+    r = run_cli("sweep", str(design_file), "--vary", token, "-o", str(tmp_path / "x"))
+    assert r.code == 2
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --vary {token}:")
+    assert not (tmp_path / "x").exists()
+
+
+def test_zip_with_unequal_lengths_is_an_error(design_file, tmp_path):
+    r = run_cli("sweep", str(design_file), "--vary", "gap=0.1,0.2", "--vary", "fingers=2",
+                "--zip", "-o", str(tmp_path / "z"))
+    assert r.code == 2 and "same number of values" in r.err
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_plot_draws_the_trade_off(design_file, tmp_path, suffix):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "p"
+    target = tmp_path / f"trade.{suffix}"
+    r = run_cli("sweep", str(design_file), "--vary", "gap=0.1,0.2,0.3", "--no-build", "-j", "1",
+                "-o", str(out), "--plot", "gap", "fill_factor", "--plot-file", str(target))
+    assert r.code == 0, r.err
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG") if suffix == "png" else b"<svg" in data[:2000]
+
+
+def test_plot_default_file_and_unknown_column(design_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "p"
+    r = run_cli("sweep", str(design_file), "--vary", "gap=0.1,0.2", "--no-build", "-j", "1",
+                "-o", str(out), "--plot", "gap", "min_gap")
+    assert r.code == 0, r.err
+    assert (out / "gap_vs_min_gap.png").exists()
+    bad = run_cli("sweep", str(design_file), "--vary", "gap=0.1,0.2", "--no-build", "-j", "1",
+                  "-o", str(out), "--plot", "gap", "wobble")
+    assert bad.code == 2 and "no column 'wobble'" in bad.err
+
+
+def test_plot_without_matplotlib_names_the_extra(design_file, tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_mpl(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpl)
+    r = run_cli("sweep", str(design_file), "--vary", "gap=0.1", "--no-build", "-j", "1",
+                "-o", str(tmp_path / "n"), "--plot", "gap", "fill_factor")
+    assert r.code == 2 and "zmfab[sim]" in r.err
