@@ -23,6 +23,7 @@ from .regions import Layout
 #: Build steps in order; later issues append theirs.
 STEPS: list[str] = [
     "zmfab.build:layout_step",
+    "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
 ]
 

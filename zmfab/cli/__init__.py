@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stream": ("zmfab.cli.stream_cmd:stream", "Stream a G-code job to a GRBL laser or Marlin printer."),
     "ports": ("zmfab.cli.stream_cmd:ports", "List serial ports (description, USB VID:PID)."),
     "emulate": ("zmfab.cli.stream_cmd:emulate", "Run a GRBL or Marlin emulator (on a pty with --pty)."),
+    "gcode": ("zmfab.cli.gcode_cmd:gcode", "G-code for a DXF/SVG drawing or a design layer (laser, DIW)."),
+    "estimate": ("zmfab.cli.gcode_cmd:estimate", "Time, burn/print and travel lengths, bounds of a G-code file."),
+    "preview": ("zmfab.cli.gcode_cmd:preview", "Draw a G-code file (SVG or PNG): burns, beads, travels, bed."),
 }
 
 

@@ -158,11 +158,11 @@ def estimate(moves: Program | Sequence[Move], machine_profile: Mapping[str, Any]
     burn = print_ = travel = 0.0
     xs: list[float] = []
     ys: list[float] = []
-    for m in items:
+    for i, m in enumerate(items):
         ln = math.hypot(m.x1 - m.x0, m.y1 - m.y0)
-        if ln > 0 or m.z1 != m.z0:
-            xs += [m.x0, m.x1]
-            ys += [m.y0, m.y1]
+        if ln > 0 or m.z1 != m.z0:  # the position before the first move is unknown: not counted
+            xs += [m.x0, m.x1] if i else [m.x1]
+            ys += [m.y0, m.y1] if i else [m.y1]
         if m.laser:
             burn += ln
         elif m.printing:

@@ -1,0 +1,187 @@
+"""``zmfab gcode``, ``zmfab estimate``, ``zmfab preview``: thin commands over zmfab.gcode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ParameterError
+from .params import FRACTION, SPEED
+
+
+def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ParameterError(option, f"{item!r} must be KEY=VALUE")
+        key, value = item.split("=", 1)
+        out[key.strip().replace("-", "_") if option == "--set" else key.strip()] = value.strip()
+    return out
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="G-code file [default: SOURCE name (+ layer) .gcode]")
+@click.option("--op", default=None, help="fill | isolate | cut (every layer of a drawing) | diw")
+@click.option("--layer", "layer_name", default=None, help="stack layer of a design file")
+@click.option("--layer-op", "layer_ops", multiple=True, metavar="LAYER=OP",
+              help="operation for one drawing layer or colour (repeatable), e.g. anode=fill")
+@click.option("--process", default=None, help="laser process profile [default: laser-co2]")
+@click.option("--machine", default=None, help="machine profile [default: the process's machine]")
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
+              help="a profile file merged over the shipped profiles (repeatable)")
+@click.option("--power", type=FRACTION, default=None, help="laser power, e.g. 40%")
+@click.option("--speed", type=SPEED, default=None, help="burn speed, e.g. 1200mm/min")
+@click.option("--passes", type=click.IntRange(1, 1000), default=None, help="passes")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="any other setting (repeatable): kerf=150um, overscan=2mm, angle=90, tabs=2...")
+@click.option("--dpi", type=float, default=None, help="SVG pixels per inch when the file gives no size")
+@click.option("--offset", default=None, metavar="X,Y", help="bed position of the design's origin, e.g. 10mm,10mm")
+@click.option("--date", default=None, help="date written in the header (for reproducible files)")
+def gcode(source: str, output: str | None, op: str | None, layer_name: str | None,
+          layer_ops: tuple[str, ...], process: str | None, machine: str | None,
+          profiles: tuple[str, ...], power: float | None, speed: float | None, passes: int | None,
+          sets: tuple[str, ...], dpi: float | None, offset: str | None, date: str | None) -> None:
+    """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer)."""
+    from ..profiles import Profiles
+
+    profs = Profiles(list(profiles))
+    settings: dict[str, Any] = _pairs(sets, "--set")
+    offset = settings.pop("offset", None) if offset is None else offset
+    date = settings.pop("date", None) if date is None else date
+    for key, value in (("power", power), ("speed", speed), ("passes", passes)):
+        if value is not None:
+            settings[key] = value
+    suffix = Path(source).suffix.lower()
+    if suffix in (".dxf", ".svg"):
+        job, stem = _from_drawing(source, op, layer_ops, profs, process, machine, settings, dpi,
+                                  offset, date)
+    elif suffix == ".toml":
+        job, stem = _from_design(source, op, layer_name, profs, machine, settings, offset, date)
+    else:
+        raise ParameterError("SOURCE", f"cannot plan from {suffix or 'a file without suffix'} "
+                                       "(use .dxf, .svg or a design .toml)")
+    target = Path(output) if output else Path(f"{stem}.gcode")
+    job.write(target)
+    est = job.meta.get("estimate") or {}
+    text = f"{target}: {len(job.lines)} lines"
+    if est:
+        text += (f", {est['time_s']:.1f} s, burn {est.get('burn_mm', 0):.1f} mm"
+                 if job.dialect == "grbl" else f", {est['time_s']:.1f} s")
+    click.echo(text)
+
+
+def _from_drawing(source, op, layer_ops, profs, process, machine, settings, dpi, offset, date):
+    ops = _pairs(layer_ops, "--layer-op")
+    if op and op.strip().lower() == "diw":
+        from ..imports import read_layers
+
+        layers = read_layers(source, dpi=dpi) if dpi else read_layers(source)
+        wanted = {k: v for k, v in layers.items() if not ops or k in ops}
+        return _diw(wanted, profs, machine, settings, offset), Path(source).stem
+    if op:
+        ops.setdefault("*", op)
+    if not ops:
+        raise ParameterError("--op", "give --op fill|isolate|cut or --layer-op LAYER=OP")
+    from ..gcode.laser_job import plan_drawing
+
+    job = plan_drawing(source, ops=ops, profiles=profs, process=process or "laser-co2",
+                       machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
+    return job, Path(source).stem
+
+
+def _from_design(source, op, layer_name, profs, machine, settings, offset, date):
+    from ..design import load_design
+    from ..gcode.laser_job import plan_layer, slug
+    from ..stack import resolve_stack
+
+    design = load_design(source)
+    layout = design.layout()
+    layers = resolve_stack(design, layout, profs)
+    names = [lay.name for lay in layers]
+    if not layer_name:
+        raise ParameterError("--layer", f"name a stack layer (layers: {', '.join(names)})")
+    match = [lay for lay in layers if lay.name == layer_name or slug(lay.name) == slug(layer_name)]
+    if not match:
+        raise ParameterError("--layer", f"{layer_name!r} is not a layer (layers: {', '.join(names)})")
+    layer = match[0]
+    stem = f"{Path(source).stem}-{slug(layer.name)}"
+    if layer.method == "diw" or (op and op.strip().lower() == "diw"):
+        return _diw({layer.name: layer.geometry}, profs, machine, {**layer.settings, **settings},
+                    offset), stem
+    if layer.method != "laser":
+        raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
+                                        "for laser and diw layers)")
+    if op:
+        layer.settings["op"] = op
+    job = plan_layer(design, layout, layer, profiles=profs, machine=machine, overrides=settings,
+                     offset=offset, date=date)
+    return job, stem
+
+
+def _diw(layers, profs, machine, settings, offset):
+    import importlib
+
+    try:
+        plan_diw = importlib.import_module("zmfab.gcode.diw_job").plan_diw
+    except ImportError:
+        raise ParameterError("--op", "diw planning is not available in this build") from None
+    if offset is not None:
+        settings = {**settings, "offset": offset}
+    return plan_diw(layers, profiles=profs, machine=machine, settings=settings)
+
+
+@click.command()
+@click.argument("job", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print the estimate as JSON")
+@click.option("--machine", default=None, help="machine profile [default: the header's machine]")
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
+              help="a profile file merged over the shipped profiles (repeatable)")
+def estimate(job: str, as_json: bool, machine: str | None, profiles: tuple[str, ...]) -> None:
+    """Time (trapezoidal motion), burn/print and travel lengths, bounds of a G-code file."""
+    from ..gcode.estimate import estimate as run
+    from ..gcode.estimate import format_estimate
+    from ..gcode.parse import read_gcode
+
+    prog = read_gcode(job)
+    prof = _machine(prog.meta, machine, profiles)
+    est = run(prog, prof)
+    if as_json:
+        click.echo(json.dumps(est, indent=2))
+    else:
+        click.echo(format_estimate(est))
+
+
+@click.command()
+@click.argument("job", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="preview.svg or preview.png [default: JOB name .svg]")
+@click.option("--machine", default=None, help="machine profile (its bed) [default: the header's]")
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
+              help="a profile file merged over the shipped profiles (repeatable)")
+def preview(job: str, output: str | None, machine: str | None, profiles: tuple[str, ...]) -> None:
+    """Draw a G-code file: burns coloured by power or beads by tool, travels dashed, the bed."""
+    from ..gcode.parse import read_gcode
+    from ..gcode.preview import write_preview
+
+    prog = read_gcode(job)
+    prof = _machine(prog.meta, machine, profiles)
+    target = Path(output) if output else Path(job).with_suffix(".svg")
+    write_preview(prog, target, machine=prof, title=Path(job).name)
+    click.echo(f"{target}")
+
+
+def _machine(meta: dict[str, str], name: str | None, files: tuple[str, ...]) -> dict[str, Any] | None:
+    from ..profiles import Profiles
+
+    profs = Profiles(list(files))
+    wanted = name or meta.get("machine")
+    if wanted and wanted in profs.names("machines"):
+        return {**profs.get("machines", wanted), "name": wanted}
+    if name:
+        profs.get("machines", name)  # raises, naming the known ones
+    return None
