@@ -27,6 +27,7 @@ from ..design import Design
 from .runner import Progress, SweepResult, plan, run
 from .spec import Axis, Variant, expand, parse_axes, parse_vary
 from .summary import plot, table, write_summary
+from .worker import variant_design
 
 
 def vary_tokens(vary: Mapping[str, Any] | Sequence[str]) -> list[str]:
@@ -77,5 +78,6 @@ __all__ = [
     "run",
     "sweep",
     "table",
+    "variant_design",
     "write_summary",
 ]
