@@ -141,20 +141,33 @@ def test_without_echo_a_corrupted_digit_goes_unseen(stream, h):
     assert run.device.executed != h.compact(job)
 
 
-def test_disconnect_is_reported_and_reset_on_reconnect_turns_laser_off(stream, h):
+def test_disconnect_port_gone_is_reported_and_grbl_keeps_its_state(stream, h):
+    """The link is cut and cannot be reopened: no safe stop can reach the machine. The emulator,
+    like real GRBL, runs what it already received and keeps the laser enabled (M4 S600)."""
     job = h.laser_job()
-    run = stream(URL + "&fault=disconnect:150", job)
+    run = stream(URL + "&fault=disconnect:150&reopen=0", job)
     assert isinstance(run.error, LinkClosed)
     stop = run.kinds("safe_stop")
-    assert stop and stop[0].data["sent"] is False
+    assert stop and stop[0].data["sent"] is False and "link is down" in stop[0].text
     dev = run.device
-    assert dev.executed == h.compact(job)[: len(dev.executed)]
-    # GRBL keeps what it had received: the M4 S600 state is still enabled after the link is cut
+    assert dev.executed == h.compact(job)[: len(dev.executed)] and len(dev.executed) == 150
     dev.advance_to(run.clock.now() + 1.0)
-    assert dev.laser_on
+    assert dev.laser_on  # honest: nothing the host can do until the port is back
     dev.reconnect()  # opening the port again toggles DTR: the controller resets
     assert not dev.laser_on
     assert dev.host_read(dev.t + 1.0).decode().strip().startswith("Grbl 1.1h")
+
+
+def test_disconnect_then_streamer_reopens_resets_and_stops(stream, h):
+    job = h.laser_job()
+    run = stream(URL + "&fault=disconnect:150", job)
+    assert isinstance(run.error, LinkClosed) and "disconnected" in str(run.error)
+    kinds = [e.kind for e in run.events]
+    assert kinds[-3:] == ["reconnected", "safe_stop", "aborted"]
+    assert run.kinds("safe_stop")[0].data["sent"] is True
+    dev = run.device
+    assert len(dev.executed) == 150 and dev.executed == h.compact(job)[:150]
+    assert not dev.laser_on and dev.resets >= 1
 
 
 class _InterruptAfter:

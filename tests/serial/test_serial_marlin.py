@@ -73,13 +73,25 @@ def test_kill_mid_job_stops_with_the_line(stream, h):
 
 def test_disconnect_then_reconnect_resets_outputs(stream, h):
     job = h.marlin_job()
-    run = stream(URL + "&fault=disconnect:80", job, firmware="marlin")
+    run = stream(URL + "&fault=disconnect:80&reopen=0", job, firmware="marlin")
     assert isinstance(run.error, LinkClosed)
     assert run.kinds("safe_stop")[0].data["sent"] is False
     dev = run.device
     assert dev.executed == job[: len(dev.executed)]
     dev.advance_to(run.clock.now() + 1)
+    assert dev.laser_on  # M3 S200 stays enabled: Marlin keeps running what it has
     dev.reconnect()
+    assert not dev.laser_on and dev.valves_off
+
+
+def test_disconnect_streamer_reopens_and_sends_off_codes(stream, h):
+    job = h.marlin_job()
+    run = stream(URL + "&fault=disconnect:80", job, firmware="marlin")
+    assert isinstance(run.error, LinkClosed)
+    assert [e.kind for e in run.events][-3:] == ["reconnected", "safe_stop", "aborted"]
+    dev = run.device
+    dev.advance_to(run.clock.now() + 1)
+    assert dev.executed[-2:] == ["M5", "M107"] and dev.quick_stops == 1
     assert not dev.laser_on and dev.valves_off
 
 

@@ -6,7 +6,7 @@ the same way. Time is whatever the shared clock says; with a :class:`VirtualCloc
 20,000-line job in a second of CPU. ``serve_pty`` puts a device on a pseudo-terminal in real time.
 
 URL form: ``sim://grbl?baud=115200&latency=0.001&proc=0.0002&fault=drop:0.01&seed=1``
-(``mute=1``: a device that never answers).
+(``mute=1``: a device that never answers; ``reopen=0``: the port cannot be reopened).
 Faults: ``drop:P`` / ``corrupt:P`` (per host byte), ``error:LINE[:CODE]``, ``alarm:LINE``,
 ``disconnect:LINE``, ``slow:SECONDS`` (per line), ``busy:LINE:SECONDS``.
 """
@@ -206,6 +206,7 @@ class SimTransport:
     def __init__(self, device: Device, clock: VirtualClock, name: str = "sim") -> None:
         self.device, self.clock, self.name = device, clock, name
         self._buf = bytearray()
+        self.allow_reopen = True
 
     def write(self, data: bytes) -> None:
         self.device.advance_to(self.clock.now())
@@ -238,6 +239,13 @@ class SimTransport:
                 return None
             self.clock.advance_to(when)
             dev.advance_to(when)
+
+    def reopen(self) -> None:
+        """Reopen the port: the emulator models the reset that DTR causes (``reopen=0``: fails)."""
+        if not self.allow_reopen:
+            raise LinkClosed(f"port {self.name}: device gone")
+        self._buf.clear()
+        self.device.reconnect()
 
     def close(self) -> None:
         pass
@@ -283,7 +291,9 @@ def open_sim(url: str, *, clock: Clock | None = None) -> tuple[SimTransport, Vir
     device = device_from_url(url)
     device.t = vclock.now()
     device.boot()  # type: ignore[attr-defined]
-    return SimTransport(device, vclock, name=url), vclock
+    transport = SimTransport(device, vclock, name=url)
+    transport.allow_reopen = urlsplit(url).query.find("reopen=0") < 0
+    return transport, vclock
 
 
 def serve_pty(device: Device, *, on_ready=None, stop=None, clock: Clock | None = None) -> None:

@@ -187,6 +187,8 @@ class MarlinDevice(Device):
         args = {w[0].upper(): w[1:] for w in words[1:] if w}
         if code in ("M3", "M4"):
             self.spindle, self.power = int(code[1]), float(args.get("S", self.power or 0) or 0)
+        elif code in ("G1", "G2", "G3") and "S" in args and self.spindle in (3, 4):
+            self.power = float(args["S"] or 0)  # LASER_POWER_INLINE: S on moves sets power
         elif code == "M5":
             self.spindle, self.power = 5, 0.0
         elif code == "M106":

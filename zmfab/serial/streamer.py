@@ -2,9 +2,10 @@
 
 States: connecting -> streaming <-> paused -> draining -> done, or -> stopping -> aborted.
 Events (``Event.kind``): sent, ack, error, status, message, resend, progress, paused, resumed,
-safe_stop, aborted, done. Any exception after the first byte of the job was sent ends in the
-dialect's safe stop (GRBL: feed hold + soft reset; Marlin: M410 then outputs off) while the link
-still works.
+reconnected, safe_stop, aborted, done. Any exception after the first byte of the job was sent ends
+in the dialect's safe stop (GRBL: feed hold + soft reset; Marlin: M410 then outputs off) while the
+link still works; a lost link is reopened once first (``reopen_on_loss``), which resets
+Arduino-based controllers.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class Streamer:
                  clock: Clock | None = None, on_event: Callable[[Event], None] | None = None,
                  on_pause: Callable[[str], str] | None = None, on_error: str = "stop",
                  poll_interval: float = 0.25, timeout: float = 10.0, stall: float = 2.0,
-                 resync_quiet: float = 0.05, progress_every: float = 0.2) -> None:
+                 resync_quiet: float = 0.05, progress_every: float = 0.2,
+                 reopen_on_loss: bool = True) -> None:
         if on_error not in ("stop", "ask"):
             raise ParameterError("--on-error", f"{on_error!r} is not stop or ask")
         self.dialect = dialect
@@ -95,6 +97,7 @@ class Streamer:
         self.on_pause, self.on_error = on_pause, on_error
         self.poll_interval, self.timeout, self.stall = poll_interval, timeout, stall
         self.resync_quiet, self.progress_every = resync_quiet, progress_every
+        self.reopen_on_loss = reopen_on_loss
         self.state = "idle"
         self.result = StreamResult()
 
@@ -289,16 +292,32 @@ class Streamer:
     def _abort(self, exc: BaseException) -> None:
         self.state = "stopping"
         reason = str(exc) or type(exc).__name__
-        if isinstance(exc, LinkClosed):
-            self.link.event("safe_stop", text="not sent: link is down", data={"sent": False})
-        else:
-            try:
-                how = self.dialect.safe_stop(self.link)
-                self.link.event("safe_stop", text=how, data={"sent": True})
-            except Exception as err:  # noqa: BLE001 - report, then raise the original
-                self.link.event("safe_stop", text=f"failed: {err}", data={"sent": False})
+        if isinstance(exc, LinkClosed) and not self._reopen():
+            self.state = "aborted"
+            self.link.event("aborted", text=reason)
+            return
+        try:
+            how = self.dialect.safe_stop(self.link)
+            self.link.event("safe_stop", text=how, data={"sent": True})
+        except Exception as err:  # noqa: BLE001 - report, then raise the original
+            self.link.event("safe_stop", text=f"failed: {err}", data={"sent": False})
         self.state = "aborted"
         self.link.event("aborted", text=reason)
+
+    def _reopen(self) -> bool:
+        """After a lost link, open the port once more: on Arduino-based controllers that resets
+        the firmware (DTR), which turns the laser off; then the safe stop can follow."""
+        reopen = getattr(self.link.transport, "reopen", None) if self.reopen_on_loss else None
+        if reopen is None:
+            self.link.event("safe_stop", text="not sent: link is down", data={"sent": False})
+            return False
+        try:
+            reopen()
+        except Exception as err:  # noqa: BLE001 - the port may be gone for good
+            self.link.event("safe_stop", text=f"not sent: link is down ({err})", data={"sent": False})
+            return False
+        self.link.event("reconnected", text=self.link.name)
+        return True
 
     def _progress(self, *, force: bool = False) -> None:
         now = self.clock.now()

@@ -96,6 +96,17 @@ class SerialTransport:
                 raise LinkClosed(f"port {self.name}: read failed: {exc}") from exc
             self._buf += chunk
 
+    def reopen(self) -> None:
+        """Close and open the port again (toggles DTR: most Arduino controllers reset)."""
+        import serial
+
+        try:
+            self.port.close()
+            self.port.open()
+        except (serial.SerialException, OSError) as exc:
+            raise LinkClosed(f"port {self.name}: cannot reopen: {exc}") from exc
+        self._buf.clear()
+
     def close(self) -> None:
         try:
             self.port.close()
