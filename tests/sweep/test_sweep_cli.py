@@ -94,3 +94,17 @@ def test_plot_without_matplotlib_names_the_extra(design_file, tmp_path, monkeypa
     r = run_cli("sweep", str(design_file), "--vary", "gap=0.1", "--no-build", "-j", "1",
                 "-o", str(tmp_path / "n"), "--plot", "gap", "fill_factor")
     assert r.code == 2 and "zmfab[sim]" in r.err
+
+
+def test_progress_bar_shows_count_rate_and_eta(capsys):
+    from zmfab.cli.sweep_cmd import _Bar
+
+    bar = _Bar(enabled=True)
+    bar(2, 10)  # two already done: the rate counts only what this run does
+    bar.last = 0.0
+    bar(10, 10)
+    err = capsys.readouterr().err
+    assert "10/10" in err and "/s" in err and "eta" in err and err.endswith("\n")
+    quiet = _Bar(enabled=False)
+    quiet(1, 2)
+    assert capsys.readouterr().err == ""

@@ -122,17 +122,15 @@ def _execute(todo: list[Task], *, jobs: int | None, scheduler: Any) -> Iterator[
 def _run_pool(todo: list[Task], workers: int) -> Iterator[dict[str, Any]]:
     from concurrent.futures.process import BrokenProcessPool
 
-    pending: set[Future[list[dict[str, Any]]]] = set()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        try:
-            pending = {pool.submit(run_chunk, c) for c in chunks(todo, workers)}
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    yield from _chunk_result(fut, BrokenProcessPool)
-        finally:
-            for fut in pending:
-                fut.cancel()
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        pending = {pool.submit(run_chunk, c) for c in chunks(todo, workers)}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                yield from _chunk_result(fut, BrokenProcessPool)
+    finally:  # on an interrupt, start nothing new; running chunks still write their records
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _chunk_result(fut: Future[list[dict[str, Any]]], broken: type[BaseException]

@@ -8,6 +8,7 @@ returns plain data for the summary table, or None when its module is absent.
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from typing import Any
 
 from ..design import Design
@@ -48,16 +49,29 @@ def drc_stage(design: Design, layout: Layout, *, profiles: list[str]) -> dict[st
     """``{"ok", "violations", "rules", "details"}`` from :mod:`zmfab.drc`, or None without it."""
     if not _has("zmfab.drc"):
         return None
-    from ..profiles import Profiles
-
     drc = importlib.import_module("zmfab.drc")
-    _, _, violations = drc.check_design(design, Profiles(profiles), layout=layout)
+    _, _, violations = drc.check_design(design, _profiles(_stamped(profiles)), layout=layout)
     return {
         "ok": not violations,
         "violations": len(violations),
         "rules": sorted({str(v.rule) for v in violations}),
         "details": [str(v) for v in violations[:20]],
     }
+
+
+def _stamped(paths: list[str]) -> tuple[tuple[str, float], ...]:
+    """Profile paths with their mtimes: a cache key that notices an edited file."""
+    from pathlib import Path
+
+    return tuple((p, Path(p).stat().st_mtime if Path(p).exists() else 0.0) for p in paths)
+
+
+@lru_cache(maxsize=8)
+def _profiles(stamped: tuple[tuple[str, float], ...]) -> Any:
+    """The profiles in force, loaded once per process (every variant of a sweep shares them)."""
+    from ..profiles import Profiles
+
+    return Profiles([p for p, _ in stamped])
 
 
 def capacity_stage(design: Design, layout: Layout) -> dict[str, Any] | None:
