@@ -224,7 +224,8 @@ def plan_drawing(path: str | Path, *, ops: Mapping[str, str], profiles: Profiles
     to operations; fills run first, then isolation, then cuts (so parts fall out last)."""
     from ..imports import read_layers
 
-    layers = read_layers(path, dpi=dpi) if dpi else read_layers(path)
+    by = "colour" if any(k.startswith("#") for k in ops) else "layer"
+    layers = read_layers(path, by=by, **({"dpi": dpi} if dpi else {}))
     if not layers:
         raise ParameterError(str(path), "no closed shapes found")
     profs = profiles or Profiles()

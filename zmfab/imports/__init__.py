@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from shapely.geometry import MultiPolygon
 
@@ -10,13 +11,17 @@ from ..errors import ParameterError
 from ..regions import REGIONS, Layout
 
 
-def read_layers(path: str | Path, **options: float) -> dict[str, MultiPolygon]:
-    """Closed shapes of a DXF or SVG file by layer (DXF layer / SVG group label), in mm."""
+def read_layers(path: str | Path, **options: Any) -> dict[str, MultiPolygon]:
+    """Closed shapes of a DXF or SVG file by layer (DXF layer / SVG group label), in mm.
+
+    ``by="colour"`` keys them by colour (``#rrggbb``) instead; ``dpi`` is for SVGs without a size.
+    """
     suffix = Path(path).suffix.lower()
     if suffix == ".dxf":
         from .dxf import read_dxf_layers
 
-        return read_dxf_layers(path)
+        options.pop("dpi", None)
+        return read_dxf_layers(path, **options)
     if suffix == ".svg":
         from .svg import read_svg_layers
 

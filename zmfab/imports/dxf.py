@@ -17,19 +17,22 @@ INSUNITS_MM: dict[int, float] = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 
                                  8: 25.4e-6, 9: 0.0254, 10: 914.4, 13: 1e-3, 14: 1e-4}
 
 
-def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001) -> dict[str, MultiPolygon]:
-    """Closed shapes per layer of the DXF at ``path``, in mm."""
+def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001, by: str = "layer"
+                    ) -> dict[str, MultiPolygon]:
+    """Closed shapes of the DXF at ``path`` in mm, keyed by layer (``by="layer"``) or by colour
+    (``by="colour"``: ``#rrggbb`` of the entity, or of its layer when BYLAYER)."""
     try:
         doc = ezdxf.readfile(str(path))
     except OSError as exc:
         raise DesignError(str(path), f"cannot read ({exc})") from None
-    except ezdxf.DXFStructureError as exc:
-        raise DesignError(str(path), f"not a valid DXF ({exc})") from None
+    except (ezdxf.DXFError, ValueError, UnicodeError, KeyError, IndexError) as exc:
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise DesignError(str(path), f"not a valid DXF ({reason})") from None
     scale = INSUNITS_MM.get(int(doc.header.get("$INSUNITS", 0)), 1.0)
     rings: dict[str, list[list[tuple[float, float]]]] = defaultdict(list)
     for entity in doc.modelspace():
         kind = entity.dxftype()
-        layer = entity.dxf.layer
+        layer = entity.dxf.layer if by == "layer" else _colour(doc, entity)
         if kind == "LWPOLYLINE" and entity.closed:
             pts = _flatten(entity, arc_tolerance)
         elif kind == "POLYLINE" and entity.is_closed:
@@ -44,6 +47,22 @@ def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001) -> dict[s
             continue
         rings[layer].append([(x * scale, y * scale) for x, y in pts])
     return {layer: rings_to_multipolygon(items) for layer, items in rings.items()}
+
+
+def _colour(doc, entity) -> str:
+    from ezdxf import colors
+
+    if entity.dxf.hasattr("true_color"):
+        r, g, b = colors.int2rgb(entity.dxf.true_color)
+        return f"#{r:02x}{g:02x}{b:02x}"
+    aci = entity.dxf.get("color", 256)
+    if aci in (0, 256):
+        try:
+            aci = doc.layers.get(entity.dxf.layer).color
+        except ezdxf.DXFTableEntryError:
+            aci = 7
+    r, g, b = colors.aci2rgb(max(1, min(255, abs(int(aci)))))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _flatten(entity, tolerance: float) -> list[tuple[float, float]]:
