@@ -14,11 +14,14 @@ def test_dask_cluster_matches_serial_and_resumes(design, tmp_path):
     serial = sweep(design, vary, tmp_path / "serial", build=False, jobs=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
+        # by address, with no client of ours open: the sweep makes (and closes) its own
+        on_dask = sweep(design, vary, tmp_path / "dask", build=False, scheduler=cluster.scheduler_address)
+        assert on_dask.rows == serial.rows and on_dask.ran == 6
         with distributed.Client(cluster) as client:
-            on_dask = sweep(design, vary, tmp_path / "dask", build=False, scheduler=client)
-            assert on_dask.rows == serial.rows and on_dask.ran == 6
-            again = sweep(design, vary, tmp_path / "dask", build=False, scheduler=cluster.scheduler_address)
+            again = sweep(design, vary, tmp_path / "dask", build=False, scheduler=client)
             assert (again.ran, again.skipped) == (0, 6)
+            built = sweep(design, ["gap=0.2,0.3"], tmp_path / "built", scheduler=client)
+            assert built.ran == 2 and (tmp_path / "built" / "gap=0.3mm" / "layout.dxf").exists()
     assert (tmp_path / "dask" / "summary.csv").read_text() == (tmp_path / "serial" / "summary.csv").read_text()
 
 

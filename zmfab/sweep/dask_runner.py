@@ -39,10 +39,11 @@ def run_on_dask(todo: list[Task], scheduler: Any) -> Iterator[dict[str, Any]]:
     try:
         workers = max(1, sum(client.nthreads().values()))
         futures = [client.submit(run_chunk, c, pure=False) for c in chunks(todo, workers)]
-        for fut in distributed.as_completed(futures):
+        for fut in distributed.as_completed(futures, loop=client.loop):
             yield from fut.result()
     finally:
-        for fut in futures:
-            fut.cancel()
+        unfinished = [f for f in futures if not f.done()]
+        if unfinished:
+            client.cancel(unfinished)
         if owned:
             client.close()

@@ -51,7 +51,8 @@ def plan(design: Design, variants: Sequence[Variant], outdir: Path, *, build: bo
     opts = dict(options or {})
     stage_names = available_stages(simulate=simulate)
     hashed = {**opts, "build": opts.get("build", {}) if build else None,
-              "profiles": [_file_digest(p) for p in opts.get("profiles", [])]}
+              "profiles": [_file_digest(p) for p in opts.get("profiles", [])],
+              "shipped_profiles": _shipped_digest()}
     content = rec.design_content(design)
     tasks = []
     for v in variants:
@@ -59,6 +60,18 @@ def plan(design: Design, variants: Sequence[Variant], outdir: Path, *, build: bo
         tasks.append(Task(v.index, v.name, v.values, digest, design, str(outdir / v.name),
                           build=build, options=opts, stages=tuple(stage_names)))
     return tasks
+
+
+def _shipped_digest() -> str:
+    """A digest of the shipped profile files: editing one re-runs the variants it affects."""
+    import hashlib
+
+    from ..profiles import SHIPPED
+
+    h = hashlib.sha256()
+    for path in sorted(SHIPPED.rglob("*.toml")):
+        h.update(path.relative_to(SHIPPED).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _file_digest(path: str) -> list[str]:
