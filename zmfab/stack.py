@@ -264,3 +264,76 @@ def layers_by_name(layers: list[Layer]) -> dict[str, Layer]:
 def stack_geometry(layers: list[Layer]) -> shapely.Geometry:
     """Union of every layer's geometry (mm)."""
     return union_all(lay.geometry for lay in layers)
+
+
+#: Border of substrate left around the footprint when a design gives no [substrate] size (mm):
+#: room for the registration fiducials.
+SUBSTRATE_BORDER = 5.0
+
+
+@dataclass(frozen=True)
+class Substrate:
+    """The sheet the device is made on: its outline in the layout frame (mm) and what it is."""
+
+    xmin: float
+    ymin: float
+    width: float
+    height: float
+    material: str | None = None
+    thickness: float | None = None
+    bed_position: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.xmin, self.ymin, self.xmin + self.width, self.ymin + self.height)
+
+    def polygon(self) -> shapely.Geometry:
+        from shapely.geometry import box
+
+        return box(*self.bounds)
+
+
+def resolve_substrate(design: Any, layout: Layout) -> Substrate:
+    """The substrate of ``design``'s ``[substrate]`` table, centred on the footprint.
+
+    Keys: ``width``, ``height`` (default: the footprint plus :data:`SUBSTRATE_BORDER` each side),
+    ``material``, ``thickness``, ``origin = [x, y]`` (its lower-left corner in the layout frame,
+    default centred), ``bed_position = [x, y]`` (where that corner sits on the machine bed).
+    """
+    table = {} if design is None else design.sections.get("substrate", {})
+    if not isinstance(table, dict):
+        raise design.error("substrate", "must be a table [substrate]")
+    fx0, fy0, fx1, fy1 = (layout.get("footprint") if "footprint" in layout else
+                          union_all(layout.regions.values())).bounds
+
+    def length(key: str, default: float, *, positive: bool = True) -> float:
+        if key not in table:
+            return default
+        try:
+            return parse_length(table[key], field=key, positive=positive)
+        except ParameterError as exc:
+            raise design.error(key, str(exc).split(": ", 1)[1], "substrate") from None
+
+    def pair(key: str, default: tuple[float, float]) -> tuple[float, float]:
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, list) or len(value) != 2:
+            raise design.error(key, "must be a pair [x, y] of lengths", "substrate")
+        try:
+            return (parse_length(value[0], field=key), parse_length(value[1], field=key))
+        except ParameterError as exc:
+            raise design.error(key, str(exc).split(": ", 1)[1], "substrate") from None
+
+    width = length("width", fx1 - fx0 + 2 * SUBSTRATE_BORDER)
+    height = length("height", fy1 - fy0 + 2 * SUBSTRATE_BORDER)
+    origin = pair("origin", ((fx0 + fx1 - width) / 2, (fy0 + fy1 - height) / 2))
+    thickness = length("thickness", 0.0) if "thickness" in table else None
+    known = {"width", "height", "material", "thickness", "origin", "bed_position"}
+    for key in table:
+        if key not in known:
+            raise design.error(key, f"unknown key (allowed: {', '.join(sorted(known))})", "substrate")
+    material = table.get("material")
+    return Substrate(origin[0], origin[1], width, height,
+                     None if material is None else str(material), thickness,
+                     pair("bed_position", (0.0, 0.0)))
