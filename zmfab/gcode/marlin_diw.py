@@ -141,7 +141,7 @@ class _Writer:
         if self.z is not None and abs(z - self.z) < 1e-9:
             return
         dz = abs(z - (self.z if self.z is not None else z))
-        self.lines.append(f"G0 Z{self.num(self.fz, z)} F{self.num('{:.0f}', speed)}")
+        self.lines.append(f"G0 Z{self.num(self.fz, z)} F{self.num('{:.1f}', speed)}")
         self.time += dz / speed * 60
         self.z, self.feed = z, speed
         self.zmax = max(self.zmax, z)
@@ -154,12 +154,12 @@ class _Writer:
             self.travel_mm += d
             self.time += d / speed * 60
         self.lines.append(f"G0 X{self.num(self.fxy, x)} Y{self.num(self.fxy, y)} "
-                          f"F{self.num('{:.0f}', speed)}")
+                          f"F{self.num('{:.1f}', speed)}")
         self.x, self.y, self.feed = x, y, speed
         self.points.append((x, y))
 
     def move_e(self, e: float, speed: float) -> None:
-        self.lines.append(f"G1 E{self.e_word(e)} F{self.num('{:.0f}', speed)}")
+        self.lines.append(f"G1 E{self.e_word(e)} F{self.num('{:.1f}', speed)}")
         self.time += abs(e) / speed * 60
         self.feed = speed
 
@@ -169,7 +169,7 @@ class _Writer:
         if e is not None:
             parts.append(f"E{self.e_word(e)}")
         if self.feed is None or abs(speed - self.feed) > 1e-6:
-            parts.append(f"F{self.num('{:.0f}', speed)}")
+            parts.append(f"F{self.num('{:.1f}', speed)}")
             self.feed = speed
         self.lines.append(" ".join(parts))
         self.time += d / speed * 60
@@ -194,7 +194,7 @@ def _bead(w: _Writer, pts: np.ndarray, flows: np.ndarray, *, section: float, ink
         for line in m.valve_on:
             w.lines.append(line)
     w.dwell(ink.preflow)
-    laid = 0.0
+    laid = 0.0 if volumetric else ink.flow_ul_per_s * ink.preflow
     for (x0, y0), (x1, y1), f in zip(pts[:-1], pts[1:], flows, strict=True):
         length = math.hypot(x1 - x0, y1 - y0)
         if length < 1e-9:
@@ -330,6 +330,7 @@ def _meta(w: _Writer, inks: list[Ink], m: Machine, opts: JobOptions) -> dict[str
         "extrusion_multiplier": inks[0].extrusion_multiplier if inks else 1.0,
         "bead_width_mm": first.get("bead_width_mm"), "layer_height_mm": first.get("layer_height_mm"),
         "layers": first.get("layers"), "tools": ",".join(str(t) for t in sorted({i.tool for i in inks})),
+        "tool_offset_mode": m.tool_offset_mode if m.tools > 1 else None,
         "bed_mm": ",".join(f"{v:g}" for v in m.bed), "origin_mm": ",".join(f"{v:g}" for v in m.origin),
         "bounds_mm": ",".join(f"{v:.3f}" for v in (*pts.min(axis=0), *pts.max(axis=0))),
         "estimate_s": round(w.time, 1), "print_mm": round(w.print_mm, 2),
@@ -346,7 +347,7 @@ def _meta(w: _Writer, inks: list[Ink], m: Machine, opts: JobOptions) -> dict[str
         meta[f"layers_T{ink.tool}"] = tm.get("layers")
         if m.flow_driver == "pneumatic":
             meta[f"flow_ul_per_s_T{ink.tool}"] = ink.flow_ul_per_s
-        if m.tools > 1 and ink.tool > 0:
+        if m.tools > 1:
             meta[f"tool_offset_T{ink.tool}"] = ",".join(f"{v:g}" for v in m.tool_offsets[ink.tool])
     if opts.fiducials:
         meta["fiducials_mm"] = " ".join(f"{x + m.origin[0]:.3f},{y + m.origin[1]:.3f}"

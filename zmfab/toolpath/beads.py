@@ -83,13 +83,7 @@ def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
     if _rectilinear(poly):
         coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
         xs = np.unique(np.round(np.concatenate(coords), 7))
-        cuts = [xs[0]]
-        for x in xs[1:-1]:
-            if x - cuts[-1] >= pitch / 2:
-                cuts.append(x)
-        if xs[-1] - cuts[-1] < pitch / 2 and len(cuts) > 1:
-            cuts.pop()
-        cuts.append(xs[-1])
+        cuts = _merge_slabs(poly, list(xs), pitch / 2)
     else:
         cuts = [xmin, xmax]
     lane_x, lane_p = [], []
@@ -101,16 +95,59 @@ def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lane_x), np.asarray(lane_p)
 
 
-def _intervals(poly: Polygon, xs: np.ndarray) -> list[list[tuple[float, float]]]:
-    """Per lane, the sorted (y0, y1) intervals where x = const crosses ``poly``."""
+def _signature(poly: Polygon, x: float) -> BaseGeometry:
+    """The intervals of ``poly`` along x = const, as boxes of unit width (to compare them)."""
+    ivs = _intervals(poly, np.array([x]), np.array([0.0]), False)[0]
+    return shapely.union_all([shapely.box(0, y0, 1, y1) for y0, y1 in ivs])
+
+
+def _merge_slabs(poly: Polygon, cuts: list[float], narrowest: float) -> list[float]:
+    """Drop cuts so no slab is narrower than ``narrowest`` mm; a sliver joins the neighbour
+    whose cross-section along the lanes is most like its own."""
+    cuts = list(cuts)
+    sig = [_signature(poly, (a + b) / 2) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    while len(cuts) > 2:
+        widths = np.diff(cuts)
+        k = int(np.argmin(widths))
+        if widths[k] >= narrowest:
+            break
+        left = sig[k].symmetric_difference(sig[k - 1]).area if k > 0 else np.inf
+        right = sig[k].symmetric_difference(sig[k + 1]).area if k + 1 < len(sig) else np.inf
+        if left <= right:
+            del cuts[k]
+            keep = k - 1
+        else:
+            del cuts[k + 1]
+            keep = k + 1
+        if widths[keep] < widths[k]:
+            sig[keep] = sig[k]
+        del sig[k]
+    return cuts
+
+
+def _intervals(poly: Polygon, xs: np.ndarray, ps: np.ndarray,
+               strips: bool) -> list[list[tuple[float, float]]]:
+    """Per lane, the sorted (y0, y1) intervals of ``poly`` along it.
+
+    With ``strips`` (rectilinear shapes) an interval is the y extent of each piece of ``poly``
+    inside the lane's strip (x ± slab pitch / 2), so a sliver merged into a slab still gets ink;
+    otherwise it is where the line x = const crosses ``poly``.
+    """
     _, ymin, _, ymax = poly.bounds
-    pts = np.stack([np.c_[xs, np.full_like(xs, ymin - 1)], np.c_[xs, np.full_like(xs, ymax + 1)]],
-                   axis=1)
-    inter = shapely.intersection(shapely.linestrings(pts), poly)
+    if strips:
+        eps = 1e-7
+        geoms = shapely.box(xs - ps / 2 + eps, ymin - 1, xs + ps / 2 - eps, ymax + 1)
+        wanted = 3
+    else:
+        pts = np.stack([np.c_[xs, np.full_like(xs, ymin - 1)], np.c_[xs, np.full_like(xs, ymax + 1)]],
+                       axis=1)
+        geoms = shapely.linestrings(pts)
+        wanted = 1
+    inter = shapely.intersection(geoms, poly)
     parts, idx = shapely.get_parts(inter, return_index=True)
     out: list[list[tuple[float, float]]] = [[] for _ in xs]
     if len(parts):
-        keep = shapely.get_type_id(parts) == 1
+        keep = shapely.get_type_id(parts) == wanted
         b = shapely.bounds(parts[keep])
         for i, y0, y1 in zip(idx[keep], b[:, 1], b[:, 3], strict=False):
             out[i].append((float(y0), float(y1)))
@@ -129,9 +166,8 @@ def _intervals(poly: Polygon, xs: np.ndarray) -> list[list[tuple[float, float]]]
 def _fill_frame(poly: Polygon, pitch: float) -> tuple[list[list[tuple[float, float]]], list[list[float]], int]:
     """Serpentine chains in the lane frame: (points, segment flows) per chain, and the lane count."""
     xs, ps = _lane_xs(poly, pitch)
-    lanes = _intervals(poly, xs)
-    shapely.prepare(poly)
-    grown = poly.buffer(1e-6)
+    lanes = _intervals(poly, xs, ps, _rectilinear(poly))
+    grown = poly.buffer(pitch / 4, join_style="mitre")
     shapely.prepare(grown)
     chains: list[list[tuple[float, float]]] = []
     flows: list[list[float]] = []
