@@ -93,7 +93,10 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     rate = result.ran / result.elapsed_s if result.elapsed_s > 0 else 0.0
     click.echo(f"{d.title}: {len(result.records)} variants ({summary}); ran {result.ran} "
-               f"({rate:.1f}/s), {result.skipped} already done")
+               f"({rate:.1f}/s), {result.skipped} already done; stages: {', '.join(result.stages)}")
+    if simulate and "resistance" not in result.stages:
+        click.echo("warning: --simulate: zmfab.analysis.field is not installed, no resistance "
+                   "estimates", err=True)
     for r in result.failed[:10]:
         click.echo(f"  {r['name']}: {r['status']}: {r['reason']}")
     if len(result.failed) > 10:

@@ -60,7 +60,7 @@ def sweep(design: Design, vary: Mapping[str, Any] | Sequence[str], outdir: str |
     meta = {"zmfab_version": __version__, "design": str(design.path) if design.path else None,
             "title": design.title, "family": design.family,
             "vary": [a.token for a in axes], "zip": zip_axes, "build": build,
-            "stages": list(tasks[0].stages) if tasks else []}
+            "stages": result.stages}
     write_summary(out, result.records, meta=meta)
     result.rows = table(result.records)[1]
     return result

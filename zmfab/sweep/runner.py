@@ -38,6 +38,7 @@ class SweepResult:
     skipped: int = 0
     elapsed_s: float = 0.0
     rows: list[dict[str, Any]] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -110,7 +111,8 @@ def run(tasks: Sequence[Task], outdir: Path, *, jobs: int | None = 1, scheduler:
             progress(len(done), total)
     records = [done[t.index] for t in tasks]
     return SweepResult(outdir, records, ran=len(todo), skipped=skipped,
-                       elapsed_s=time.perf_counter() - t0)
+                       elapsed_s=time.perf_counter() - t0,
+                       stages=list(tasks[0].stages) if tasks else [])
 
 
 def chunks(tasks: Sequence[Task], workers: int, *, most: int = 16) -> list[list[Task]]:
