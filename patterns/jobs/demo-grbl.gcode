@@ -1,6 +1,6 @@
-; zmfab demo job: laser-scribe an interdigitated electrode gap pattern (GRBL 1.1, laser mode)
-; tool: diode laser, M4 dynamic power; units mm; origin lower-left of the footprint
-; bounds: X 2..18 Y 2..14; estimated time 0:35
+; dialect: grbl
+; design: demo interdigitated electrode, gap scribed by a diode laser (M4, mm)
+; estimate_s: 16.6
 G21 G90
 M4 S0
 F1200

@@ -1,5 +1,6 @@
-; zmfab demo job: direct-ink-write zinc paste fingers (Marlin 2, relative extrusion)
-; bounds: X 2..18 Y 2..14 Z 0.2..5; estimated time 1:10
+; dialect: marlin
+; design: demo direct-ink-write zinc paste anode fingers (relative E, mm)
+; estimate_s: 8.9
 G21
 G90
 M83

@@ -59,7 +59,8 @@ def test_temperature_reports_and_echo_are_ignored(stream, h):
     job = h.marlin_job(40)
     run = stream(URL + "&temp=1&proc=0.05", job, firmware="marlin")
     assert run.error is None and run.device.executed == job
-    assert not any("T:" in e.text for e in run.kinds("message"))
+    temps = [e for e in run.kinds("message") if "T:" in e.text]
+    assert temps and all(e.data.get("ignored") for e in temps)  # logged, never acted on
 
 
 def test_kill_mid_job_stops_with_the_line(stream, h):
@@ -138,3 +139,9 @@ def test_resume_from_line_runs_exactly_the_rest(stream, h):
 def test_dry_run_is_refused_for_marlin(stream, h):
     run = stream(URL, h.marlin_job(5), firmware="marlin", dry_run=True)
     assert "check mode" in str(run.error)
+
+
+def test_slow_machine_with_full_queue_finishes(stream, h):
+    job = h.marlin_job(40)
+    run = stream(URL + "&fault=slow:0.3", job, firmware="marlin", timeout=2.0)
+    assert run.error is None and run.device.executed == job

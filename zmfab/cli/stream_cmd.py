@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -71,6 +72,21 @@ def _ask(reason: str) -> str:
     return "continue" if answer in ("continue", "c") else "abort"
 
 
+def _job_estimate(lines: list[str]) -> float | None:
+    """The job's time estimate: its ``; estimate_s:`` header, else zmfab.gcode's estimate."""
+    try:
+        from ..gcode.estimate import estimate
+        from ..gcode.parse import header_meta, parse_gcode
+
+        meta = header_meta(lines)
+        if "estimate_s" in meta:
+            return float(meta["estimate_s"].split()[0])
+        seconds = float(estimate(parse_gcode("\n".join(lines)))["time_s"])
+    except Exception:  # noqa: BLE001 - an estimate is a nicety, never a reason to refuse a job
+        return None
+    return seconds if seconds > 0 else None
+
+
 @click.command("stream")
 @click.argument("job", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", "-p", required=True, help=PORT_HELP)
@@ -83,7 +99,8 @@ def _ask(reason: str) -> str:
               help="On an error or Ctrl-C: pause and ask, or stop at once (safe stop).")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write one JSON object per line sent and per response.")
-@click.option("--estimate", "estimate_s", type=DURATION, help="Job time estimate (e.g. 12min) for the ETA.")
+@click.option("--estimate", "estimate_s", type=DURATION,
+              help="Job time estimate (e.g. 12min) for the ETA; default: zmfab's own estimate.")
 @click.option("--mode", type=click.Choice(["count", "simple"]), default="count", show_default=True,
               help="GRBL flow control: character counting or send-and-wait.")
 @click.option("--bufsize", default=4, show_default=True, help="Marlin commands in flight (BUFSIZE).")
@@ -99,6 +116,8 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     from ..serial.transport import open_transport
 
     lines = load_job(job)
+    if estimate_s is None:
+        estimate_s = _job_estimate(lines)
     if firmware == "auto":
         firmware = "marlin" if port.startswith("sim://marlin") else "grbl"
     dialect = make_dialect(firmware, mode=mode, bufsize=bufsize, off_codes=off_code,
@@ -161,6 +180,7 @@ def emulate(firmware: str, use_pty: bool, baud: int | None, fault: tuple[str, ..
     opts = dict(o.split("=", 1) for o in options if "=" in o)
     device = make_device(firmware, link=Link(baud=baud), faults=parse_faults(list(fault)), seed=seed,
                          options=opts)
+    signal.signal(signal.SIGTERM, _interrupt)
     if use_pty:
         def ready(path: str) -> None:
             click.echo(path)
@@ -177,6 +197,10 @@ def emulate(firmware: str, use_pty: bool, baud: int | None, fault: tuple[str, ..
     click.echo(f"executed {len(device.executed)} lines; laser {'ON' if device.laser_on else 'off'}"
                + (f"; max RX fill {device.max_fill} bytes" if hasattr(device, "max_fill") else ""),
                err=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _console(device) -> None:

@@ -9,6 +9,7 @@ distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes).
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 
 from .emulator import Device, Faults, Link
@@ -22,6 +23,7 @@ _G_OK = {0, 1, 2, 3, 4, 10, 17, 18, 19, 20, 21, 28, 30, 38.2, 38.3, 38.4, 38.5, 
          54, 55, 56, 57, 58, 59, 61, 80, 90, 91, 90.1, 91.1, 92, 92.1, 93, 94, 28.1, 30.1}
 _M_OK = {0, 1, 2, 3, 4, 5, 7, 8, 9, 30, 56}
 _LETTERS = set("FIJKLNPRSTXYZ")
+_WORD = re.compile(r"[A-Z][+-]?(?:\d+\.?\d*|\.\d+)")
 _GROUPS = {0: 1, 1: 1, 2: 1, 3: 1, 38.2: 1, 80: 1, 90: 3, 91: 3, 20: 6, 21: 6, 93: 5, 94: 5,
            17: 2, 18: 2, 19: 2, 4: 0, 10: 0, 28: 0, 30: 0, 53: 0, 92: 0}
 
@@ -295,7 +297,7 @@ class GrblDevice(Device):
         ws = words(text)
         if not ws or not text[0].isalpha():
             return 1, self.pos, False
-        if _strip_words(text):
+        if _WORD.sub("", text):  # something that is not a well-formed word: bad number format
             return 2, self.pos, False
         m = dict(self.modal)
         seen: set[str] = set()
@@ -399,9 +401,3 @@ class GrblDevice(Device):
               and not (self.hold and self.settings[32]))
         self.record_laser(on, m["power"] if on else 0.0)
 
-
-def _strip_words(text: str) -> str:
-    """What is left of a line once its well-formed words are removed (non-empty: bad number)."""
-    import re
-
-    return re.sub(r"[A-Z][+-]?(?:\d+\.?\d*|\.\d+)", "", text)

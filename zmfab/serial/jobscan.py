@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..errors import ParameterError
 
@@ -55,7 +55,6 @@ class JobInfo:
     lasers: bool = False  # a G1/G2/G3 motion with M3/M4 and S > 0
     max_power: float = 0.0
     motion_lines: int = 0
-    extents: list[list[float]] = field(default_factory=lambda: [[math.inf, -math.inf]] * 3)
 
 
 def step(state: Modal, line: str) -> tuple[Modal, bool]:

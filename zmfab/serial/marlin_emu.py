@@ -44,7 +44,7 @@ class MarlinDevice(Device):
     def _power_on(self) -> None:
         self.rx = bytearray()
         self.partial = bytearray()
-        self.queue: deque[str] = deque()
+        self.queue: deque[tuple[str, int]] = deque()  # (command, received-line number)
         self.last_n = 0
         self.busy_until: float | None = None
         self.next_keepalive: float | None = None
@@ -129,7 +129,7 @@ class MarlinDevice(Device):
             if body.startswith("M110"):
                 parts = [w for w in body.split() if w.startswith("N")]
                 self.last_n = int(parts[0][1:]) if parts else n
-                self.queue.append(body)
+                self.queue.append((body, n_line))
                 return
             if n != self.last_n + 1:
                 return self._line_error("Line Number is not Last Line Number+1")
@@ -139,7 +139,7 @@ class MarlinDevice(Device):
             return self._line_error("No Line Number with checksum")
         if "M410" in text.split():
             self.quick_stops += 1  # the emergency parser acts before the queue
-        self.queue.append(text)
+        self.queue.append((text, n_line))
         if self.faults.disconnect_at == n_line:
             self.disconnect()
 
@@ -162,9 +162,9 @@ class MarlinDevice(Device):
 
     def _run(self) -> None:
         while self.queue and self.busy_until is None and not self.halted:
-            cmd = self.queue.popleft()
+            cmd, n_line = self.queue.popleft()
             self._execute(cmd)
-            extra = self.faults.busy_at.get(len(self.executed), 0.0)
+            extra = self.faults.busy_at.get(n_line, 0.0)
             duration = self.proc + extra
             if duration > 0:
                 self.busy_until = self.t + duration
@@ -197,8 +197,8 @@ class MarlinDevice(Device):
             self.fan = 0.0
         elif code == "M42" and "P" in args:
             self.pins[args["P"]] = float(args.get("S", 0) or 0)
-        elif code == "M105":
-            pass
+        elif code == "M110" and "N" in args:
+            self.last_n = int(float(args["N"]))
         self._laser()
 
     def _laser(self) -> None:

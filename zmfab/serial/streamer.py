@@ -20,7 +20,7 @@ from ..errors import DeviceError, ParameterError
 from .grbl import GrblDialect
 from .jobscan import resume_preamble, scan
 from .marlin import MarlinDialect
-from .protocol import Event, Item, Link, Reply
+from .protocol import Event, Item, Link
 from .transport import Clock, LinkClosed, MonotonicClock, Transport
 
 JOB_SUFFIXES = (".gcode", ".nc", ".txt", ".ngc", ".gc", ".g")
@@ -156,6 +156,9 @@ class Streamer:
         while acked < len(items):
             if self.state == "streaming" and resync_to is None:
                 while nxt < len(items) and d.can_send(len(in_flight), in_bytes, len(frames[nxt])):
+                    if in_flight and (items[nxt].text.startswith("$")
+                                      or items[in_flight[-1][0]].text.startswith("$")):
+                        break  # GRBL: '$' lines (EEPROM writes, homing) go one at a time
                     link.write(frames[nxt])
                     in_flight.append((nxt, len(frames[nxt])))
                     in_bytes += len(frames[nxt])
@@ -240,7 +243,8 @@ class Streamer:
             elif r.kind == "status":
                 link.event("status", text=raw, data=r.data)
                 if (in_flight and r.data.get("state") == "Idle" and self.state == "streaming"
-                        and now - self._last_ack > self.stall):
+                        and now - self._last_ack > self.stall
+                        and "G4" not in items[in_flight[0][0]].text):  # a dwell reports Idle
                     line = items[in_flight[0][0]].line
                     raise DeviceError(f"line {line}: GRBL is idle but never answered this line "
                                       "(bytes lost on the link?)")
@@ -251,10 +255,8 @@ class Streamer:
                     raise DeviceError(f"line {it.line}: corrupted on the link: sent {it.text!r}, "
                                       f"GRBL read {got!r}")
                 echo_next += 1
-            elif r.kind == "error":
-                link.event("message", text=raw)
-            elif r.kind != "ignore":
-                link.event("message", text=raw)
+            else:  # Marlin's non-fatal Error: lines, echo:, busy:, [MSG:], temperatures
+                link.event("message", text=raw, data={"ignored": True} if r.kind == "ignore" else None)
 
     def _drain(self) -> None:
         """After the last ok GRBL still runs its planner: poll until it reports Idle."""
@@ -345,7 +347,3 @@ class Streamer:
             return items[in_flight[0][0]].line
         return items[nxt - 1].line if nxt else None
 
-
-def describe_reply(reply: Reply) -> str:
-    """A one-line description of a reply for logs."""
-    return reply.meaning or reply.raw
