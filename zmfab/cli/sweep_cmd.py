@@ -72,6 +72,12 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
     DIR/summary.csv and DIR/summary.json hold one row per variant: its values, layout metrics,
     design-rule result and, where available, capacity and resistance estimates. Failed variants
     stay in the table with the reason. Running it again skips the variants already done.
+
+    \b
+    Examples:
+      zmfab sweep idt.toml --vary gap=100um:500um:50um --vary fingers=4,8,16 -o out/s
+      zmfab sweep idt.toml --vary family=interdigitated,concentric --no-build \\
+          --plot fill_factor min_gap
     """
     from pathlib import Path
 
@@ -106,4 +112,4 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
         x, y = plot_axes
         columns, rows = table(result.records)
         path = Path(plot_file) if plot_file else target / f"{x}_vs_{y}.png"
-        click.echo(f"  {plot(rows, columns, x, y, path)}")
+        click.echo(f"  {plot(rows, columns, x, y, path, units=result.units)}")

@@ -63,6 +63,7 @@ def sweep(design: Design, vary: Mapping[str, Any] | Sequence[str], outdir: str |
             "stages": result.stages}
     write_summary(out, result.records, meta=meta)
     result.rows = table(result.records)[1]
+    result.units = {a.name: "mm" for a in axes if a.kind == "length"}
     return result
 
 

@@ -39,6 +39,7 @@ class SweepResult:
     elapsed_s: float = 0.0
     rows: list[dict[str, Any]] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[dict[str, Any]]:

@@ -85,8 +85,20 @@ def resolve_column(name: str, columns: Sequence[str]) -> str:
     raise ParameterError("--plot", f"no column {name!r} in the summary (columns: {', '.join(columns)})")
 
 
-def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, path: Path) -> Path:
-    """Draw ``y`` against ``x`` (one colour per family) into ``path`` (.png or .svg)."""
+SUFFIX_UNITS = {"_mm2": "mm²", "_mm": "mm", "_mah": "mAh", "_ohm": "Ω", "_mwh": "mWh", "_v": "V"}
+
+
+def axis_label(column: str, units: dict[str, str] | None = None) -> str:
+    """``gap (mm)``: the column with its unit, from ``units`` or its suffix."""
+    unit = (units or {}).get(column) or next(
+        (u for suffix, u in SUFFIX_UNITS.items() if column.lower().endswith(suffix)), "")
+    return f"{column} ({unit})" if unit else column
+
+
+def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, path: Path, *,
+         units: dict[str, str] | None = None) -> Path:
+    """Draw ``y`` against ``x`` into ``path`` (.png/.svg/.pdf): a colour per family, variants
+    that pass the design rules filled, those that fail them hollow."""
     xcol, ycol = resolve_column(x, columns), resolve_column(y, columns)
     try:
         import matplotlib
@@ -97,21 +109,26 @@ def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, pat
         raise ZmfabError("--plot needs matplotlib: pip install 'zmfab[sim]'") from None
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ParameterError("--plot-file", f"{path.name}: use a .png, .svg or .pdf name")
-    groups: dict[str, list[tuple[float, float]]] = {}
+    groups: dict[str, list[tuple[float, float, bool]]] = {}
     for r in rows:
         xv, yv = _number(r.get(xcol)), _number(r.get(ycol))
         if xv is not None and yv is not None and r.get("status") in ("ok", "drc_fail"):
-            groups.setdefault(str(r.get("family", "")), []).append((xv, yv))
+            groups.setdefault(str(r.get("family", "")), []).append((xv, yv, r["status"] == "ok"))
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
-    for family, points in sorted(groups.items()):
-        points.sort()
-        ax.plot([p[0] for p in points], [p[1] for p in points], "o", ms=4, alpha=0.8, label=family)
-    ax.set_xlabel(xcol)
-    ax.set_ylabel(ycol)
+    for i, (family, points) in enumerate(sorted(groups.items())):
+        colour = f"C{i}"
+        for passed in (True, False):
+            pts = sorted(p[:2] for p in points if p[2] is passed)
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o", ms=5, alpha=0.85,
+                        color=colour, mfc=colour if passed else "none",
+                        label=family if passed else f"{family} (fails a rule)")
+    ax.set_xlabel(axis_label(xcol, units))
+    ax.set_ylabel(axis_label(ycol, units))
     ax.set_title(f"{ycol} against {xcol}")
     ax.grid(True, alpha=0.3)
     if groups:
-        ax.legend(title="family")
+        ax.legend(fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     from ..atomic import write_with
