@@ -29,17 +29,18 @@ def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001, by: str =
         reason = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise DesignError(str(path), f"not a valid DXF ({reason})") from None
     scale = INSUNITS_MM.get(int(doc.header.get("$INSUNITS", 0)), 1.0)
+    tol = arc_tolerance / scale  # the tolerance is in mm; the entities in drawing units
     rings: dict[str, list[list[tuple[float, float]]]] = defaultdict(list)
     for entity in doc.modelspace():
         kind = entity.dxftype()
         layer = entity.dxf.layer if by == "layer" else _colour(doc, entity)
         if kind == "LWPOLYLINE" and entity.closed:
-            pts = _flatten(entity, arc_tolerance)
+            pts = _flatten(entity, tol)
         elif kind == "POLYLINE" and entity.is_closed:
-            pts = _flatten(entity, arc_tolerance)
+            pts = _flatten(entity, tol)
         elif kind == "CIRCLE":
             r = entity.dxf.radius
-            n = max(16, math.ceil(math.pi / math.acos(max(-1.0, 1 - arc_tolerance / max(r, 1e-9)))))
+            n = max(16, math.ceil(math.pi / math.acos(max(-1.0, 1 - tol / max(r, 1e-9)))))
             c = entity.dxf.center
             pts = [(c.x + r * math.cos(2 * math.pi * i / n), c.y + r * math.sin(2 * math.pi * i / n))
                    for i in range(n)]
