@@ -265,3 +265,23 @@ def test_eta_uses_estimate_then_measurement(stream, h):
     etas = [e.data["eta"] for e in run.kinds("progress")]
     assert etas[-1] == 0.0
     assert all(e is not None for e in etas)
+
+
+def test_interrupt_hook_pauses_then_continues(h):
+    from zmfab.serial.streamer import Streamer, make_dialect
+    from zmfab.serial.transport import open_transport
+
+    tr, clock = open_transport(URL)
+    turns = {"n": 0}
+
+    def interrupted() -> bool:
+        turns["n"] += 1
+        return turns["n"] == 50
+
+    asked = []
+    s = Streamer(tr, dialect=make_dialect("grbl"), clock=clock, on_error="ask",
+                 on_pause=lambda reason: asked.append(reason) or "continue", interrupted=interrupted)
+    s.run(h.laser_job())
+    assert asked == [asked[0]] and "interrupted by user" in asked[0]
+    assert tr.device.executed == h.compact(h.laser_job())
+    assert [k for _, k in tr.device.realtime] == ["hold", "resume"]

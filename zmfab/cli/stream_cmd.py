@@ -64,12 +64,32 @@ def _ask(reason: str) -> str:
     if not sys.stdin.isatty():
         return "abort"
     click.echo(f"\npaused: {reason}", err=True)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C here = abort
     try:
         answer = click.prompt("continue or abort?", type=click.Choice(["continue", "abort", "c", "a"]),
                               default="abort", err=True)
-    except (click.Abort, EOFError, OSError):
+    except (click.Abort, EOFError, OSError, KeyboardInterrupt):
         return "abort"
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return "continue" if answer in ("continue", "c") else "abort"
+
+
+class _CtrlC:
+    """SIGINT while streaming: the first press asks the streamer to pause (feed hold, then ask);
+    a second press before the streamer noticed raises KeyboardInterrupt (abort, safe stop)."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self.pending:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def __call__(self) -> bool:
+        hit, self.pending = self.pending, False
+        return hit
 
 
 def _job_estimate(lines: list[str]) -> float | None:
@@ -125,8 +145,10 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     transport, clock = open_transport(port, baud=baud)
     log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
     sink = _Progress(log=log, quiet=quiet, simulated=port.startswith("sim://"))
+    ctrl_c = _CtrlC()
     streamer = Streamer(transport, dialect=dialect, clock=clock, on_event=sink, on_pause=_ask,
-                        on_error=on_error, timeout=timeout)
+                        on_error=on_error, timeout=timeout, interrupted=ctrl_c)
+    previous = signal.signal(signal.SIGINT, ctrl_c.handler)
     try:
         result = streamer.run(lines, from_line=from_line, dry_run=dry_run, estimate_s=estimate_s)
     except DeviceError as exc:
@@ -135,6 +157,7 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
         tail = f"; safe stop sent ({sink.safe_stop})" if sink.safe_stop else ""
         raise DeviceError(f"{exc}{tail}") from exc
     finally:
+        signal.signal(signal.SIGINT, previous)
         transport.close()
         if log:
             log.close()

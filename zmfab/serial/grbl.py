@@ -130,10 +130,12 @@ class GrblDialect:
         """Feed hold, wait (briefly) for the hold to complete, then soft reset: laser off."""
         link.write(codes.FEED_HOLD)
         deadline = link.now() + 1.0
+        replies = 0  # the first status may answer a poll sent before the hold: skip it
         while link.now() < deadline:
             link.write(codes.STATUS)
             r, _ = link.wait_for(lambda x: x.startswith("<"), 0.2)
-            if r and (r.startswith("<Hold:0") or r.startswith("<Idle") or r.startswith("<Alarm")):
+            replies += r is not None
+            if replies >= 2 and r and r.startswith(("<Hold:0", "<Idle", "<Alarm", "<Check")):
                 break
         link.write(codes.SOFT_RESET)
         banner, _ = link.wait_for(_is_banner, self.banner_timeout)

@@ -20,7 +20,7 @@ from ..errors import DeviceError, ParameterError
 from .grbl import GrblDialect
 from .jobscan import resume_preamble, scan
 from .marlin import MarlinDialect
-from .protocol import Event, Item, Link
+from .protocol import Event, Item, Link, Reply
 from .transport import Clock, LinkClosed, MonotonicClock, Transport
 
 JOB_SUFFIXES = (".gcode", ".nc", ".txt", ".ngc", ".gc", ".g")
@@ -79,6 +79,36 @@ class StreamResult:
     max_in_flight_bytes: int = 0
 
 
+@dataclass
+class _Window:
+    """The loop's explicit state: the lines in flight (index, bytes), the next line to send,
+    and the resend bookkeeping. Indexes are into ``items``; Marlin line numbers are index + 1."""
+
+    items: list[Item]
+    dry_run: bool = False
+    in_flight: deque[tuple[int, int]] = field(default_factory=deque)
+    in_bytes: int = 0
+    nxt: int = 0
+    acked: int = 0
+    swallow_ok: bool = False
+    nudged: bool = False
+    resync_to: int | None = None
+    resync_at: float = 0.0
+    echo_next: int = 0
+
+    def pop_oldest(self) -> int:
+        idx, nbytes = self.in_flight.popleft()
+        self.in_bytes -= nbytes
+        self.acked = idx + 1
+        return idx
+
+    def current_line(self) -> int | None:
+        """The job line being worked on: the oldest in flight, else the last sent."""
+        if self.in_flight:
+            return self.items[self.in_flight[0][0]].line
+        return self.items[self.nxt - 1].line if self.nxt else None
+
+
 class Streamer:
     """Streams a job through a dialect over a transport; see the module docstring."""
 
@@ -87,7 +117,8 @@ class Streamer:
                  on_pause: Callable[[str], str] | None = None, on_error: str = "stop",
                  poll_interval: float = 0.25, timeout: float = 10.0, stall: float = 2.0,
                  resync_quiet: float = 0.05, progress_every: float = 0.2,
-                 reopen_on_loss: bool = True) -> None:
+                 reopen_on_loss: bool = True,
+                 interrupted: Callable[[], bool] | None = None) -> None:
         if on_error not in ("stop", "ask"):
             raise ParameterError("--on-error", f"{on_error!r} is not stop or ask")
         self.dialect = dialect
@@ -98,6 +129,7 @@ class Streamer:
         self.poll_interval, self.timeout, self.stall = poll_interval, timeout, stall
         self.resync_quiet, self.progress_every = resync_quiet, progress_every
         self.reopen_on_loss = reopen_on_loss
+        self.interrupted = interrupted  # polled each turn: True = the user asked to pause
         self.state = "idle"
         self.result = StreamResult()
 
@@ -123,6 +155,7 @@ class Streamer:
             if dry_run:
                 d.begin_dry_run(link)
             self._started = True
+            self._t0 = self.clock.now()  # job time counts from the first line, not the handshake
             self.state = "streaming"
             self._stream(items, dry_run=dry_run)
             if dry_run:
@@ -143,29 +176,15 @@ class Streamer:
 
     # ----- the loop ----------------------------------------------------------------------------
     def _stream(self, items: list[Item], *, dry_run: bool) -> None:
-        link, d, res = self.link, self.dialect, self.result
-        frames = [d.frame(it, i + 1) for i, it in enumerate(items)]
-        in_flight: deque[tuple[int, int]] = deque()
-        in_bytes = nxt = acked = 0
-        swallow_ok, nudged = False, False
-        resync_to: int | None = None
-        resync_at = 0.0
-        echo_next = 0
-        next_poll = self.clock.now()
-        self._last_ack = self.clock.now()
-        while acked < len(items):
-            if self.state == "streaming" and resync_to is None:
-                while nxt < len(items) and d.can_send(len(in_flight), in_bytes, len(frames[nxt])):
-                    if in_flight and (items[nxt].text.startswith("$")
-                                      or items[in_flight[-1][0]].text.startswith("$")):
-                        break  # GRBL: '$' lines (EEPROM writes, homing) go one at a time
-                    link.write(frames[nxt])
-                    in_flight.append((nxt, len(frames[nxt])))
-                    in_bytes += len(frames[nxt])
-                    res.max_in_flight_bytes = max(res.max_in_flight_bytes, in_bytes)
-                    res.sent += 1
-                    link.event("sent", items[nxt].line, frames[nxt].decode().rstrip("\n"))
-                    nxt += 1
+        """Send while the window allows, read one reply (or time out), act on it; repeat."""
+        w = _Window(items, dry_run=dry_run)
+        self._last_ack = next_poll = self.clock.now()
+        link, d = self.link, self.dialect
+        while w.acked < len(items):
+            if self.interrupted is not None and self.interrupted():
+                self._pause("interrupted by user", w.current_line())
+            if self.state == "streaming" and w.resync_to is None:
+                self._fill(w)
             now = self.clock.now()
             if d.polls and now >= next_poll:
                 d.poll(link)
@@ -173,108 +192,141 @@ class Streamer:
             waits = [self.timeout - (now - link.last_rx)]
             if d.polls:
                 waits.append(next_poll - now)
-            if resync_to is not None:
-                waits.append(resync_at - now)
+            if w.resync_to is not None:
+                waits.append(w.resync_at - now)
             try:
                 raw = link.read(max(0.0, min(waits)))
             except KeyboardInterrupt:
-                self._pause("interrupted by user", self._line_of(items, in_flight, nxt))
+                self._pause("interrupted by user", w.current_line())
                 continue
-            now = self.clock.now()
             if raw is None:
-                if resync_to is not None and now >= resync_at:
-                    nxt, resync_to = resync_to, None
-                elif in_flight and now - link.last_rx >= self.timeout:
-                    line = items[in_flight[0][0]].line
-                    if d.name == "marlin" and not nudged:  # a lost newline: end the partial line
-                        nudged = True
-                        link.write(b"\n")
-                        link.last_rx = now
-                        continue
-                    raise DeviceError(f"line {line}: no reply within {self.timeout:g}s "
-                                      f"(port {link.name} stopped answering)")
-                continue
-            r = d.classify(raw)
-            if r.kind == "ok":
-                nudged = False
-                if swallow_ok:
-                    swallow_ok = False
-                    continue
-                if not in_flight:
-                    link.event("message", text=raw, data={"note": "ok without a line in flight"})
-                    continue
-                idx, nb = in_flight.popleft()
-                in_bytes -= nb
-                acked = idx + 1
-                res.acked = acked
-                self._last_ack = now
-                link.event("ack", items[idx].line, raw)
+                self._on_quiet(w)
+            else:
+                self._on_reply(w, raw)
+
+    def _fill(self, w: _Window) -> None:
+        d, items = self.dialect, w.items
+        while w.nxt < len(items):
+            data = d.frame(items[w.nxt], w.nxt + 1)
+            if not d.can_send(len(w.in_flight), w.in_bytes, len(data)):
+                return
+            if w.in_flight and (items[w.nxt].text.startswith("$")
+                                or items[w.in_flight[-1][0]].text.startswith("$")):
+                return  # GRBL: '$' lines (EEPROM writes, homing) go one at a time
+            self.link.write(data)
+            w.in_flight.append((w.nxt, len(data)))
+            w.in_bytes += len(data)
+            self.result.sent += 1
+            self.result.max_in_flight_bytes = max(self.result.max_in_flight_bytes, w.in_bytes)
+            self.link.event("sent", items[w.nxt].line, data.decode().rstrip("\n"))
+            w.nxt += 1
+
+    def _on_quiet(self, w: _Window) -> None:
+        """No reply within the wait: end a resend pause, nudge Marlin once, or give up."""
+        now, link = self.clock.now(), self.link
+        if w.resync_to is not None and now >= w.resync_at:
+            w.nxt, w.resync_to = w.resync_to, None
+        elif w.in_flight and now - link.last_rx >= self.timeout:
+            if self.dialect.name == "marlin" and not w.nudged:
+                w.nudged = True  # a lost newline leaves a partial line: a bare newline ends it
+                link.write(b"\n")
+                link.last_rx = now
+                return
+            raise DeviceError(f"line {w.current_line()}: no reply within {self.timeout:g}s "
+                              f"(port {link.name} stopped answering)")
+
+    def _on_reply(self, w: _Window, raw: str) -> None:
+        r = self.dialect.classify(raw)
+        link, d = self.link, self.dialect
+        if r.kind == "ok":
+            w.nudged = False
+            if w.swallow_ok:  # the ok that follows every Resend: acknowledges nothing
+                w.swallow_ok = False
+            elif not w.in_flight:
+                link.event("message", text=raw, data={"note": "ok without a line in flight"})
+            else:
+                it = w.items[w.pop_oldest()]
+                self.result.acked = w.acked
+                self._last_ack = self.clock.now()
+                link.event("ack", it.line, raw)
                 self._progress()
-            elif r.kind == "error" and d.name == "grbl":
-                if not in_flight:
-                    link.event("error", None, raw, data={"meaning": r.meaning})
-                    continue
-                idx, nb = in_flight.popleft()
-                in_bytes -= nb
-                acked = idx + 1
-                res.acked = acked
-                it = items[idx]
-                what = f"line {it.line} ({it.text}): {d.describe(r)}"
-                res.errors.append((it.line, d.describe(r)))
-                link.event("error", it.line, raw, data={"code": r.code, "meaning": r.meaning})
-                if not dry_run:
-                    self._pause(what, it.line, error=True)
-            elif r.kind == "resend":
-                swallow_ok = True
-                want = (r.code or 1) - 1
-                link.event("resend", items[want].line if 0 <= want < len(items) else None, raw)
-                if want < acked:
-                    raise DeviceError(f"port {link.name}: Marlin asked again for acknowledged "
-                                      f"line {items[max(want, 0)].line} (did it reset?)")
-                while in_flight and in_flight[-1][0] >= want:
-                    in_bytes -= in_flight.pop()[1]
-                if want < nxt:  # wait for the stale lines' replies to stop, then rewind
-                    res.resends += resync_to != want
-                    resync_to, resync_at = want, now + self.resync_quiet
-            elif r.kind in ("alarm", "banner") or r.fatal:
-                line = self._line_of(items, in_flight, nxt)
-                link.event("error", line, raw, data={"code": r.code, "meaning": r.meaning})
-                raise DeviceError(f"line {line}: {d.describe(r)}")
-            elif r.kind == "status":
-                link.event("status", text=raw, data=r.data)
-                if (in_flight and r.data.get("state") == "Idle" and self.state == "streaming"
-                        and now - self._last_ack > self.stall
-                        and "G4" not in items[in_flight[0][0]].text):  # a dwell reports Idle
-                    line = items[in_flight[0][0]].line
-                    raise DeviceError(f"line {line}: GRBL is idle but never answered this line "
-                                      "(bytes lost on the link?)")
-            elif r.kind == "echo":
-                got = r.data["text"]
-                if echo_next < len(items) and got != items[echo_next].text:
-                    it = items[echo_next]
-                    raise DeviceError(f"line {it.line}: corrupted on the link: sent {it.text!r}, "
-                                      f"GRBL read {got!r}")
-                echo_next += 1
-            else:  # Marlin's non-fatal Error: lines, echo:, busy:, [MSG:], temperatures
-                link.event("message", text=raw, data={"ignored": True} if r.kind == "ignore" else None)
+        elif r.kind == "error" and d.name == "grbl":
+            self._on_grbl_error(w, r)
+        elif r.kind == "resend":
+            self._on_resend(w, r)
+        elif r.kind in ("alarm", "banner") or r.fatal:
+            line = w.current_line()
+            link.event("error", line, raw, data={"code": r.code, "meaning": r.meaning})
+            raise DeviceError(f"line {line}: {d.describe(r)}")
+        elif r.kind == "status":
+            link.event("status", text=raw, data=r.data)
+            if (w.in_flight and r.data.get("state") == "Idle" and self.state == "streaming"
+                    and self.clock.now() - self._last_ack > self.stall
+                    and "G4" not in w.items[w.in_flight[0][0]].text):  # a dwell reports Idle
+                raise DeviceError(f"line {w.current_line()}: GRBL is idle but never answered "
+                                  "this line (bytes lost on the link?)")
+        elif r.kind == "echo":
+            it = w.items[w.echo_next] if w.echo_next < len(w.items) else None
+            if it is not None and r.data["text"] != it.text:
+                raise DeviceError(f"line {it.line}: corrupted on the link: sent {it.text!r}, "
+                                  f"GRBL read {r.data['text']!r}")
+            w.echo_next += 1
+        else:  # Marlin's non-fatal Error: lines, echo:, busy:, [MSG:], temperatures
+            link.event("message", text=raw, data={"ignored": True} if r.kind == "ignore" else None)
+
+    def _on_grbl_error(self, w: _Window, r: Reply) -> None:
+        """``error:N`` answers (and ends) the oldest line in flight: record, then pause or stop."""
+        if not w.in_flight:
+            self.link.event("error", None, r.raw, data={"code": r.code, "meaning": r.meaning})
+            return
+        it = w.items[w.pop_oldest()]
+        self.result.acked = w.acked
+        what = self.dialect.describe(r)
+        self.result.errors.append((it.line, what))
+        self.link.event("error", it.line, r.raw, data={"code": r.code, "meaning": r.meaning})
+        if not w.dry_run:
+            self._pause(f"line {it.line} ({it.text}): {what}", it.line, error=True)
+
+    def _on_resend(self, w: _Window, r: Reply) -> None:
+        """Marlin wants line N again: forget what is in flight from N on, wait until the stale
+        lines' replies stop (Marlin flushed or rejects them), then send again from N."""
+        w.swallow_ok = True
+        want = (r.code or 1) - 1
+        items = w.items
+        self.link.event("resend", items[want].line if 0 <= want < len(items) else None, r.raw)
+        if want < w.acked:
+            raise DeviceError(f"port {self.link.name}: Marlin asked again for acknowledged "
+                              f"line {items[max(want, 0)].line} (did it reset?)")
+        while w.in_flight and w.in_flight[-1][0] >= want:
+            w.in_bytes -= w.in_flight.pop()[1]
+        if want < w.nxt:
+            self.result.resends += w.resync_to != want
+            w.resync_to, w.resync_at = want, self.clock.now() + self.resync_quiet
 
     def _drain(self) -> None:
         """After the last ok GRBL still runs its planner: poll until it reports Idle."""
-        link = self.link
+        link, d = self.link, self.dialect
         self.state = "draining"
+        next_poll = self.clock.now()
         while True:
-            self.dialect.poll(link)
-            raw, _ = link.wait_for(lambda x: x.startswith("<") or x.startswith("ALARM:"),
-                                   self.timeout)
-            if raw is None:
+            now = self.clock.now()
+            if now >= next_poll:
+                d.poll(link)
+                next_poll = now + self.poll_interval
+            if now - link.last_rx > self.timeout:
                 raise DeviceError(f"port {link.name}: no status while finishing the job")
-            r = self.dialect.classify(raw)
-            if r.kind == "alarm":
-                raise DeviceError(f"end of job: {self.dialect.describe(r)}")
+            raw = link.read(max(0.0, min(next_poll - now, self.timeout)))
+            if raw is None:
+                continue
+            r = d.classify(raw)
+            if r.kind in ("alarm", "banner") or r.fatal:
+                raise DeviceError(f"end of job: {d.describe(r)}")
+            if r.kind != "status":
+                link.event("message", text=raw)
+                continue
             link.event("status", text=raw, data=r.data)
             if r.data.get("state") in ("Idle", "Check"):
                 return
-            link.wait_for(lambda x: False, self.poll_interval)
 
     # ----- pause, abort, progress --------------------------------------------------------------
     def _pause(self, reason: str, line: int | None, *, error: bool = False) -> None:
@@ -341,9 +393,4 @@ class Streamer:
                                           "percent": round(100 * frac, 1), "elapsed": elapsed,
                                           "eta": eta})
 
-    @staticmethod
-    def _line_of(items: list[Item], in_flight: deque[tuple[int, int]], nxt: int) -> int | None:
-        if in_flight:
-            return items[in_flight[0][0]].line
-        return items[nxt - 1].line if nxt else None
 
