@@ -29,7 +29,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "spot": ("length", "burnt line width, mm (default: the process profile's spot_mm)"),
     "overlap": ("fraction", "overlap of neighbouring lines, fraction of the spot"),
     "interval": ("length", "hatch line spacing, mm (default: spot × (1 - overlap))"),
-    "angle": ("float", "hatch angle, degrees from +x"),
+    "angle": ("angle", "hatch angle, degrees from +x, or auto (0 or 90: fewer hatch lines)"),
     "cross": ("bool", "add a cross-hatch at angle + 90°"),
     "bidirectional": ("bool", "hatch both ways (false: every line the same way)"),
     "overscan": ("length", "hatch extension with the laser off, mm"),
@@ -69,7 +69,9 @@ def coerce_setting(key: str, value: Any) -> Any:
         if not lo <= n <= 1000:
             raise ParameterError(key, f"{n} is out of range (must be {lo}..1000)")
         return n
-    if kind == "float":
+    if kind == "angle" and str(value).strip().lower() == "auto":
+        return "auto"
+    if kind in ("float", "angle"):
         try:
             return float(value)
         except (TypeError, ValueError):
@@ -147,7 +149,10 @@ def plan_toolpath(geometry: BaseGeometry, op: str, settings: Mapping[str, Any], 
     optimise = s.get("optimise", True)
     if op == "fill":
         interval = s.get("interval") or spot * (1 - s.get("overlap", 0.1))
-        tp = L.fill(geometry, spot=spot, interval=interval, angle=s.get("angle", 0.0),
+        angle = s.get("angle", 0.0)
+        if angle == "auto":
+            angle = L.auto_angle(geometry, interval=interval)
+        tp = L.fill(geometry, spot=spot, interval=interval, angle=angle,
                     cross=s.get("cross", False), bidirectional=s.get("bidirectional", True),
                     overscan=s.get("overscan", 0.0), outline=s.get("outline", True),
                     settings=burn, optimise=optimise)

@@ -120,16 +120,22 @@ def fill(region: BaseGeometry, *, spot: float, interval: float | None = None, an
             pts = seg[::-1] if bidirectional and r % 2 else seg
             hatch.append(Polyline(pts, {**base, "kind": "hatch", "reversible": bidirectional},
                                   lead_in=overscan, lead_out=overscan))
-    groups: list[list[Polyline]] = [hatch]
     if outline:
         ring = inner if inset > 0 else area
-        groups.append([Polyline(r, {**base, "kind": "outline"}, closed=True) for r in _rings(ring)])
-    paths = order_groups(groups, origin=origin, optimise=optimise)
+        hatch += [Polyline(r, {**base, "kind": "outline"}, closed=True) for r in _rings(ring)]
+    paths = order_paths(hatch, origin=origin, optimise=optimise)
     covered = _burnt(paths, spot)
     return Toolpath(paths, {"op": "fill", "spot_mm": spot, "interval_mm": step, "angle_deg": angle,
                             "cross": cross, "overscan_mm": overscan,
                             "uncovered_mm2": float(area.difference(covered).area) if paths else
                             float(area.area)})
+
+
+def auto_angle(region: BaseGeometry, *, interval: float) -> float:
+    """0 or 90 degrees, whichever cuts ``region`` into fewer hatch segments (fewer overscans
+    and accelerations: along the fingers of a comb rather than across them)."""
+    counts = [len(hatch_segments(region, interval=interval, angle=a)[0]) for a in (0.0, 90.0)]
+    return 90.0 if counts[1] < counts[0] else 0.0
 
 
 def gap_region(keep: BaseGeometry, *, within: BaseGeometry | None = None,

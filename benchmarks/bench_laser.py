@@ -1,0 +1,99 @@
+"""Laser planning benchmark: a 200-finger interdigitated fill and a 100-turn Swiss-roll isolate.
+
+Prints, for each job: planning time (toolpath incl. travel ordering), G-code formatting time,
+lines of G-code, travel between paths next to vpype's ``linesort`` on the same paths (vpype is
+optional: ``pip install vpype``; without it the comparison is against a plain greedy nearest
+neighbour), and the trapezoidal time estimate.
+
+    python benchmarks/bench_laser.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+import shapely
+
+import zmfab
+from zmfab.gcode.laser_job import laser_job, machine_profile, plan_toolpath, resolve_settings
+from zmfab.profiles import Profiles
+from zmfab.toolpath import laser as L
+from zmfab.toolpath.order import nearest_neighbour
+from zmfab.toolpath.path import Polyline, travel_length
+
+
+def linesort_travel(paths: list[Polyline]) -> tuple[str, float, float]:
+    """(method, travel mm, seconds) of vpype linesort on ``paths`` (endpoints = lead ends)."""
+    try:
+        import vpype as vp
+        import vpype_cli
+    except ImportError:
+        t0 = time.perf_counter()
+        nn = nearest_neighbour(paths)
+        return "greedy NN (vpype not installed)", travel_length(nn, origin=None), time.perf_counter() - t0
+    lc = vp.LineCollection()
+    for p in paths:
+        pts = np.vstack([p.start, p.points, p.end])
+        lc.append(pts[:, 0] + 1j * pts[:, 1])
+    doc = vp.Document()
+    doc.add(lc, 1)
+    t0 = time.perf_counter()
+    out = vpype_cli.execute("linesort", doc)
+    dt = time.perf_counter() - t0
+    return f"vpype {vp.__version__} linesort", float(out.layers[1].pen_up_length()[0]), dt
+
+
+def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2") -> None:
+    profiles = Profiles()
+    mach = profiles.get("processes", process)["machine"]
+    s = resolve_settings(profiles, process, op, overrides={"passes": 1},
+                         machine=machine_profile(profiles, mach))
+    t0 = time.perf_counter()
+    tp = plan_toolpath(geom, op, s, within=within)
+    t_plan = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    job = laser_job(tp, profiles=profiles, machine=mach, meta={"design": name, "op": op},
+                    settings=s, date="2026-01-01")
+    t_gcode = time.perf_counter() - t0
+    raw = plan_toolpath(geom, op, {**s, "optimise": False}, within=within)
+    method, theirs, t_theirs = linesort_travel(raw.paths)
+    ours = travel_length(tp.paths, origin=None)
+    est = job.meta["estimate"]
+    print(f"== {name}: {op} ({process}, {mach})")
+    print(f"   paths            {len(tp.paths)}  ({sum(len(p.points) for p in tp.paths)} vertices)")
+    print(f"   planning         {t_plan:.2f} s (toolpath + ordering)")
+    print(f"   G-code           {t_gcode:.2f} s to format + estimate, {len(job.lines)} lines")
+    print(f"   travel, ours     {ours:.1f} mm (NN + 2-opt); planner order unsorted: "
+          f"{travel_length(raw.paths, origin=None):.1f} mm")
+    print(f"   travel, {method:<9} {theirs:.1f} mm ({t_theirs:.2f} s)  -> ours/theirs = "
+          f"{ours / theirs if theirs else float('nan'):.3f}")
+    print(f"   estimate         {est['time_s']:.1f} s = {est['time_s'] / 60:.1f} min; burn "
+          f"{est['burn_mm']:.0f} mm, travel {est['travel_mm']:.0f} mm (leads included)")
+    print(f"   uncovered        {tp.meta.get('uncovered_mm2', 0):.4f} mm2")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="20 fingers / 10 turns")
+    args = ap.parse_args()
+    fingers, turns = (20, 10) if args.quick else (200, 100)
+    ide = zmfab.layout("interdigitated", fingers=fingers)
+    run(f"interdigitated, {fingers} fingers", ide.electrode("anode"), "fill")
+    try:
+        roll = zmfab.layout("swiss-roll", turns=turns)
+        label = f"swiss-roll, {turns} turns"
+    except (ImportError, zmfab.ZmfabError) as exc:
+        print(f"(swiss-roll unavailable: {exc}; using concentric)")
+        roll = zmfab.layout("concentric")
+        label = "concentric"
+    electrodes = shapely.union_all([roll.electrode("anode"), roll.electrode("cathode")])
+    run(label, electrodes, "isolate", within=shapely.union(roll["active_area"], electrodes))
+    _ = L  # the planners are timed through plan_toolpath
+
+
+if __name__ == "__main__":
+    main()
