@@ -107,12 +107,26 @@ def _job_estimate(lines: list[str]) -> float | None:
     return seconds if seconds > 0 else None
 
 
+def _job_dialect(lines: list[str]) -> str | None:
+    """``grbl``/``marlin`` from a ``; dialect: NAME`` line in the job's leading comments."""
+    for raw in lines:
+        text = raw.strip()
+        if text and not text.startswith((";", "(")):
+            return None
+        key, _, value = text.lstrip(";( ").partition(":")
+        if key.strip().lower() == "dialect" and value.strip().lower() in ("grbl", "marlin"):
+            return value.strip().lower()
+    return None
+
+
 @click.command("stream")
 @click.argument("job", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", "-p", required=True, help=PORT_HELP)
 @click.option("--baud", default=115200, show_default=True, help="Baud rate for real serial ports.")
 @click.option("--firmware", type=click.Choice(["auto", "grbl", "marlin"]), default="auto",
-              show_default=True, help="Protocol; auto = marlin for sim://marlin, else grbl.")
+              show_default=True,
+              help="Protocol; auto = the job's '; dialect:' header, else marlin for sim://marlin, "
+                   "else grbl.")
 @click.option("--from-line", type=click.IntRange(min=1), help="Resume at this line of the file.")
 @click.option("--dry-run", is_flag=True, help="Check the job in GRBL check mode ($C); nothing moves.")
 @click.option("--on-error", type=click.Choice(["ask", "stop"]), default="ask", show_default=True,
@@ -139,7 +153,7 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     if estimate_s is None:
         estimate_s = _job_estimate(lines)
     if firmware == "auto":
-        firmware = "marlin" if port.startswith("sim://marlin") else "grbl"
+        firmware = _job_dialect(lines) or ("marlin" if port.startswith("sim://marlin") else "grbl")
     dialect = make_dialect(firmware, mode=mode, bufsize=bufsize, off_codes=off_code,
                            banner_timeout=connect_timeout, start_timeout=connect_timeout)
     transport, clock = open_transport(port, baud=baud)
