@@ -117,3 +117,19 @@ def raster_cover(region, laid, *, half_bead: float, step: float = 0.02) -> tuple
     covered = (in_region & in_laid).sum() / max(in_region.sum(), 1)
     outside = (in_laid & ~in_grown).sum() / max(in_laid.sum(), 1)
     return float(covered), float(outside)
+
+
+def toolpath_beads(tp, layer: int) -> shapely.Geometry:
+    """Beads of one layer of a bead toolpath at the width their flow gives them (mm)."""
+    from zmfab.toolpath.beads import bead_pitch
+
+    parts = []
+    for p in tp:
+        s = p.settings
+        if s["layer"] != layer:
+            continue
+        pitch = bead_pitch(s["width"], s["height"])
+        for a, b, f in zip(p.points[:-1], p.points[1:], s["segment_flow"], strict=True):
+            w = s["width"] + (f - 1) * pitch
+            parts.append(shapely.LineString([a, b]).buffer(w / 2, quad_segs=4))
+    return shapely.union_all(parts)

@@ -72,6 +72,8 @@ def merged_settings(profiles: Profiles, machine: str | None, settings: dict[str,
     if mat and mat in profiles.names("materials"):
         raw = deep_merge(raw, profiles.get("materials", str(mat)).get("diw", {}))
     raw = deep_merge(raw, {k: v for k, v in settings.items() if v is not None})
+    if raw.get("offset") is not None:
+        raw["origin"] = raw.pop("offset")
     return name, raw
 
 
@@ -156,6 +158,7 @@ def ink_from(name: str, geometry: MultiPolygon, raw: dict[str, Any], machine: Ma
     toolpath = plan_beads(geometry, width=width, height=height, layers=layers, z0=z0, angle=angle,
                           alternate=alternate, settings={"tool": tool, "ink": name})
     toolpath.meta["z0"] = z0
+    toolpath.meta["region"] = geometry
     return Ink(
         name=name, tool=tool, toolpath=toolpath,
         material=None if material is None else str(material),
@@ -174,7 +177,8 @@ def ink_from(name: str, geometry: MultiPolygon, raw: dict[str, Any], machine: Ma
 
 
 def options_from(raw: dict[str, Any], *, fiducials: Any = (), extent: Any = None,
-                 pause_first: bool = False, meta: dict[str, Any] | None = None) -> JobOptions:
+                 pause_first: bool = False, meta: dict[str, Any] | None = None,
+                 warnings: list[str] | None = None) -> JobOptions:
     """Job-wide options (purge, pauses, fiducials) from merged raw settings."""
     return JobOptions(
         purge=_flag(raw.get("purge", True), "purge"),
@@ -184,8 +188,17 @@ def options_from(raw: dict[str, Any], *, fiducials: Any = (), extent: Any = None
         pause_first=pause_first,
         fiducials=tuple((float(x), float(y)) for x, y in fiducials),
         fiducial_check=_flag(raw.get("fiducial_check", False), "fiducial_check"),
-        extent=extent, meta=dict(meta or {}),
+        extent=extent, meta=dict(meta or {}), warnings=tuple(warnings or ()),
     )
+
+
+#: Drawing layers that outline a device rather than hold ink (left out when others are given).
+OUTLINES: tuple[str, ...] = ("footprint", "active_area", "keep_out")
+
+
+def _kind(layer: str) -> str:
+    """``anode_pad`` -> ``anode``: layers of one electrode share a tool by default."""
+    return layer.lower().replace("-", "_").split("_")[0]
 
 
 def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: str | None,
@@ -193,21 +206,26 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
     """One Marlin job laying every layer in ``layers`` (name -> geometry, mm) in order.
 
     ``settings`` apply to every layer; ``settings["per_layer"][name]`` (optional) overrides them
-    for one layer (``tool``, ``material``, ``bead_width``...). Layers on different tools of a
+    for one layer (``tool``, ``material``, ``bead_width``...). Outline layers (:data:`OUTLINES`)
+    are left out when ink layers are given; without a ``tool``, each electrode (``anode*``,
+    ``cathode*``...) gets the next tool. Layers on different tools of a
     multi-tool machine change tool (T0/T1); on a single-nozzle machine an M0 pause asks for the
     next syringe (``pause_between_inks``).
     """
     if not layers:
         raise ParameterError("layers", "no geometry to print")
+    layers = {k: v for k, v in layers.items() if not as_multipolygon(v).is_empty} or layers
     common = {k: v for k, v in settings.items() if k not in ("per_layer", "fiducials", "extent")}
     per_layer = settings.get("per_layer", {})
     name, raw = merged_settings(profiles, machine, common)
     mach = machine_from(name, raw)
+    printed = {k: v for k, v in layers.items() if k not in OUTLINES} or layers
+    kinds = list(dict.fromkeys(_kind(k) for k in printed))
     inks = []
-    for i, (layer, geom) in enumerate(layers.items()):
+    for layer, geom in printed.items():
         own = {**common, **per_layer.get(layer, {})}
-        if len(layers) > 1 and "tool" not in own and mach.tools > 1:
-            own["tool"] = min(i, mach.tools - 1)
+        if len(kinds) > 1 and "tool" not in own and mach.tools > 1:
+            own["tool"] = min(kinds.index(_kind(layer)), mach.tools - 1)
         _, layer_raw = merged_settings(profiles, machine, own, material=own.get("material"))
         g = as_multipolygon(geom)
         if g.is_empty:
@@ -215,8 +233,24 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
         inks.append(ink_from(layer, g, layer_raw, mach))
     extent = settings.get("extent") or union_all(layers.values()).bounds
     opts = options_from(raw, fiducials=settings.get("fiducials", ()), extent=tuple(extent),
-                        pause_first=_flag(settings.get("pause_first", False), "pause_first"))
+                        pause_first=_flag(settings.get("pause_first", False), "pause_first"),
+                        warnings=[w for ink in inks for w in bead_warnings(ink)])
     return render_diw(inks, mach, options=opts)
+
+
+def bead_warnings(ink: Ink) -> list[str]:
+    """One line per feature of ``ink`` narrower than its bead (the DRC's rule, for G-code runs)."""
+    from ..features import narrow_lines
+
+    width = ink.toolpath.meta["bead_width_mm"]
+    region = ink.toolpath.meta.get("region")
+    spots = narrow_lines(region, width - 1e-6) if region is not None else []
+    if not spots:
+        return []
+    s = spots[0]
+    more = f" ({len(spots) - 1} more)" if len(spots) > 1 else ""
+    return [f"diw_bead_width: {ink.name}: feature {s.width:.4g} mm wide at ({s.x:.3f}, {s.y:.3f}) "
+            f"is narrower than the {width:g} mm bead{more}"]
 
 
 def _slug(name: str) -> str:
@@ -274,6 +308,8 @@ def diw_step(ctx: Any) -> None:
         job.meta["design"] = str(src)
         job.write(ctx.path(file))
         jobs.append(_job_figures(job, file, lay.name))
+        if "drc" not in ctx.report:
+            ctx.warnings.extend(w for w in job.meta["warnings"] if w not in ctx.warnings)
     if len(layers) > 1 and not single:
         job = plan_diw({lay.name: lay.geometry for lay in layers}, profiles=profiles,
                        machine=machine, settings={**shared, "per_layer": per_layer})

@@ -87,6 +87,7 @@ class JobOptions:
     fiducial_check: bool = False
     extent: tuple[float, float, float, float] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 class _Writer:
@@ -300,7 +301,12 @@ def render_diw(inks: list[Ink], machine: Machine, *, options: JobOptions | None 
     w.lift_to(zsafe, inks[0].z_speed if inks else 300.0)
     w.code("footer")
     _check_bed(w, m)
-    return Job(_header(w, inks, m, opts) + w.lines, "marlin", _meta(w, inks, m, opts))
+    meta = _meta(w, inks, m, opts)
+    job = Job(_header(w, inks, m, opts) + w.lines, "marlin", meta)
+    job.meta["warnings"] = list(opts.warnings)
+    job.meta["estimate"] = {"time_s": meta["estimate_s"], "print_mm": meta["print_mm"],
+                            "travel_mm": meta["travel_mm"]}
+    return job
 
 
 def _check_bed(w: _Writer, m: Machine) -> None:
@@ -341,7 +347,8 @@ def _meta(w: _Writer, inks: list[Ink], m: Machine, opts: JobOptions) -> dict[str
         meta[f"purge_ul_T{t}"] = round(w.purge_ink.get(t, 0.0), 4)
     for ink in inks:
         tm = ink.toolpath.meta
-        meta[f"material_T{ink.tool}"] = ink.material or ink.name
+        names = [i.material or i.name for i in inks if i.tool == ink.tool]
+        meta[f"material_T{ink.tool}"] = ", ".join(dict.fromkeys(names))
         meta[f"bead_width_mm_T{ink.tool}"] = tm.get("bead_width_mm")
         meta[f"layer_height_mm_T{ink.tool}"] = tm.get("layer_height_mm")
         meta[f"layers_T{ink.tool}"] = tm.get("layers")
@@ -360,5 +367,6 @@ def _meta(w: _Writer, inks: list[Ink], m: Machine, opts: JobOptions) -> dict[str
 def _header(w: _Writer, inks: list[Ink], m: Machine, opts: JobOptions) -> list[str]:
     meta = _meta(w, inks, m, opts)
     lines = ["; zmfab ink-writing job (direct ink writing, Marlin)"]
-    lines += [f"; {k}: {v}" for k, v in meta.items() if v is not None]
+    lines += [f"; {k}: {v}" for k, v in meta.items() if v is not None and k != "warnings"]
+    lines += [f"; warning: {text}" for text in opts.warnings]
     return lines

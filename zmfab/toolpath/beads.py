@@ -31,6 +31,9 @@ from ..errors import ParameterError
 from ..regions import as_multipolygon
 from .path import Polyline, Toolpath
 
+#: A slab piece is laid across the slabs only when that takes this many times fewer turns: lanes
+#: along the slabs pass from piece to piece, so the serpentine continues (a comb's bus).
+ACROSS_BIAS = 1.5
 #: Alternation between layers: "auto" crosses when the other direction costs at most this much more.
 CROSS_RATIO = 1.5
 
@@ -77,15 +80,17 @@ def _rectilinear(poly: Polygon, tol: float = 1e-6) -> bool:
     return True
 
 
+def _slab_cuts(poly: Polygon, pitch: float) -> list[float]:
+    """Slab boundaries (mm): the x of a rectilinear shape's vertices, slivers merged away."""
+    coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
+    xs = np.unique(np.round(np.concatenate(coords), 7))
+    return _merge_slabs(poly, list(xs), pitch / 2)
+
+
 def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
     """Lane x positions and the slab pitch of each (mm), in the lane frame."""
     xmin, _, xmax, _ = poly.bounds
-    if _rectilinear(poly):
-        coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
-        xs = np.unique(np.round(np.concatenate(coords), 7))
-        cuts = _merge_slabs(poly, list(xs), pitch / 2)
-    else:
-        cuts = [xmin, xmax]
+    cuts = _slab_cuts(poly, pitch) if _rectilinear(poly) else [xmin, xmax]
     lane_x, lane_p = [], []
     for a, b in zip(cuts[:-1], cuts[1:], strict=False):
         n = max(1, round((b - a) / pitch))
@@ -163,12 +168,12 @@ def _intervals(poly: Polygon, xs: np.ndarray, ps: np.ndarray,
     return out
 
 
-def _fill_frame(poly: Polygon, pitch: float) -> tuple[list[list[tuple[float, float]]], list[list[float]], int]:
-    """Serpentine chains in the lane frame: (points, segment flows) per chain, and the lane count."""
+def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry) -> tuple[list, list, int]:
+    """Lanes along y filling ``poly`` (a piece of ``whole``), linked into serpentines where their
+    ends meet inside ``grown``: (points, segment flows) per chain, and the lane count. A lane end
+    inside ``whole`` (a cut between pieces) is not inset."""
     xs, ps = _lane_xs(poly, pitch)
     lanes = _intervals(poly, xs, ps, _rectilinear(poly))
-    grown = poly.buffer(pitch / 4, join_style="mitre")
-    shapely.prepare(grown)
     chains: list[list[tuple[float, float]]] = []
     flows: list[list[float]] = []
     open_prev: list[int] = []
@@ -179,7 +184,8 @@ def _fill_frame(poly: Polygon, pitch: float) -> tuple[list[list[tuple[float, flo
         open_now: list[int] = []
         for y0, y1 in ivs:
             e = min(p / 2, (y1 - y0) / 4)
-            a, b = y0 + e, y1 - e
+            cut0, cut1 = shapely.contains_xy(whole, [x, x], [y0 - 1e-4, y1 + 1e-4])
+            a, b = y0 + (0.0 if cut0 else e), y1 - (0.0 if cut1 else e)
             count += 1
             best, best_d, flip = None, pitch, False
             for c in open_prev:
@@ -204,6 +210,46 @@ def _fill_frame(poly: Polygon, pitch: float) -> tuple[list[list[tuple[float, flo
                 open_now.append(best)
             cursor = (x, stop)
         open_prev = open_now
+    return chains, flows, count
+
+
+def _cost(lanes: int, chains: int) -> float:
+    return lanes + 3 * chains
+
+
+def _fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> tuple[list, list, int]:
+    """Chains filling ``poly`` in the lane frame, and the lane count.
+
+    A rectilinear shape is cut into slabs (see :func:`_lane_xs`); each piece of a slab is laid
+    along y or along x, whichever takes fewer turns (the other one with ``flip``), so a comb's
+    fingers run along the fingers and an L's arms along each arm. The chains of all pieces are
+    then joined where their ends meet.
+    """
+    grown = poly.buffer(pitch / 4, join_style="mitre")
+    shapely.prepare(grown)
+    if not _rectilinear(poly):
+        chains, flows, count = _serpentine(poly, pitch, poly, grown)
+        if flip:
+            raise ValueError("flip needs a rectilinear shape")
+    else:
+        _, ymin, _, ymax = poly.bounds
+        turned = affinity.rotate(poly, -90, origin=(0, 0))
+        chains, flows, count = [], [], 0
+        cuts = _slab_cuts(poly, pitch)
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            cell = poly.intersection(shapely.box(a, ymin - 1, b, ymax + 1))
+            for part in as_multipolygon(cell).geoms:
+                if part.area < 1e-9:
+                    continue
+                along = _serpentine(part, pitch, poly, grown)
+                across = _serpentine(affinity.rotate(part, -90, origin=(0, 0)), pitch, turned,
+                                     affinity.rotate(grown, -90, origin=(0, 0)))
+                across = ([[(-y, x) for x, y in ch] for ch in across[0]], across[1], across[2])
+                turn = _cost(across[2], len(across[0])) * ACROSS_BIAS < _cost(along[2], len(along[0]))
+                pick = along if turn == flip else across
+                chains += pick[0]
+                flows += pick[1]
+                count += pick[2]
     chains, flows = _join(chains, flows, grown, reach=2 * pitch)
     return chains, flows, count
 
@@ -277,14 +323,18 @@ def _join(chains: list, flows: list, inside: BaseGeometry, *, reach: float) -> t
     return out_c, out_f
 
 
-def fill_polygon(poly: Polygon, *, pitch: float, angle: float) -> Fill:
-    """Serpentine lanes at ``angle`` degrees (0 = lanes along y) filling ``poly`` at ``pitch`` mm."""
+def fill_polygon(poly: Polygon, *, pitch: float, angle: float, flip: bool = False) -> Fill:
+    """Serpentine lanes filling ``poly`` at ``pitch`` mm, swept in a frame turned by ``angle``
+    degrees (0: slabs across x, lanes along y where that takes fewer turns; ``flip``: the other
+    direction in every piece)."""
     frame = affinity.rotate(poly, -angle, origin=(0, 0)) if angle else poly
-    chains, flows, lanes = _fill_frame(frame, pitch)
+    if flip and not _rectilinear(frame):
+        return fill_polygon(poly, pitch=pitch, angle=(angle + 90.0) % 180.0)
+    chains, flows, lanes = _fill_frame(frame, pitch, flip=flip)
     c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     rot = np.array([[c, s], [-s, c]])
     out = [np.asarray(ch) @ rot if angle else np.asarray(ch) for ch in chains]
-    return Fill(out, [np.asarray(f) for f in flows], angle, lanes)
+    return Fill(out, [np.asarray(f) for f in flows], (angle + 90.0) % 180.0 if flip else angle, lanes)
 
 
 def candidate_angles(poly: Polygon) -> list[float]:
@@ -360,12 +410,12 @@ def plan_beads(
         tries = [angle % 180.0] if angle is not None else candidate_angles(poly)
         fills = sorted((fill_polygon(poly, pitch=pitch, angle=a) for a in tries), key=lambda f: f.cost)
         first = fills[0]
-        other_angle = (first.angle + 90.0) % 180.0
-        other = next((f for f in fills if abs(f.angle - other_angle) < 1e-6), None)
-        cross = alternate == "cross" or (
-            alternate == "auto" and other is not None and other.cost <= CROSS_RATIO * first.cost)
-        second = (other or fill_polygon(poly, pitch=pitch, angle=other_angle)) if cross else None
-        plans.append((poly, first, second or first))
+        second = first
+        if alternate != "reverse":
+            other = fill_polygon(poly, pitch=pitch, angle=first.angle, flip=True)
+            if alternate == "cross" or other.cost <= CROSS_RATIO * first.cost:
+                second = other
+        plans.append((poly, first, second))
     paths: list[Polyline] = []
     trims: list[float] = []
     here = (polys[0].bounds[0], polys[0].bounds[1]) if polys else (0.0, 0.0)
