@@ -23,6 +23,7 @@ from .regions import Layout
 #: Build steps in order; later issues append theirs.
 STEPS: list[str] = [
     "zmfab.build:layout_step",
+    "zmfab.build_stack:stack_step",
     "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
 ]
@@ -64,10 +65,12 @@ def layout_step(ctx: BuildContext) -> None:
 def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
     """Run every build step for ``design`` and move the outputs into ``outdir``."""
     out = Path(outdir)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".zmfab-build-", dir=out))
+    ok = False
     try:
-        ctx = BuildContext(design=design, layout=design.layout(), staging=staging, options=options)
+        ctx = BuildContext(design=design, layout=_layout(design, options), staging=staging, options=options)
         ctx.report.update({
             "zmfab_version": __version__,
             "design": str(design.path) if design.path else None,
@@ -85,9 +88,20 @@ def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
+        ok = True
         return ctx
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not ok and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+
+
+def _layout(design: Design, options: dict[str, Any]) -> Layout:
+    """The design's layout, as a panel when ``[panel]`` or the array/pitch/wiring options ask."""
+    from .panel import panel_from_design
+
+    return panel_from_design(design, design.layout(), array=options.get("array"),
+                             pitch=options.get("pitch"), wiring=options.get("wiring"))
 
 
 def _jsonable(value: Any) -> Any:

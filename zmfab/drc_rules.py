@@ -192,24 +192,43 @@ def substrate(ctx: CheckContext) -> Iterator[Violation]:
                             f"{ctx.substrate.height:g} mm substrate")
 
 
+def _bed_outline(ctx: CheckContext, name: str) -> tuple[BaseGeometry, tuple[float, float]] | None:
+    """The bed of machine ``name`` in the layout frame, and its size (mm).
+
+    The substrate's lower-left corner sits at ``[substrate] bed_position`` on the bed; without
+    one, a machine with ``origin_mm`` places the layout's (0, 0) there, else at the bed's corner.
+    """
+    machine = ctx.profiles.get("machines", name)
+    size = machine_bed(machine, f"machines.{name}")
+    if size is None:
+        return None
+    table = ctx.design.sections.get("substrate", {}) if ctx.design is not None else {}
+    origin = machine.get("origin_mm")
+    if "bed_position" not in table and isinstance(origin, list) and len(origin) == 2:
+        x0, y0 = -float(origin[0]), -float(origin[1])
+    else:
+        bx, by = ctx.substrate.bed_position
+        x0, y0 = ctx.substrate.xmin - bx, ctx.substrate.ymin - by
+    return box(x0, y0, x0 + size[0], y0 + size[1]), size
+
+
 @drc_rule("bed")
 def bed(ctx: CheckContext) -> Iterator[Violation]:
-    """Every layer on the machine's bed (substrate corner at ``[substrate] bed_position``)."""
-    if ctx.machine is None:
-        return
-    size = machine_bed(ctx.machine, f"machines.{ctx.machine_name}")
-    if size is None:
-        return
-    sub = ctx.substrate
-    bx, by = sub.bed_position
-    x0, y0 = sub.xmin - bx, sub.ymin - by
-    outline = box(x0, y0, x0 + size[0], y0 + size[1])
+    """Every layer on its machine's bed: the checked machine, else its process's own machine."""
+    machines = ctx.profiles.names("machines") if ctx.profiles is not None else []
     for layer in ctx.layers:
+        name = ctx.machine_name or ctx.process(layer).get("machine")
+        if not name or name not in machines:
+            continue
+        found_bed = _bed_outline(ctx, str(name))
+        if found_bed is None:
+            continue
+        outline, size = found_bed
         found = _outside(layer.geometry, outline)
         if found is not None:
             far, pt = found
             yield Violation("bed", layer.name, -far, 0.0, (pt.x, pt.y),
-                            f"outside the {size[0]:g} x {size[1]:g} mm bed of {ctx.machine_name}")
+                            f"outside the {size[0]:g} x {size[1]:g} mm bed of {name}")
 
 
 @drc_rule("print_area")

@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "layout": ("zmfab.cli.layout_cmd:layout", "Generate an electrode layout and export it (SVG/DXF)."),
     "info": ("zmfab.cli.layout_cmd:info", "Print the metrics of a design, or of a DXF/SVG drawing."),
     "build": ("zmfab.cli.build_cmd:build", "Build every output of a design file into a folder."),
+    "check": ("zmfab.cli.check_cmd:check", "Design-rule check of a design's process stack (exit 1 on violations)."),
+    "profiles": ("zmfab.cli.profiles_cmd:profiles", "List the machine, process and material profiles, or show one."),
     "sweep": ("zmfab.cli.sweep_cmd:sweep", "Build or measure many variants of a design (parameter sweep)."),
     "stream": ("zmfab.cli.stream_cmd:stream", "Stream a G-code job to a GRBL laser or Marlin printer."),
     "ports": ("zmfab.cli.stream_cmd:ports", "List serial ports (description, USB VID:PID)."),

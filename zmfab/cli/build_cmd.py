@@ -13,7 +13,17 @@ import click
 @click.option("--force", is_flag=True, help="write fabrication files even when the design-rule check fails")
 @click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
               help="a profile file merged over the shipped profiles (repeatable)")
-def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...]) -> None:
+@click.option("--array", default=None, metavar="NxM", help="build a panel of N x M devices (e.g. 4x3)")
+@click.option("--pitch", default=None, metavar="LENGTH[,LENGTH]",
+              help="panel pitch x[,y] (default: the device footprint)")
+@click.option("--series", "wiring", flag_value="series", default=None,
+              help="wire the panel's cells in series (cathode pad to the next anode pad)")
+@click.option("--wiring", "wiring", type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
+              default=None, help="panel wiring")
+@click.option("--machine", default=None, help="machine profile whose bed every layer must fit")
+def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...],
+          array: str | None = None, pitch: str | None = None, wiring: str | None = None,
+          machine: str | None = None) -> None:
     """Build a design file: layout SVG/DXF, preview, report (and every later stage's files)."""
     from pathlib import Path
 
@@ -22,7 +32,8 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
 
     d = load_design(design)
     target = Path(outdir) if outdir else Path("out") / Path(design).stem
-    ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles))
+    ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles),
+                    array=array, pitch=pitch, wiring=wiring, machine=machine)
     for warning in ctx.warnings:
         click.echo(f"warning: {warning}", err=True)
     m = ctx.report.get("metrics", {})

@@ -77,3 +77,35 @@ def layout_preview_svg(layout: Layout) -> str:
 def write_preview(layout: Layout, path: str | Path) -> Path:
     """Write the preview of ``layout`` to ``path`` atomically."""
     return write_text(path, layout_preview_svg(layout))
+
+
+#: Preview colours of stack layers by role.
+ROLE_COLOURS: dict[str, str] = {"anode": "#7d8fa3", "cathode": "#6b4a2b", "electrolyte": "#4fa3d1",
+                                "encapsulation": "#d8cf9c", "interconnect": "#b8b8b8",
+                                "other": "#9b7fb5"}
+
+
+def stack_preview_svg(layout: Layout, layers: list, *, fiducials: BaseGeometry | None = None,
+                      substrate: BaseGeometry | None = None, opacity: float = 0.55) -> str:
+    """Preview of a stack: the layers in order, semi-transparent, over the footprint, with the
+    substrate outline, the registration fiducials, a legend and a scale bar."""
+    shown: dict[str, BaseGeometry] = {"footprint": layout.get("footprint")}
+    colours: dict[str, str] = {}
+    alpha: dict[str, float] = {"footprint": 0.6}
+    for lay in layers:
+        shown[lay.name] = lay.geometry
+        colours[lay.name] = ROLE_COLOURS.get(lay.role, ROLE_COLOURS["other"])
+        alpha[lay.name] = opacity
+    outlines: dict[str, BaseGeometry] = {}
+    if substrate is not None:
+        outlines["substrate"] = substrate
+        colours["substrate"] = "#444444"
+    if fiducials is not None and not fiducials.is_empty:
+        shown["fiducials"] = fiducials
+        colours["fiducials"] = "#000000"
+    geoms = [g for g in [*shown.values(), *outlines.values()] if not g.is_empty]
+    from ..regions import union_all
+
+    bounds = union_all(geoms).bounds if geoms else layout.bounds
+    return preview_svg(shown, bounds=bounds, title=str(layout.meta.get("title", layout.family)),
+                       colours=colours, opacity=alpha, outlines=outlines)
