@@ -43,11 +43,23 @@ def _family_command(name: str) -> click.Command:
         click.Option(["--dxf-version"], default="R2010", show_default=True,
                      help="DXF version (R12 writes POLYLINE for older CAM)"),
         click.Option(["--json", "as_json"], is_flag=True, help="print the metrics as JSON"),
+        click.Option(["--array"], default=None, metavar="NxM", help="a panel of N x M devices (e.g. 4x3)"),
+        click.Option(["--pitch"], default=None, metavar="LENGTH[,LENGTH]",
+                     help="panel pitch x[,y] (default: the device footprint)"),
+        click.Option(["--wiring"], type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
+                     default=None, help="panel wiring (series: cathode pad to the next anode pad)"),
     ]
 
-    def run(output: str | None, dxf_version: str, as_json: bool, **values: Any) -> None:
+    def run(output: str | None, dxf_version: str, as_json: bool, array: str | None = None,
+            pitch: str | None = None, wiring: str | None = None, **values: Any) -> None:
         chosen = {"--" + k.replace("_", "-"): v for k, v in values.items() if v is not None}
         lay = generate(name, **chosen)
+        if array or pitch or wiring:
+            from ..panel import panel_from_design
+
+            if not array:
+                raise click.UsageError("--pitch and --wiring need --array NxM")
+            lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
         if output:
             from ..export import export_layout
 
