@@ -1,0 +1,231 @@
+"""Swiss-roll electrodes: two interleaved spiral tracks wound around each other at a constant gap.
+
+Why the involute of a circle and not an Archimedean spiral: the normal distance between successive
+turns of an Archimedean spiral r = bθ is 2πb·cos(ψ) (ψ the angle between the curve and its circle),
+which shrinks toward the centre, so a layout drawn with one would have a gap narrower than asked near
+its start. The involute of a circle of radius ``a`` has every normal tangent to that base circle,
+and along each such tangent line its successive turns sit exactly ``2πa`` apart: with
+``2πa = pitch = anode_width + cathode_width + 2*gap`` every band keeps its width and every gap is
+exactly ``gap``, from the first turn out. Far from the centre it is the Archimedean spiral r ≈ aθ.
+
+Coordinates: a point of contact angle φ and string length s is
+``P = a(cos φ, sin φ) + s(sin φ, -cos φ)``; an edge of offset ``c`` is the curve ``s = aφ - c``
+(its radius of curvature is s, its centre of curvature the base point). The anode band is
+``c ∈ [0, anode_width]``, the cathode band ``c ∈ [anode_width + gap, pitch - gap]``; ``c + pitch``
+is the same curve one turn further in. A track is its outer edge forward and its inner edge back,
+closed by caps along the tangent line, square to the track.
+
+Chords never eat into a gap: the outer edge of a band is inscribed (vertices on the curve, chords
+inside the band) and the inner edge is circumscribed (segments of tangent lines meeting between
+samples, which lie outside the curve's convex side, so again inside the band), each within
+``tolerance / 2`` of the curve. Both tracks start where their inner edge reaches ``inner_radius``;
+the cathode ends half a turn after the anode, so each track's last half turn has free space outside
+it and the two leads leave along the end caps' tangent lines in opposite directions (anode south,
+cathode north), each on the far side of a line that keeps the other electrode ``gap`` away.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon, box
+
+from ..errors import require
+from ..regions import Layout
+from . import arcs
+from . import fields as F
+from .registry import generator
+
+#: Largest angle step along an edge, rad (keeps tiny-radius starts from being drawn too coarsely).
+MAX_STEP = 0.1
+#: Angle per chunk within which the step is uniform, rad.
+CHUNK = math.pi / 2
+
+
+@dataclass(frozen=True)
+class SwissRollParams:
+    """Parameters of a Swiss-roll layout; lengths in mm."""
+
+    turns: int = F.integer(5, "turns of the anode spiral (the cathode runs half a turn further)", min=1, max=100000)
+    anode_width: float = F.length(0.3, "anode track width, mm")
+    cathode_width: float = F.length(0.3, "cathode track width, mm")
+    gap: float = F.length(0.2, "track-to-track gap, mm")
+    inner_radius: float = F.length(1.0, "radius where both tracks' inner edges start, mm (above pitch/2π)")
+    bus_width: float = F.length(0.5, "width of the straight leads to the pads, mm")
+    pad_size: float = F.length(2.0, "square contact pad side, mm")
+    lead_length: float | None = F.length(None, "outermost turn to the pads, mm (default: max(1 mm, 2 x gap))",
+                                         optional=True)
+    margin: float = F.length(1.0, "footprint margin around the electrodes, mm", min=0.0, exclusive_min=False)
+    tolerance: float = F.length(0.001, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+
+    def __post_init__(self) -> None:
+        require(self.turns >= 1, "turns", f"{self.turns} is out of range (allowed 1..100000)")
+        a = base_radius(self)
+        require(self.inner_radius > a, "inner-radius",
+                f"{self.inner_radius:g} mm is out of range (allowed above {a:g} mm: the involute's base "
+                f"circle, pitch/2π, where its curvature radius reaches zero)")
+        lead = resolved_lead(self)
+        require(lead > 0, "lead-length", f"{lead:g} mm is out of range (must be > 0 mm)")
+        require(self.pad_size >= self.bus_width, "pad-size",
+                f"{self.pad_size:g} mm is out of range (allowed {self.bus_width:g} mm and up: the lead, "
+                f"bus-width wide, ends on the pad's side)")
+        narrowest = min(self.gap, self.anode_width, self.cathode_width)
+        require(self.tolerance <= narrowest / 4, "tolerance",
+                f"{self.tolerance:g} mm is out of range (allowed 1e-05..{narrowest / 4:g} mm, "
+                f"a quarter of the narrowest feature)")
+
+
+def pitch(p: SwissRollParams) -> float:
+    """Radial period of the roll, mm: anode + cathode + two gaps."""
+    return p.anode_width + p.cathode_width + 2 * p.gap
+
+
+def base_radius(p: SwissRollParams) -> float:
+    """Radius of the involute's base circle, mm (pitch / 2π)."""
+    return pitch(p) / (2 * math.pi)
+
+
+def resolved_lead(p: SwissRollParams) -> float:
+    """Distance from the outermost turn to the pads, mm."""
+    return max(1.0, 2 * p.gap) if p.lead_length is None else p.lead_length
+
+
+def bands(p: SwissRollParams) -> dict[str, tuple[float, float]]:
+    """Offsets (outer edge c, inner edge c) of each track, mm."""
+    wa, g = p.anode_width, p.gap
+    return {"anode": (0.0, wa), "cathode": (wa + g, wa + g + p.cathode_width)}
+
+
+def angle_ranges(p: SwissRollParams) -> dict[str, tuple[float, float]]:
+    """(start, end) contact angle of each track, rad."""
+    a = base_radius(p)
+    s0 = math.sqrt(p.inner_radius**2 - a**2)
+    out = {name: ((s0 + c_in) / a, 0.0) for name, (_, c_in) in bands(p).items()}
+    end = out["anode"][0] + 2 * math.pi * p.turns
+    out["anode"] = (out["anode"][0], end)
+    out["cathode"] = (out["cathode"][0], end + math.pi)
+    return out
+
+
+def centreline_length(a: float, c: float, phi0: float, phi1: float) -> float:
+    """Length of the involute edge s = aφ - c between contact angles phi0 and phi1, mm."""
+    return ((a * phi1 - c) ** 2 - (a * phi0 - c) ** 2) / (2 * a)
+
+
+def edge_angles(a: float, c_outer: float, phi0: float, phi1: float, *, tolerance: float) -> np.ndarray:
+    """Contact angles sampling a track so chords and tangent corners stay within ``tolerance``.
+
+    Within each chunk the step is uniform and set by the largest curvature radius there (the outer
+    edge's, at the chunk's end): a step Δ keeps a tangent corner within ρ(1/cos(Δ/2) - 1) of the
+    curve, and a chord within less.
+    """
+    n_chunks = max(1, math.ceil((phi1 - phi0) / CHUNK))
+    edges = np.linspace(phi0, phi1, n_chunks + 1)
+    rho = np.maximum(a * edges[1:] - c_outer, 1e-12)
+    step = np.minimum(2 * np.arccos(rho / (rho + tolerance)), MAX_STEP)
+    counts = np.ceil((edges[1:] - edges[:-1]) / step).astype(np.int64)
+    chunk = np.repeat(np.arange(n_chunks), counts)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    local = np.arange(int(counts.sum())) - offsets[chunk]
+    phis = edges[:-1][chunk] + local * ((edges[1:] - edges[:-1]) / counts)[chunk]
+    return np.append(phis, phi1)
+
+
+def involute_points(a: float, c: float, phis: np.ndarray, *, rotation: float = 0.0) -> np.ndarray:
+    """(N, 2) points of the edge s = aφ - c at contact angles ``phis``, turned by ``-rotation``."""
+    s = a * phis - c
+    ang = phis - rotation
+    cos, sin = np.cos(ang), np.sin(ang)
+    return np.column_stack([a * cos + s * sin, a * sin - s * cos])
+
+
+def involute_tangent_corners(a: float, c: float, phis: np.ndarray, *, rotation: float = 0.0) -> np.ndarray:
+    """Ends and tangent-line intersections of the edge s = aφ - c: a polyline outside its convex side.
+
+    The tangent line at φ is ``x·(sin φ, -cos φ) = aφ - c``; consecutive ones meet between samples.
+    """
+    s = a * phis - c
+    ang = phis - rotation
+    cos, sin = np.cos(ang), np.sin(ang)
+    det = np.sin(np.diff(phis))
+    x = (s[1:] * cos[:-1] - s[:-1] * cos[1:]) / det
+    y = (s[1:] * sin[:-1] - s[:-1] * sin[1:]) / det
+    ends = involute_points(a, c, phis[[0, -1]], rotation=rotation)
+    return np.vstack([ends[:1], np.column_stack([x, y]), ends[1:]])
+
+
+def track(a: float, c_outer: float, c_inner: float, phi0: float, phi1: float, *, tolerance: float,
+          rotation: float = 0.0) -> Polygon:
+    """The band c_outer ≤ c ≤ c_inner of the involute between contact angles phi0 and phi1.
+
+    The outer edge is inscribed and the inner edge circumscribed, each within ``tolerance / 2``, so
+    the polygon lies inside the exact band.
+    """
+    phis = edge_angles(a, c_outer, phi0, phi1, tolerance=tolerance / 2)
+    outer = involute_points(a, c_outer, phis, rotation=rotation)
+    inner = involute_tangent_corners(a, c_inner, phis, rotation=rotation)
+    return Polygon(np.vstack([outer, inner[::-1]]))
+
+
+def _frame(a: float, phi: float, rotation: float, xs: list[float], ys: list[float]) -> np.ndarray:
+    """Points given along (xs) and across (ys) the tangent line of contact angle ``phi``."""
+    ang = phi - rotation
+    u = np.array([math.sin(ang), -math.cos(ang)])
+    t = np.array([math.cos(ang), math.sin(ang)])
+    return np.outer(xs, u) + np.outer(np.add(ys, a), t)
+
+
+@generator("swiss-roll")
+def swiss_roll(p: SwissRollParams) -> Layout:
+    """Swiss-roll electrodes: two involute spiral tracks interleaved at a constant gap."""
+    a = base_radius(p)
+    offsets = bands(p)
+    ranges = angle_ranges(p)
+    rotation = ranges["anode"][1]  # turn the roll so the anode's lead points south
+    tracks = {name: track(a, *offsets[name], *ranges[name], tolerance=p.tolerance, rotation=rotation)
+              for name in offsets}
+    r_max = max(float(np.max(np.hypot(*np.asarray(t.exterior.coords).T))) for t in tracks.values())
+    reach = r_max + resolved_lead(p)
+
+    electrodes: dict[str, Polygon] = {}
+    pads: dict[str, Polygon] = {}
+    bw, pad = p.bus_width, p.pad_size
+    for name, (_, c_in) in offsets.items():
+        phi_end = ranges[name][1]
+        s_in = a * phi_end - c_in
+        # The lead runs along the end cap's tangent line, flush behind the cap; every point of the
+        # other electrode lies at least `gap` inside that line (see the module docstring).
+        lead = _frame(a, phi_end, rotation, [s_in, reach, reach, s_in], [0.0, 0.0, -bw, -bw])
+        lo, hi = -bw / 2 - pad / 2, -bw / 2 + pad / 2
+        corners = _frame(a, phi_end, rotation, [reach, reach + pad, reach + pad, reach], [hi, hi, lo, lo])
+        # The pad's inner side also carries the lead's end corners, so the two share an exact edge.
+        pads[name] = Polygon(np.vstack([corners, lead[[2, 1]]]))
+        electrodes[name] = shapely.union(tracks[name], Polygon(lead))
+
+    xmin, ymin, xmax, ymax = shapely.total_bounds([*electrodes.values(), *pads.values()])
+    m = p.margin
+    layout = Layout(
+        "swiss-roll",
+        {
+            "footprint": box(xmin - m, ymin - m, xmax + m, ymax + m),
+            "active_area": arcs.disc(r_max, tolerance=p.tolerance / 2),
+            "anode": electrodes["anode"],
+            "anode_pad": pads["anode"],
+            "cathode": electrodes["cathode"],
+            "cathode_pad": pads["cathode"],
+        },
+        params={**p.__dict__, "lead_length": resolved_lead(p)},
+        meta={
+            "center_mm": (m - xmin, m - ymin),
+            "pitch_mm": pitch(p),
+            "base_radius_mm": a,
+            "outer_radius_mm": r_max,
+            "track_length_mm": {
+                name: centreline_length(a, sum(offsets[name]) / 2, *ranges[name]) for name in offsets
+            },
+        },
+    )
+    return layout.normalised()
