@@ -116,14 +116,14 @@ def test_curved_and_holed_regions_are_covered(region):
     assert laid_volume(tp) == pytest.approx(region.area * H, rel=1e-6)
 
 
-@settings(max_examples=25, deadline=None)
-@given(w=st.floats(3.0, 8.0), h=st.floats(3.0, 8.0), arms=st.floats(2.0, 6.0),
+@settings(max_examples=40, deadline=None)
+@given(long=st.floats(10.0, 25.0), tall=st.floats(10.0, 25.0), arms=st.floats(2.0, 6.0),
        bead=st.sampled_from([0.3, 0.4, 0.6]))
-def test_l_shapes_are_covered_with_exact_ink(w, h, arms, bead):
-    """L shapes with arms at least two beads wide and 3 mm long. Each lane end leaves two
-    corners of about (1 - π/4)(p/2)² mm² bare (a bead ends round), so shorter lanes, e.g. an arm
-    scanned across, fall below 98 % coverage."""
-    arm = arms * bead
+def test_l_shapes_are_covered_with_exact_ink(long, tall, arms, bead):
+    """L shapes with arms 2-6 beads wide and 10-25 beads long. Each lane end leaves two corners
+    of about (1 - π/4)(p/2)² mm² bare (a bead ends round), so a shape only a few beads long each
+    way (lanes of a few beads) falls below 98 % coverage."""
+    arm, w, h = arms * bead, long * bead, tall * bead
     region = shapely.union(box(0, 0, w + arm, arm), box(0, 0, arm, h + arm))
     tp = plan_beads(region, width=bead, height=0.1)
     covered, outside = raster_cover(region, toolpath_beads(tp, 0), half_bead=bead / 2, step=0.03)

@@ -83,7 +83,8 @@ def _rectilinear(poly: Polygon, tol: float = 1e-6) -> bool:
 def _slab_cuts(poly: Polygon, pitch: float) -> list[float]:
     """Slab boundaries (mm): the x of a rectilinear shape's vertices, slivers merged away."""
     coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
-    xs = np.unique(np.round(np.concatenate(coords), 7))
+    xs = np.unique(np.concatenate(coords))
+    xs = xs[np.r_[True, np.diff(xs) > 1e-7]]
     return _merge_slabs(poly, list(xs), pitch / 2)
 
 
