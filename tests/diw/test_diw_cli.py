@@ -102,8 +102,31 @@ def test_bad_settings_are_one_line_errors_naming_the_field(tmp_path, changes, fi
     assert not (tmp_path / "out" / "gcode").exists()
 
 
-def test_bead_wider_than_the_fingers_warns(tmp_path):
+def test_bead_wider_than_the_fingers_is_a_design_rule_violation(tmp_path):
     design = _design(tmp_path, bead_width='"1mm"')
+    r = run_cli("check", str(design))
+    assert r.code == 1 and "diw_bead_width" in r.out + r.err
+    r = run_cli("build", str(design), "-o", str(tmp_path / "out"))
+    assert r.code == 2 and "diw_bead_width: zn anode" in r.err
+    r = run_cli("build", str(design), "-o", str(tmp_path / "out"), "--force")
+    assert r.code == 0, r.err
+    assert r.err.startswith("warning:")
+    report = json.loads((tmp_path / "out/report.json").read_text())
+    assert report["drc"]["rules"]["diw_bead_width"] == 2
+    r = run_cli("gcode", str(design), "--layer", "zn anode", "-o", str(tmp_path / "zn.gcode"))
+    assert r.code == 0, r.err
+    assert "; warning: diw_bead_width: zn anode" in (tmp_path / "zn.gcode").read_text()
+
+
+def test_substrate_sets_origin_height_and_fiducials(tmp_path):
+    text = PATTERN.read_text() + '\n[substrate]\nthickness = "1mm"\nbed_position = ["50mm", "20mm"]\n'
+    design = tmp_path / "design.toml"
+    design.write_text(text)
     r = run_cli("build", str(design), "-o", str(tmp_path / "out"))
     assert r.code == 0, r.err
-    assert "diw_bead_width" in r.err and "zn anode" in r.err
+    prog = read((tmp_path / "out/gcode/zn-anode.gcode").read_text())
+    zs = sorted({round(m.z1, 6) for m in prog.moves if m.printing})
+    assert zs[0] == pytest.approx(1.1)
+    assert len(prog.meta["fiducials_mm"].split()) == 4
+    xs = [m.x1 for m in prog.moves if m.printing]
+    assert min(xs) >= 50

@@ -267,8 +267,9 @@ def _job_figures(job: Job, file: str, layer: str) -> dict[str, Any]:
 def diw_step(ctx: Any) -> None:
     """Build step: ``gcode/<layer>.gcode`` for every DIW layer, and ``gcode/diw-all.gcode``.
 
-    Each per-layer file is a complete job for one ink, all sharing the same origin and fiducials
-    (the footprint's corners), so a single-nozzle machine prints them one after the other (with
+    Each per-layer file is a complete job for one ink, all sharing the same origin (the
+    substrate's ``bed_position``, else the machine's ``origin``) and fiducials (the masks'
+    registration marks), purging outside the substrate, so a single-nozzle machine prints them one after the other (with
     an M0 for the syringe change when ``pause_between_inks``). On a multi-tool machine the
     combined file lays every DIW layer in stack order, changing tool (T0/T1) between inks.
     """
@@ -279,13 +280,20 @@ def diw_step(ctx: Any) -> None:
     layers = [lay for lay in resolve_stack(ctx.design, ctx.layout, profiles) if lay.method == "diw"]
     if not layers:
         return
+    from ..export.mask import fiducials
+    from ..stack import resolve_substrate
+
     common = dict(ctx.design.sections.get("diw") or {})
     machine = common.pop("machine", None) or _design_machine(ctx.design)
-    fp = ctx.layout.get("footprint")
-    xmin, ymin, xmax, ymax = (fp if not fp.is_empty else union_all(
-        lay.geometry for lay in layers)).bounds
-    shared = {**common, "fiducials": [(xmin, ymin), (xmax, ymin), (xmax, ymax), (xmin, ymax)],
-              "extent": (xmin, ymin, xmax, ymax)}
+    substrate = resolve_substrate(ctx.design, ctx.layout)
+    table = ctx.design.sections.get("substrate") or {}
+    if "bed_position" in table and "origin" not in common and "offset" not in common:
+        bx, by = substrate.bed_position
+        common["origin"] = [bx - substrate.xmin, by - substrate.ymin]
+    if substrate.thickness and "z_offset" not in common:
+        common["z_offset"] = substrate.thickness
+    shared = {**common, "fiducials": fiducials(ctx.layout, substrate)[0],
+              "extent": substrate.bounds}
     per_layer = {}
     jobs = ctx.report.setdefault("jobs", [])
     src = ctx.design.path or "<design>"
