@@ -37,6 +37,8 @@ name = "electrolyte"
 method = "stencil"
 material = "pva-gel"
 regions = ["active_area"]
+exclude = ["anode_pad", "cathode_pad"]
+clearance = "500um"
 """
 
 
@@ -126,7 +128,7 @@ def test_malformed_dxf_and_unknown_layer(tmp_path, design):
 
 
 def test_build_writes_every_laser_layer(design, tmp_path):
-    ctx = build(load_design(design), tmp_path / "out")
+    ctx = build(load_design(design), tmp_path / "out", force=True)
     files = {"gcode/scribe.gcode", "gcode/outline.gcode"}
     assert files <= set(ctx.report["files"])
     jobs = {j["layer"]: j for j in ctx.report["jobs"] if j.get("method") == "laser"}

@@ -146,3 +146,11 @@ def test_cut_passes_step_z_and_alternate_direction(profiles):
         _job(part, "cut", {"kerf": 0.1, "passes": 2, "z_step": "0.5mm"}, process="laser-diode")
     with pytest.raises(zmfab.ParameterError, match="tabs"):
         L.cut(box(0, 0, 1, 1), kerf=0.1, tabs=10, tab_width=1.0)
+
+
+@pytest.mark.parametrize("angle", [0, 30, 90])
+def test_scanline_hatch_equals_shapely_intersection(angle):
+    region = zmfab.layout("interdigitated", fingers=5).electrode("anode").union(ring_with_hole())
+    a, ra = L.hatch_segments(region, interval=0.07, angle=angle)
+    b, rb = L.hatch_segments(region, interval=0.07, angle=angle, method="shapely")
+    assert a.shape == b.shape and np.allclose(a, b, atol=1e-7) and (ra == rb).all()

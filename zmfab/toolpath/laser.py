@@ -50,13 +50,15 @@ def _rings(geom: BaseGeometry) -> list[np.ndarray]:
 
 
 def hatch_segments(region: BaseGeometry, *, interval: float, angle: float = 0.0,
-                   phase: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+                   phase: float = 0.5, method: str = "scanline") -> tuple[np.ndarray, np.ndarray]:
     """Straight hatch segments of ``region``, row by row: an (n, 2, 2) array (mm) and each
     segment's row number.
 
     Lines run at ``angle`` degrees from +x, ``interval`` mm apart, the first ``phase × interval``
-    above the region's lowest point (in the rotated frame). Holes are respected: each line is
-    intersected with the polygon in one vectorised Shapely call.
+    above the region's lowest point (in the rotated frame). Holes are respected. ``method``
+    ``"scanline"`` crosses every polygon edge with the rows in NumPy (even-odd pairs);
+    ``"shapely"`` intersects the line set with the polygon in one vectorised Shapely call: same
+    result, but some 100× slower on a 200-finger comb.
     """
     if interval <= 0:
         raise ParameterError("interval", f"{interval:g} mm is out of range (must be > 0)")
@@ -64,32 +66,71 @@ def hatch_segments(region: BaseGeometry, *, interval: float, angle: float = 0.0,
     none = (np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64))
     if mp.is_empty:
         return none
-    rot = affinity.rotate(mp, -angle, origin=(0, 0))
+    rot = as_multipolygon(affinity.rotate(mp, -angle, origin=(0, 0)))
     xmin, ymin, xmax, ymax = rot.bounds
-    ys = np.arange(ymin + phase * interval, ymax, interval)
-    if len(ys) == 0:
+    y_first = ymin + phase * interval
+    n_rows = int(np.ceil((ymax - y_first) / interval)) if ymax > y_first else 0
+    if n_rows <= 0:
         return none
-    xs = np.array([xmin - 1.0, xmax + 1.0])
-    coords = np.stack([np.stack([np.full_like(ys, xs[0]), ys], 1),
-                       np.stack([np.full_like(ys, xs[1]), ys], 1)], 1)
-    lines = shapely.linestrings(coords)
-    shapely.prepare(rot)
-    inter = shapely.intersection(lines, rot)
-    parts, row = shapely.get_parts(inter, return_index=True)
-    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 1e-9)
-    parts, row = parts[keep], row[keep]
-    if len(parts) == 0:
+    if method == "shapely":
+        seg, row = _hatch_shapely(rot, y_first, interval, n_rows, xmin, xmax)
+    else:
+        seg, row = _hatch_scanline(rot, y_first, interval, n_rows)
+    if len(seg) == 0:
         return none
-    p0 = shapely.get_coordinates(shapely.get_point(parts, 0))
-    p1 = shapely.get_coordinates(shapely.get_point(parts, -1))
-    seg = np.stack([p0, p1], 1)
-    swap = seg[:, 0, 0] > seg[:, 1, 0]
-    seg[swap] = seg[swap][:, ::-1]
     order = np.lexsort((seg[:, 0, 0], row))
     seg, row = seg[order], row[order]
     c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     rotm = np.array([[c, s], [-s, c]])
     return seg @ rotm, row
+
+
+def _hatch_scanline(rot: MultiPolygon, y_first: float, interval: float, n_rows: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.vstack([np.hstack([c[:-1], c[1:]]) for c in _rings(rot)])
+    xa, ya, xb, yb = edges.T
+    lo, hi = np.minimum(ya, yb), np.maximum(ya, yb)
+    k0 = np.maximum(np.ceil((lo - y_first) / interval), 0).astype(np.int64)
+    k1 = np.minimum(np.ceil((hi - y_first) / interval) - 1, n_rows - 1).astype(np.int64)
+    counts = np.where(hi > lo, np.maximum(k1 - k0 + 1, 0), 0)
+    if counts.sum() == 0:
+        return np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
+    e = np.repeat(np.arange(len(edges)), counts)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    row = k0[e] + (np.arange(len(e)) - starts)
+    y = y_first + row * interval
+    x = xa[e] + (y - ya[e]) / (yb[e] - ya[e]) * (xb[e] - xa[e])
+    order = np.lexsort((x, row))
+    x, row, y = x[order], row[order], y[order]
+    first = np.r_[True, row[1:] != row[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(row)), 0))
+    pos = np.arange(len(row)) - group_start
+    nxt_same = np.r_[row[1:] == row[:-1], False]
+    starts_mask = (pos % 2 == 0) & nxt_same
+    i = np.nonzero(starts_mask)[0]
+    x0, x1, r, yy = x[i], x[i + 1], row[i], y[i]
+    keep = x1 - x0 > 1e-9
+    seg = np.stack([np.stack([x0, yy], 1), np.stack([x1, yy], 1)], 1)[keep]
+    return seg, r[keep]
+
+
+def _hatch_shapely(rot: MultiPolygon, y_first: float, interval: float, n_rows: int,
+                   xmin: float, xmax: float) -> tuple[np.ndarray, np.ndarray]:
+    ys = y_first + interval * np.arange(n_rows)
+    coords = np.stack([np.stack([np.full_like(ys, xmin - 1.0), ys], 1),
+                       np.stack([np.full_like(ys, xmax + 1.0), ys], 1)], 1)
+    inter = shapely.intersection(shapely.linestrings(coords), rot)
+    parts, row = shapely.get_parts(inter, return_index=True)
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 1e-9)
+    parts, row = parts[keep], row[keep]
+    if len(parts) == 0:
+        return np.zeros((0, 2, 2)), np.zeros(0, dtype=np.int64)
+    p0 = shapely.get_coordinates(shapely.get_point(parts, 0))
+    p1 = shapely.get_coordinates(shapely.get_point(parts, -1))
+    seg = np.stack([p0, p1], 1)
+    swap = seg[:, 0, 0] > seg[:, 1, 0]
+    seg[swap] = seg[swap][:, ::-1]
+    return seg, row
 
 
 def fill(region: BaseGeometry, *, spot: float, interval: float | None = None, angle: float = 0.0,
@@ -179,16 +220,23 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
             break
         contours += [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(inner)]
         off += step
+    burnt = _burnt(contours, spot)
+    left = area.difference(burnt) if contours else area
+    # Slivers left between the last contours are narrower than the spot: trace their outlines
+    # (only where the spot fits: spot/2 from the gap's edge).
     reachable = area.buffer(-spot / 2 + 1e-9)
-    residual = reachable.difference(_burnt(contours, spot)) if contours else reachable
-    # Slivers left between the last contours are narrower than the spot: trace their outlines.
+    pieces = shapely.get_parts(left)
+    pieces = pieces[shapely.area(pieces) > 1e-9]
+    shapely.prepare(reachable)
+    hit = pieces[shapely.intersects(reachable, pieces)] if len(pieces) else pieces
+    residual = shapely.union_all(shapely.intersection(hit, reachable)) if len(hit) else MultiPolygon()
     residual = as_multipolygon(residual.buffer(-1e-6).buffer(1e-6))
-    contours += [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(residual)
-                 if shapely.polygons(r).area > 1e-9]
-    paths = order_paths(contours, origin=origin, optimise=optimise)
-    covered = _burnt(paths, spot)
+    extra = [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(residual)
+             if shapely.polygons(r).area > 1e-9]
+    uncovered = left.difference(_burnt(extra, spot)) if extra else left
+    paths = order_paths(contours + extra, origin=origin, optimise=optimise)
     return Toolpath(paths, {"op": "isolate", "spot_mm": spot, "step_mm": step,
-                            "uncovered_mm2": float(area.difference(covered).area)})
+                            "uncovered_mm2": float(uncovered.area)})
 
 
 def cut(shapes: BaseGeometry, *, kerf: float, keep: str = "inside", tabs: int = 0,
@@ -272,7 +320,7 @@ def _burnt(paths: Sequence[Polyline], spot: float) -> BaseGeometry:
     lines = [
         shapely.linestrings(p.points) if len(p.points) > 1 else shapely.points(p.points[0])
         for p in paths]
-    return shapely.union_all(shapely.buffer(lines, spot / 2))
+    return shapely.union_all(shapely.buffer(lines, spot / 2, quad_segs=4))
 
 
 def _positive(value: float, field: str) -> None:

@@ -22,35 +22,48 @@ def _reversible(p: Polyline) -> bool:
 
 
 class _Grid:
-    """Entry points in square cells; points are removed when their polyline is used."""
+    """Entry points in square cells; points die when their polyline is used."""
 
     def __init__(self, pts: np.ndarray, owner: np.ndarray) -> None:
         self.pts, self.owner = pts, owner
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         span = max(float((hi - lo).max()), 1e-9)
-        n_cells = max(1.0, len(pts) / 2.0)
-        self.h = max(span / math.sqrt(n_cells), 1e-9)
+        n_owners = max(1, len(np.unique(owner)))
+        self.h = max(span / math.sqrt(max(1.0, n_owners / 2.0)), 1e-9)
         self.lo = lo
         ij = np.floor((pts - lo) / self.h).astype(np.int64)
         self.nx, self.ny = int(ij[:, 0].max()) + 1, int(ij[:, 1].max()) + 1
-        self.cells: dict[tuple[int, int], set[int]] = {}
-        for k, (i, j) in enumerate(ij.tolist()):
-            self.cells.setdefault((i, j), set()).add(k)
-        self.cell_of = [tuple(c) for c in ij.tolist()]
-        self.by_owner: dict[int, list[int]] = {}
-        for k, o in enumerate(owner.tolist()):
-            self.by_owner.setdefault(o, []).append(k)
+        key = ij[:, 0] * (self.ny + 1) + ij[:, 1]
+        self.key = key
+        order = np.argsort(key, kind="stable")
+        uniq, first, count = np.unique(key[order], return_index=True, return_counts=True)
+        self.cells: dict[int, np.ndarray] = {
+            int(k): order[f:f + c] for k, f, c in zip(uniq.tolist(), first.tolist(), count.tolist(),
+                                                     strict=True)}
+        self.live = {int(k): int(c) for k, c in zip(uniq.tolist(), count.tolist(), strict=True)}
+        self.alive = np.ones(len(pts), dtype=bool)
+        by = np.argsort(owner, kind="stable")
+        ou, of, oc = np.unique(owner[by], return_index=True, return_counts=True)
+        self.by_owner = {int(o): by[f:f + c] for o, f, c in zip(ou.tolist(), of.tolist(), oc.tolist(),
+                                                               strict=True)}
 
     def remove_owner(self, o: int) -> None:
-        for k in self.by_owner.pop(o, []):
-            cell = self.cells[self.cell_of[k]]
-            cell.discard(k)
-            if not cell:
-                del self.cells[self.cell_of[k]]
+        idx = self.by_owner.pop(o, None)
+        if idx is None:
+            return
+        self.alive[idx] = False
+        keys, counts = np.unique(self.key[idx], return_counts=True)
+        for k, c in zip(keys.tolist(), counts.tolist(), strict=True):
+            left = self.live[k] - c
+            if left <= 0:
+                del self.live[k]
+                del self.cells[k]
+            else:
+                self.live[k] = left
 
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
-        if not self.cells:
+        if not self.live:
             return -1
         ci = int(math.floor((q[0] - self.lo[0]) / self.h))
         cj = int(math.floor((q[1] - self.lo[1]) / self.h))
@@ -59,21 +72,23 @@ class _Grid:
         for r in range(r_max):
             if best >= 0 and best_d <= ((r - 1) * self.h) ** 2:
                 break
-            for cell in _ring(ci, cj, r):
-                members = self.cells.get(cell)
-                if not members:
+            for i, j in _ring(ci, cj, r):
+                if i < 0 or j < 0 or i >= self.nx or j >= self.ny:
                     continue
-                idx = np.fromiter(members, dtype=np.int64, count=len(members))
+                members = self.cells.get(i * (self.ny + 1) + j)
+                if members is None:
+                    continue
+                idx = members[self.alive[members]]
                 d = ((self.pts[idx] - q) ** 2).sum(axis=1)
                 k = int(d.argmin())
                 if d[k] < best_d:
                     best_d, best = float(d[k]), int(idx[k])
-            if best < 0 and (2 * r + 1) ** 2 > 4 * len(self.cells):
+            if best < 0 and (2 * r + 1) ** 2 > 4 * len(self.live):
                 return self._brute(q)
         return best
 
     def _brute(self, q: np.ndarray) -> int:
-        idx = np.fromiter((k for c in self.cells.values() for k in c), dtype=np.int64)
+        idx = np.nonzero(self.alive)[0]
         d = ((self.pts[idx] - q) ** 2).sum(axis=1)
         return int(idx[int(d.argmin())])
 
