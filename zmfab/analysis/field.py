@@ -71,6 +71,7 @@ class FieldResult:
     domain: BaseGeometry
     settings: FieldSettings
     edges: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    inside: np.ndarray | None = None
 
     def current_density(self) -> np.ndarray:
         """|j| in the film (A/m²) at each node; NaN off the film."""
@@ -137,6 +138,8 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
         "current_balance": abs(i_anode - i_cathode) / i_anode,
         "uniformity_cv": worst["uniformity_cv"],
         "min_max_ratio": worst["min_max_ratio"],
+        "edge_j_mean_a_m2": _stats(np.concatenate([e["j"] for e in edges.values()]),
+                                   np.concatenate([e["length"] for e in edges.values()]))["edge_j_mean_a_m2"],
         "anode_edge": per_edge["anode"],
         "cathode_edge": per_edge["cathode"],
         "edge_bin_mm": bin_mm,
@@ -157,7 +160,8 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
         "assemble_s": t1 - t0,
         "solve_s": t2 - t1,
     }
-    return FieldResult(grid, phi, links.state, summary, anode, cathode, domain, s, edges)
+    return FieldResult(grid, phi, links.state, summary, anode, cathode, domain, s, edges,
+                       links.inside.reshape(grid.ny, grid.nx))
 
 
 def _auto_name(layout: Layout) -> str:

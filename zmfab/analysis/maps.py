@@ -43,13 +43,15 @@ def render_map(result: FieldResult, which: str = "potential", *, dpi: int = 150)
 
     s = result.summary
     film = (result.state == FILM) & ~np.isnan(result.potential)
+    if result.inside is not None:  # film nodes just outside the domain serve the solve only
+        film &= result.inside
     if which == "potential":
         data = np.where(film, result.potential, np.nan)
         cmap, label, vmax = "viridis", "film potential (V)", result.settings.voltage_v
         vmin, extend = 0.0, "neither"
         title = "Electrolyte potential"
     elif which == "current":
-        data = result.current_density()
+        data = np.where(film, result.current_density(), np.nan)
         cmap, label = "inferno", f"|j| in the film (A/m²) at {s['voltage_v']:g} V"
         finite = data[np.isfinite(data)]
         vmin, vmax = 0.0, float(np.percentile(finite, 99.0)) if finite.size else 1.0

@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gcode": ("zmfab.cli.gcode_cmd:gcode", "G-code for a DXF/SVG drawing or a design layer (laser, DIW)."),
     "estimate": ("zmfab.cli.gcode_cmd:estimate", "Time, burn/print and travel lengths, bounds of a G-code file."),
     "preview": ("zmfab.cli.gcode_cmd:preview", "Draw a G-code file (SVG or PNG): burns, beads, travels, bed."),
+    "cell": ("zmfab.cli.analysis_cmd:cell", "Capacity, energy and N/P of a design (from [cell] or its stack)."),
+    "simulate": ("zmfab.cli.analysis_cmd:simulate", "Thin-film electrolyte field: resistance, current uniformity, maps."),
+    "compare": ("zmfab.cli.analysis_cmd:compare", "Compare designs side by side (areas, resistance, uniformity, capacity)."),
+    "roll": ("zmfab.cli.analysis_cmd:roll", "Self-rolled Swiss-roll: turns and diameter from a strip, and its flat pattern."),
 }
 
 
