@@ -26,6 +26,7 @@ STEPS: list[str] = [
     "zmfab.build_stack:stack_step",
     "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
+    "zmfab.analysis.build_step:cell_step",
 ]
 
 
