@@ -21,6 +21,7 @@ from shapely.geometry import LineString, MultiPolygon, box
 from shapely.geometry.base import BaseGeometry
 
 from .errors import ParameterError
+from .merge import merge
 from .regions import Layout, union_all
 from .units import parse_length
 
@@ -75,14 +76,14 @@ def panel(layout: Layout, nx: int, ny: int, pitch_x: float, pitch_y: float, *,
     regions: dict[str, BaseGeometry] = {}
     for name, geom in layout.regions.items():
         copies = [affinity.translate(geom, dx, dy) for _, _, dx, dy in offsets]
-        regions[name] = union_all(copies)
+        regions[name] = merge(copies)
     cells = [affinity.translate(layout.get("active_area"), dx, dy) for _, _, dx, dy in offsets]
     nets: list[dict[str, Any]] = []
     if wiring != "none" and nx * ny > 1:
         router = _Router(layout, nx, ny, pitch_x, pitch_y, trace_width,
                          trace_width if clearance is None else clearance)
         nets = router.series() if wiring == "series" else router.parallel()
-        regions["interconnect"] = union_all(n["geometry"] for n in nets)
+        regions["interconnect"] = merge(n["geometry"] for n in nets)
     xs = [fx0, fx1 + (nx - 1) * pitch_x]
     ys = [fy0, fy1 + (ny - 1) * pitch_y]
     if "interconnect" in regions:
@@ -121,6 +122,7 @@ class _Router:
         self.gap_y = py - (self.ey1 - self.ey0)
         self.exit = {which: self._exit(which) for which in ("anode", "cathode")}
         self.slots: dict[int, set[str]] = {}
+        self._electrodes: dict[str, BaseGeometry] = {}
 
     def _exit(self, which: str) -> tuple[float, float, str]:
         pad = self.layout.get(f"{which}_pad")
@@ -181,7 +183,9 @@ class _Router:
                 xc = self._channel_x(b[0])
                 pts = [(ax, ay), (ax, ya), (xc, ya), (xc, yb), (bx, yb), (bx, by)]
             touches = union_all([self._device("cathode", *a), self._device("anode", *b)])
-            nets.append(self._net(f"{_name(a)}-{_name(b)}", pts, touches))
+            net = self._net(f"{_name(a)}-{_name(b)}", pts, touches)
+            net["cells"] = [("cathode", *a), ("anode", *b)]
+            nets.append(net)
         self._validate(nets)
         return nets
 
@@ -203,13 +207,17 @@ class _Router:
             if len(ys) > 1:
                 lines.append([(bus_x, min(ys)), (bus_x, max(ys))])
             geom = union_all(_trace(p, self.width) for p in lines)
-            touches = union_all(self._device(which, c, r) for r in range(self.ny) for c in range(self.nx))
-            nets.append({"name": f"{which} bus", "geometry": geom, "touches": touches, "path": lines})
+            cells = [(which, c, r) for r in range(self.ny) for c in range(self.nx)]
+            touches = merge(self._device(*cell) for cell in cells)
+            nets.append({"name": f"{which} bus", "geometry": geom, "touches": touches, "path": lines,
+                         "cells": cells})
         self._validate(nets)
         return nets
 
     def _device(self, which: str, col: int, row: int) -> BaseGeometry:
-        return affinity.translate(self.layout.electrode(which), col * self.px, row * self.py)
+        if which not in self._electrodes:
+            self._electrodes[which] = self.layout.electrode(which)
+        return affinity.translate(self._electrodes[which], col * self.px, row * self.py)
 
     def _net(self, name: str, pts: list[tuple[float, float]], touches: BaseGeometry) -> dict[str, Any]:
         clean = [p for i, p in enumerate(pts) if i == 0 or (abs(p[0] - pts[i - 1][0]) > 1e-9 or
@@ -224,9 +232,9 @@ class _Router:
         tree = shapely.STRtree(parts)
         limit = self.clearance - 1e-9
         for net in nets:
+            allowed = set(net["cells"])
             for k in tree.query(net["geometry"], predicate="dwithin", distance=limit):
-                foreign = parts[k].difference(net["touches"])
-                if not foreign.is_empty and net["geometry"].distance(foreign) < limit:
+                if cells[k] not in allowed and net["geometry"].distance(parts[k]) < limit:
                     raise ParameterError("--pitch", f"trace {net['name']} comes closer than "
                                                     f"{self.clearance:g} mm to an electrode it does not "
                                                     f"join; use a pitch of at least {self._needed_pitch()}")

@@ -27,6 +27,7 @@ import shapely
 from shapely.geometry import MultiPolygon
 
 from .errors import DesignError, ParameterError
+from .merge import merge
 from .regions import Layout, as_multipolygon, union_all
 from .units import parse_length
 
@@ -163,10 +164,10 @@ def resolve_stack(design: Any, layout: Layout, profiles: Any) -> list[Layer]:
 def layer_geometry(layout: Layout, regions: list[str], *, margin: float = 0.0,
                    exclude: list[str] | tuple[str, ...] = (), clearance: float = 0.0) -> MultiPolygon:
     """Union of ``regions`` grown by ``margin`` mm, minus ``exclude`` regions grown by ``clearance``."""
-    geom = union_all(layout.get(r) for r in regions)
+    geom = merge(layout.get(r) for r in regions)
     if margin and not geom.is_empty:
         geom = geom.buffer(margin, join_style="mitre", mitre_limit=2.0)
-    holes = union_all(layout.get(r) for r in exclude)
+    holes = merge(layout.get(r) for r in exclude)
     if not holes.is_empty and not geom.is_empty:
         if clearance > 0:
             holes = holes.buffer(clearance, join_style="mitre", mitre_limit=2.0)
