@@ -142,3 +142,19 @@ def test_bad_bead_settings_name_the_field(kwargs, field):
     with pytest.raises(ParameterError) as exc:
         plan_beads(box(0, 0, 2, 2), **kwargs)
     assert exc.value.field == field
+
+
+@pytest.mark.parametrize("family, params", [
+    ("swiss-roll", {"turns": 5, "anode_width": "400um", "cathode_width": "500um", "gap": "250um"}),
+    ("concentric", {"rings": 3, "anode_width": "500um", "cathode_width": "600um", "gap": "300um"}),
+])
+def test_curved_tracks_are_laid_along_their_centre_line(family, params):
+    lay = zmfab.layout(family, **params)
+    for electrode in ("anode", "cathode"):
+        region = shapely.union(lay[electrode], lay[f"{electrode}_pad"])
+        tp = plan_beads(region, width=W, height=H, layers=1)
+        assert len(tp) <= 8 * len(shapely.get_parts(region))
+        assert laid_volume(tp) == pytest.approx(region.area * H, rel=1e-6)
+        assert 0.9 < tp.meta["trim_min"] and tp.meta["trim_max"] < 1.1
+        covered, outside = _covered(region, tp)
+        assert covered >= 0.98 and outside < 0.02, (electrode, covered, outside)

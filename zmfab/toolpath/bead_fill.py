@@ -1,0 +1,278 @@
+"""Scanline fills of one polygon: slabs, lanes at a slab's whole-bead pitch, serpentines, joins.
+
+Works in a frame where lanes run along y. A rectilinear shape is cut into slabs between the x
+of its vertices (slivers under half a pitch join the most alike neighbour); a slab of width ``W``
+holds ``round(W / p)`` lanes at pitch ``W / n``, each piece of a slab laid along the slab or
+across it, whichever takes far fewer turns. A curved shape is one slab. A lane stops half its
+pitch short of the region's edge (not short of a cut between pieces); consecutive lanes whose
+ends meet inside the region are joined by a printed turn, then any chain ends closer than two
+pitches through the region. Each segment's flow is its slab pitch over the nominal pitch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from ..regions import as_multipolygon
+
+#: A slab piece is laid across the slabs only when that takes this many times fewer turns: lanes
+#: along the slabs pass from piece to piece, so the serpentine continues (a comb's bus).
+ACROSS_BIAS = 1.5
+
+
+def rectilinear(poly: Polygon, tol: float = 1e-6) -> bool:
+    for ring in [poly.exterior, *poly.interiors]:
+        d = np.abs(np.diff(np.asarray(ring.coords), axis=0))
+        if not np.all((d[:, 0] < tol) | (d[:, 1] < tol)):
+            return False
+    return True
+
+
+def _slab_cuts(poly: Polygon, pitch: float) -> list[float]:
+    """Slab boundaries (mm): the x of a rectilinear shape's vertices, slivers merged away."""
+    coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
+    xs = np.unique(np.concatenate(coords))
+    xs = xs[np.r_[True, np.diff(xs) > 1e-7]]
+    return _merge_slabs(poly, list(xs), pitch / 2)
+
+
+def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lane x positions and the slab pitch of each (mm), in the lane frame."""
+    xmin, _, xmax, _ = poly.bounds
+    cuts = _slab_cuts(poly, pitch) if rectilinear(poly) else [xmin, xmax]
+    lane_x, lane_p = [], []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=False):
+        n = max(1, round((b - a) / pitch))
+        ps = (b - a) / n
+        lane_x.extend(a + (i + 0.5) * ps for i in range(n))
+        lane_p.extend([ps] * n)
+    return np.asarray(lane_x), np.asarray(lane_p)
+
+
+def _signature(poly: Polygon, x: float) -> BaseGeometry:
+    """The intervals of ``poly`` along x = const, as boxes of unit width (to compare them)."""
+    ivs = _intervals(poly, np.array([x]), np.array([0.0]), False)[0]
+    return shapely.union_all([shapely.box(0, y0, 1, y1) for y0, y1 in ivs])
+
+
+def _merge_slabs(poly: Polygon, cuts: list[float], narrowest: float) -> list[float]:
+    """Drop cuts so no slab is narrower than ``narrowest`` mm; a sliver joins the neighbour
+    whose cross-section along the lanes is most like its own."""
+    cuts = list(cuts)
+    sig = [_signature(poly, (a + b) / 2) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    while len(cuts) > 2:
+        widths = np.diff(cuts)
+        k = int(np.argmin(widths))
+        if widths[k] >= narrowest:
+            break
+        left = sig[k].symmetric_difference(sig[k - 1]).area if k > 0 else np.inf
+        right = sig[k].symmetric_difference(sig[k + 1]).area if k + 1 < len(sig) else np.inf
+        if left <= right:
+            del cuts[k]
+            keep = k - 1
+        else:
+            del cuts[k + 1]
+            keep = k + 1
+        if widths[keep] < widths[k]:
+            sig[keep] = sig[k]
+        del sig[k]
+    return cuts
+
+
+def _intervals(poly: Polygon, xs: np.ndarray, ps: np.ndarray,
+               strips: bool) -> list[list[tuple[float, float]]]:
+    """Per lane, the sorted (y0, y1) intervals of ``poly`` along it.
+
+    With ``strips`` (rectilinear shapes) an interval is the y extent of each piece of ``poly``
+    inside the lane's strip (x ± slab pitch / 2), so a sliver merged into a slab still gets ink;
+    otherwise it is where the line x = const crosses ``poly``.
+    """
+    _, ymin, _, ymax = poly.bounds
+    if strips:
+        eps = 1e-7
+        geoms = shapely.box(xs - ps / 2 + eps, ymin - 1, xs + ps / 2 - eps, ymax + 1)
+        wanted = 3
+    else:
+        pts = np.stack([np.c_[xs, np.full_like(xs, ymin - 1)], np.c_[xs, np.full_like(xs, ymax + 1)]],
+                       axis=1)
+        geoms = shapely.linestrings(pts)
+        wanted = 1
+    inter = shapely.intersection(geoms, poly)
+    parts, idx = shapely.get_parts(inter, return_index=True)
+    out: list[list[tuple[float, float]]] = [[] for _ in xs]
+    if len(parts):
+        keep = shapely.get_type_id(parts) == wanted
+        b = shapely.bounds(parts[keep])
+        for i, y0, y1 in zip(idx[keep], b[:, 1], b[:, 3], strict=False):
+            out[i].append((float(y0), float(y1)))
+    for i, ivs in enumerate(out):
+        ivs.sort()
+        merged: list[tuple[float, float]] = []
+        for y0, y1 in ivs:
+            if merged and y0 - merged[-1][1] < 1e-9:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], y1))
+            else:
+                merged.append((y0, y1))
+        out[i] = merged
+    return out
+
+
+def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry) -> tuple[list, list, int]:
+    """Lanes along y filling ``poly`` (a piece of ``whole``), linked into serpentines where their
+    ends meet inside ``grown``: (points, segment flows) per chain, and the lane count. A lane end
+    inside ``whole`` (a cut between pieces) is not inset."""
+    xs, ps = _lane_xs(poly, pitch)
+    lanes = _intervals(poly, xs, ps, rectilinear(poly))
+    chains: list[list[tuple[float, float]]] = []
+    flows: list[list[float]] = []
+    open_prev: list[int] = []
+    cursor = (float(xs[0]) if len(xs) else 0.0, poly.bounds[1])
+    count = 0
+    for i, ivs in enumerate(lanes):
+        x, p = float(xs[i]), float(ps[i])
+        open_now: list[int] = []
+        for y0, y1 in ivs:
+            e = min(p / 2, (y1 - y0) / 4)
+            cut0, cut1 = shapely.contains_xy(whole, [x, x], [y0 - 1e-4, y1 + 1e-4])
+            a, b = y0 + (0.0 if cut0 else e), y1 - (0.0 if cut1 else e)
+            count += 1
+            best, best_d, flip = None, pitch, False
+            for c in open_prev:
+                if c in open_now:
+                    continue
+                ex, ey = chains[c][-1]
+                for end, _other, rev in ((a, b, False), (b, a, True)):
+                    d = abs(ey - end)
+                    if d <= best_d and shapely.covers(grown, shapely.linestrings([(ex, ey), (x, end)])):
+                        best, best_d, flip = c, d, rev
+            start, stop = (b, a) if flip else (a, b)
+            if best is None:
+                if math.hypot(cursor[0] - x, cursor[1] - b) < math.hypot(cursor[0] - x, cursor[1] - a):
+                    start, stop = b, a
+                chains.append([(x, start), (x, stop)])
+                flows.append([p / pitch])
+                open_now.append(len(chains) - 1)
+            else:
+                prev_p = flows[best][-1] * pitch
+                chains[best].extend([(x, start), (x, stop)])
+                flows[best].extend([(prev_p + p) / 2 / pitch, p / pitch])
+                open_now.append(best)
+            cursor = (x, stop)
+        open_prev = open_now
+    return chains, flows, count
+
+
+def _cost(lanes: int, chains: int) -> float:
+    return lanes + 3 * chains
+
+
+def fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> tuple[list, list, int]:
+    """Chains filling ``poly`` in the lane frame, and the lane count.
+
+    A rectilinear shape is cut into slabs (see :func:`_lane_xs`); each piece of a slab is laid
+    along y or along x, whichever takes fewer turns (the other one with ``flip``), so a comb's
+    fingers run along the fingers and an L's arms along each arm. The chains of all pieces are
+    then joined where their ends meet.
+    """
+    grown = poly.buffer(pitch / 4, join_style="mitre")
+    shapely.prepare(grown)
+    if not rectilinear(poly):
+        chains, flows, count = _serpentine(poly, pitch, poly, grown)
+        if flip:
+            raise ValueError("flip needs a rectilinear shape")
+    else:
+        _, ymin, _, ymax = poly.bounds
+        turned = affinity.rotate(poly, -90, origin=(0, 0))
+        chains, flows, count = [], [], 0
+        cuts = _slab_cuts(poly, pitch)
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            cell = poly.intersection(shapely.box(a, ymin - 1, b, ymax + 1))
+            for part in as_multipolygon(cell).geoms:
+                if part.area < 1e-9:
+                    continue
+                along = _serpentine(part, pitch, poly, grown)
+                across = _serpentine(affinity.rotate(part, -90, origin=(0, 0)), pitch, turned,
+                                     affinity.rotate(grown, -90, origin=(0, 0)))
+                across = ([[(-y, x) for x, y in ch] for ch in across[0]], across[1], across[2])
+                turn = _cost(across[2], len(across[0])) * ACROSS_BIAS < _cost(along[2], len(along[0]))
+                pick = along if turn == flip else across
+                chains += pick[0]
+                flows += pick[1]
+                count += pick[2]
+    chains, flows = join_chains(chains, flows, grown, reach=2 * pitch)
+    return chains, flows, count
+
+
+def _near_pairs(pts: np.ndarray, reach: float) -> list[tuple[float, int, int]]:
+    """(distance, i, j) for every pair of points closer than ``reach``, i < j, nearest first."""
+    order = np.argsort(pts[:, 0], kind="stable")
+    xs = pts[order, 0]
+    hi = np.searchsorted(xs, xs + reach, side="right")
+    pairs = []
+    for a in range(len(order)):
+        for b in range(a + 1, hi[a]):
+            i, j = int(order[a]), int(order[b])
+            d = float(np.hypot(*(pts[i] - pts[j])))
+            if d <= reach:
+                pairs.append((d, min(i, j), max(i, j)))
+    pairs.sort()
+    return pairs
+
+
+def join_chains(chains: list, flows: list, inside: BaseGeometry, *, reach: float) -> tuple[list, list]:
+    """Join chains whose ends lie within ``reach`` mm through ``inside`` by a printed link.
+
+    End ``2k`` is chain ``k``'s start, ``2k + 1`` its end; each end takes at most one link and no
+    link closes a loop, so the linked chains form paths.
+    """
+    n = len(chains)
+    if n < 2:
+        return chains, flows
+    pts = np.array([pt for c in chains for pt in (c[0], c[-1])], dtype=float)
+    link = [-1] * (2 * n)
+    root = list(range(n))
+
+    def find(k: int) -> int:
+        while root[k] != k:
+            root[k] = root[root[k]]
+            k = root[k]
+        return k
+
+    for _, u, v in _near_pairs(pts, reach):
+        if link[u] >= 0 or link[v] >= 0 or find(u // 2) == find(v // 2):
+            continue
+        if not shapely.covers(inside, shapely.linestrings([pts[u], pts[v]])):
+            continue
+        link[u], link[v] = v, u
+        root[find(u // 2)] = find(v // 2)
+    out_c, out_f, seen = [], [], [False] * n
+    for k in range(n):
+        for e in (2 * k, 2 * k + 1):
+            if seen[k] or link[e] >= 0:
+                continue
+            pts_out: list = []
+            fl_out: list = []
+            end = e
+            while True:
+                c = end // 2
+                seen[c] = True
+                forward = end % 2 == 0
+                ch = chains[c] if forward else chains[c][::-1]
+                fl = list(flows[c]) if forward else list(flows[c])[::-1]
+                if fl_out:
+                    fl_out.append((fl_out[-1] + fl[0]) / 2)
+                pts_out.extend(ch)
+                fl_out.extend(fl)
+                other = end + 1 if forward else end - 1
+                if link[other] < 0:
+                    break
+                end = link[other]
+            out_c.append(pts_out)
+            out_f.append(fl_out)
+    return out_c, out_f

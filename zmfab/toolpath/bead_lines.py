@@ -1,0 +1,122 @@
+"""Centre-line beads for thin curved features: one bead along the middle of a spiral track or a
+ring, its flow following the local width.
+
+Straight lanes across a curved track one or two beads wide cut it into slivers; a bead along the
+track's middle fills it in one pass. The middle is the chordal axis of a Delaunay triangulation
+of points spaced along the boundary (the midpoints of the chords across the track, joined), with
+the short spurs at junctions pruned. A segment whose track is ``W`` mm wide (its chord) gets the
+flow factor ``W / p`` (ink per area = layer height).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from ..regions import as_multipolygon
+
+#: Features narrower than this many bead pitches are laid along their centre line.
+THIN_PITCHES = 2.0
+
+
+def split_thin(poly: Polygon, pitch: float) -> tuple[list[Polygon], list[Polygon]]:
+    """(thick pieces, thin pieces) of ``poly``: thin is what an opening by one pitch removes.
+
+    Pieces smaller than a quarter of a bead square are dropped from the thin side (corner chips
+    of the opening); a bead next to them covers them.
+    """
+    r = THIN_PITCHES * pitch / 2
+    thick = poly.buffer(-r, join_style="mitre").buffer(r, join_style="mitre").intersection(poly)
+    thin = poly.difference(thick.buffer(1e-9, join_style="mitre"))
+    thick_parts = [p for p in as_multipolygon(thick).geoms if p.area > 1e-9]
+    thin_parts = [p for p in as_multipolygon(thin).geoms if p.area > 0.25 * pitch ** 2]
+    return thick_parts, thin_parts
+
+
+def _spurs(lines: list[LineString], limit: float) -> list[LineString]:
+    """``lines`` without the short ones hanging off a junction by a free end."""
+    while True:
+        ends = np.round(np.array([[ln.coords[0], ln.coords[-1]] for ln in lines]), 6)
+        keys, counts = np.unique(ends.reshape(-1, 2), axis=0, return_counts=True)
+        degree = {tuple(k): c for k, c in zip(keys.tolist(), counts.tolist(), strict=True)}
+        keep = []
+        for ln, (a, b) in zip(lines, ends.tolist(), strict=True):
+            da, db = degree[tuple(a)], degree[tuple(b)]
+            if ln.length < limit and min(da, db) == 1 and max(da, db) >= 3:
+                continue
+            keep.append(ln)
+        if len(keep) == len(lines):
+            return lines
+        merged = shapely.line_merge(shapely.MultiLineString(keep)) if keep else LineString()
+        lines = [g for g in shapely.get_parts(merged) if not g.is_empty]
+        if not lines:
+            return lines
+
+
+def _chordal_axis(thin: BaseGeometry, samples: np.ndarray) -> tuple[list[np.ndarray], dict]:
+    """Segments of the chordal axis of ``thin`` from a Delaunay triangulation of boundary
+    ``samples``, and each chord midpoint's chord length (the local width, mm)."""
+    tri = shapely.get_parts(shapely.delaunay_triangles(shapely.multipoints(samples)))
+    corners = shapely.get_coordinates(tri).reshape(-1, 4, 2)[:, :3]
+    centre = corners.mean(axis=1)
+    corners = corners[shapely.contains_xy(thin, centre[:, 0], centre[:, 1])]
+    if not len(corners):
+        return [], {}
+    _, ids = np.unique(np.round(corners.reshape(-1, 2), 9), axis=0, return_inverse=True)
+    ids = ids.reshape(-1, 3)
+    pairs = np.sort(np.stack([ids[:, [0, 1]], ids[:, [1, 2]], ids[:, [2, 0]]], axis=1), axis=2)
+    key = pairs[..., 0].astype(np.int64) * (ids.max() + 1) + pairs[..., 1]
+    uniq, counts = np.unique(key, return_counts=True)
+    internal = counts[np.searchsorted(uniq, key)] == 2
+    a = corners
+    b = np.roll(corners, -1, axis=1)
+    mids = (a + b) / 2
+    chords = np.hypot(*(b - a).transpose(2, 0, 1))
+    keys = map(tuple, np.round(mids[internal], 9).tolist())
+    width = dict(zip(keys, chords[internal].tolist(), strict=True))
+    segments = []
+    for t in np.flatnonzero(internal.sum(axis=1) >= 2):
+        m = mids[t][internal[t]]
+        if len(m) == 2:
+            segments.append(m)
+        else:
+            c = corners[t].mean(axis=0)
+            segments.extend(np.array([c, q]) for q in m)
+    return segments, width
+
+
+def centre_lines(thin: BaseGeometry, *, pitch: float, whole: BaseGeometry | None = None
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Chains (points, mm) along the middle of ``thin`` and each segment's flow factor.
+
+    ``whole`` (default ``thin``) is the region the feature belongs to; its boundary is sampled
+    every half pitch and triangulated (Delaunay). In each triangle inside ``thin`` the midpoints
+    of its two chords (edges shared with other inside triangles) are joined: the chordal axis,
+    whose chords give the local width.
+    """
+    region = whole if whole is not None else thin
+    samples = shapely.get_coordinates(shapely.segmentize(region.boundary, pitch / 2))
+    samples = np.unique(np.round(samples, 9), axis=0)
+    if len(samples) < 3:
+        return [], []
+    shapely.prepare(thin)
+    segments, width = _chordal_axis(thin, samples)
+    if not segments:
+        return [], []
+    merged = shapely.line_merge(shapely.multilinestrings(segments))
+    lines = _spurs([g for g in shapely.get_parts(merged) if not g.is_empty], pitch)
+    chains, flows = [], []
+    cap = THIN_PITCHES * pitch
+    for ln in lines:
+        pts = np.asarray(ln.simplify(pitch / 20).coords)
+        if len(pts) < 2:
+            continue
+        w = np.array([width.get(q, np.nan) for q in map(tuple, np.round(pts, 9).tolist())])
+        if np.isnan(w).all():
+            w[:] = pitch
+        w = np.where(np.isnan(w), np.nanmean(w), np.minimum(w, cap))
+        chains.append(pts)
+        flows.append((w[:-1] + w[1:]) / 2 / pitch)
+    return chains, flows
