@@ -23,6 +23,12 @@ COVERAGE_PAD_ALLOWANCE = 1.0
 TOLERANCE = 1e-6
 
 
+def _reach(geom: BaseGeometry, target: BaseGeometry) -> float:
+    """How far ``geom`` reaches from ``target``: the largest distance of its vertices (mm)."""
+    pts = shapely.points(shapely.get_coordinates(geom))
+    return float(shapely.distance(pts, target).max()) if len(pts) else 0.0
+
+
 def _more(count: int) -> str:
     return f" ({count - 1} more spot{'s' if count > 2 else ''})" if count > 1 else ""
 
@@ -107,7 +113,7 @@ def registration(ctx: CheckContext) -> Iterator[Violation]:
         edge = parent.geometry.boundary.intersection(window)
         outside = layer.geometry.intersection(window).difference(parent.geometry)
         if not outside.is_empty and outside.area > TOLERANCE:
-            measured = -shapely.hausdorff_distance(outside, parent.geometry.intersection(window))
+            measured = -_reach(outside, parent.geometry)
             line = shapely.shortest_line(outside.representative_point(), edge)
         else:
             mine = layer.geometry.boundary.intersection(window)
@@ -136,8 +142,8 @@ def electrolyte_coverage(ctx: CheckContext) -> Iterator[Violation]:
                if not p.buffer(-TOLERANCE * 10, join_style="mitre").is_empty]
     if not missing:
         return
-    worst = max(missing, key=lambda p: shapely.hausdorff_distance(p, cover) if not cover.is_empty else p.area)
-    short = shapely.hausdorff_distance(worst, cover) if not cover.is_empty else worst.length / 4
+    worst = max(missing, key=lambda p: _reach(p, cover) if not cover.is_empty else p.area)
+    short = _reach(worst, cover) if not cover.is_empty else worst.length / 4
     pt = worst.representative_point()
     name = "/".join(lay.name for lay in electrolytes)
     yield Violation("electrolyte_coverage", name, short, 0.0, (pt.x, pt.y),
@@ -175,8 +181,7 @@ def _outside(geom: BaseGeometry, outline: BaseGeometry) -> tuple[float, Point] |
     if out.is_empty or out.area <= TOLERANCE:
         return None
     worst = max(as_multipolygon(out).geoms, key=lambda p: p.area)
-    far = shapely.hausdorff_distance(worst, outline.boundary)
-    return far, worst.representative_point()
+    return _reach(worst, outline), worst.representative_point()
 
 
 @drc_rule("substrate")
