@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -35,12 +36,18 @@ def swissroll_params(draw: st.DrawFn) -> dict:
         "margin": draw(um(0, 2000)),
     }
     params["pad_size"] = params["bus_width"] + draw(um(0, 2000))
-    pitch = params["anode_width"] + params["cathode_width"] + 2 * params["gap"]
-    # From just outside the base circle (curvature radius near zero at the start) to 3x it.
-    params["inner_radius"] = round(pitch / (2 * math.pi) * draw(st.floats(1.02, 3.0)), 4)
     if draw(st.booleans()):
         params["lead_length"] = draw(um(10, 1500))
     assume(params["tolerance"] <= min(params["gap"], params["anode_width"], params["cathode_width"]) / 4)
+    # From just outside the base circle (curvature radius near zero at the start) to 3x it; where
+    # that is too tight for the gap, the smallest radius the generator allows (the boundary case).
+    a = (params["anode_width"] + params["cathode_width"] + 2 * params["gap"]) / (2 * math.pi)
+    params["inner_radius"] = round(a * draw(st.floats(1.0005, 3.0)), 4)
+    try:
+        sr.SwissRollParams(**params)
+    except ParameterError as err:
+        assert err.field == "inner-radius"
+        params["inner_radius"] = sr.min_inner_radius(sr.SwissRollParams(**{**params, "inner_radius": 100 * a}))
     return params
 
 
@@ -78,11 +85,11 @@ def test_gap_is_constant_along_the_whole_winding(params: dict) -> None:
     # Where the cathode runs just inside the anode (same contact angle), and one turn outside it.
     phis = np.linspace(ranges["cathode"][0], ranges["anode"][1], 400)
     dx, dy = lay.meta["center_mm"]
-    inner_edge = sr.involute_points(a, c_in, phis, rotation=ranges["anode"][1]) + (dx, dy)
+    inner_edge = sr.involute_points(a, c=c_in, phis=phis, rotation=ranges["anode"][1]) + (dx, dy)
     d = shapely.distance(shapely.points(inner_edge), lay["cathode"])
     assert d.min() >= params["gap"] - 1e-9
     assert d.max() <= params["gap"] + params["tolerance"] / 2 + 1e-9
-    outer_edge = sr.involute_points(a, 0.0, phis[phis <= ranges["cathode"][1] - 2 * math.pi],
+    outer_edge = sr.involute_points(a, c=0.0, phis=phis[phis <= ranges["cathode"][1] - 2 * math.pi],
                                     rotation=ranges["anode"][1]) + (dx, dy)
     if len(outer_edge):
         d = shapely.distance(shapely.points(outer_edge), lay["cathode"])
@@ -97,13 +104,13 @@ def test_track_lies_inside_its_exact_band_within_tolerance(params: dict, name: s
     a, tol = sr.base_radius(p), p.tolerance
     c_out, c_in = sr.bands(p)[name]
     phi0, phi1 = sr.angle_ranges(p)[name]
-    poly = sr.track(a, c_out, c_in, phi0, phi1, tolerance=tol)
+    poly = sr.track(a, band=(c_out, c_in), angles=(phi0, phi1), tolerance=tol)
     assert poly.is_valid
     # The drawn samples and the midpoints between them, where a chord or a tangent corner strays most.
-    grid = sr.edge_angles(a, c_out, phi0, phi1, tolerance=tol / 2)
+    grid = sr.edge_angles(a, c_outer=c_out, angles=(phi0, phi1), tolerance=tol / 2)
     dense = np.concatenate([grid, (grid[1:] + grid[:-1]) / 2])
     for c in (c_out, c_in):
-        pts = shapely.points(sr.involute_points(a, c, dense))
+        pts = shapely.points(sr.involute_points(a, c=c, phis=dense))
         dist = shapely.distance(pts, poly.exterior)
         inside = shapely.contains(poly, pts)
         assert not np.any(inside & (dist > 1e-9)), "a chord crossed into the gap"
@@ -117,11 +124,11 @@ def test_track_area_is_width_times_centreline_length(params: dict, name: str) ->
     a, tol = sr.base_radius(p), p.tolerance
     c_out, c_in = sr.bands(p)[name]
     phi0, phi1 = sr.angle_ranges(p)[name]
-    poly = sr.track(a, c_out, c_in, phi0, phi1, tolerance=tol)
-    exact = (c_in - c_out) * sr.centreline_length(a, (c_out + c_in) / 2, phi0, phi1)
+    poly = sr.track(a, band=(c_out, c_in), angles=(phi0, phi1), tolerance=tol)
+    exact = (c_in - c_out) * sr.centreline_length(a, c=(c_out + c_in) / 2, angles=(phi0, phi1))
     # Exact: the band is the (φ, c) rectangle under a map of Jacobian s. Each edge is drawn
     # within tol/2 of itself and only ever inward, so at most tol/2 x its length is lost.
-    edges = sr.centreline_length(a, c_out, phi0, phi1) + sr.centreline_length(a, c_in, phi0, phi1)
+    edges = sum(sr.centreline_length(a, c=c, angles=(phi0, phi1)) for c in (c_out, c_in))
     assert exact - tol / 2 * edges * 1.0001 <= poly.area <= exact + 1e-9
     # In the layout the lead adds at most its own rectangle.
     lay = zmfab.layout("swiss-roll", **params)
@@ -157,6 +164,24 @@ def test_defaults() -> None:
 def test_units_and_family_alias() -> None:
     lay = zmfab.layout("swissroll", gap="150um", turns="2")
     assert zmfab.measure(lay)["min_gap_mm"] == pytest.approx(0.15)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"turns": 1, "anode_width": 0.04, "cathode_width": 0.04, "gap": 0.157, "inner_radius": 0.0784},
+        {"anode_width": 0.02, "cathode_width": 0.6, "gap": 0.1, "inner_radius": 0.1306},
+        {"anode_width": 0.02, "cathode_width": 0.2, "gap": 0.1, "inner_radius": 0.0682},
+    ],
+)
+def test_too_tight_a_centre_is_refused_with_the_radius_that_works(values: dict) -> None:
+    """Starts facing across a small centre, or a start cap with the other track curling behind it."""
+    with pytest.raises(ParameterError) as err:
+        zmfab.layout("swiss-roll", **values)
+    assert err.value.field == "inner-radius"
+    allowed = float(re.search(r"allowed ([0-9.]+) mm and up", str(err.value)).group(1))
+    lay = zmfab.layout("swiss-roll", **{**values, "inner_radius": allowed})
+    assert zmfab.measure(lay)["min_gap_mm"] >= values["gap"]
 
 
 @pytest.mark.parametrize(

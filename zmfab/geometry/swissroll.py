@@ -1,12 +1,13 @@
 """Swiss-roll electrodes: two interleaved spiral tracks wound around each other at a constant gap.
 
 Why the involute of a circle and not an Archimedean spiral: the normal distance between successive
-turns of an Archimedean spiral r = bθ is 2πb·cos(ψ) (ψ the angle between the curve and its circle),
-which shrinks toward the centre, so a layout drawn with one would have a gap narrower than asked near
-its start. The involute of a circle of radius ``a`` has every normal tangent to that base circle,
-and along each such tangent line its successive turns sit exactly ``2πa`` apart: with
-``2πa = pitch = anode_width + cathode_width + 2*gap`` every band keeps its width and every gap is
-exactly ``gap``, from the first turn out. Far from the centre it is the Archimedean spiral r ≈ aθ.
+turns of an Archimedean spiral r = bθ is about 2πb·cos ψ (ψ the angle between the curve and its
+circle, tan ψ = 1/θ), which shrinks toward the centre, so a layout drawn with one would have a gap
+narrower than asked near its start. The involute of a circle of radius ``a`` has every normal
+tangent to that base circle, and along each such tangent line its successive turns sit exactly
+``2πa`` apart: with ``2πa = pitch = anode_width + cathode_width + 2*gap`` every band keeps its
+width and every gap is exactly ``gap``, from the first turn out. Far from the centre it is the
+Archimedean spiral r ≈ aθ.
 
 Coordinates: a point of contact angle φ and string length s is
 ``P = a(cos φ, sin φ) + s(sin φ, -cos φ)``; an edge of offset ``c`` is the curve ``s = aφ - c``
@@ -16,12 +17,17 @@ is the same curve one turn further in. A track is its outer edge forward and its
 closed by caps along the tangent line, square to the track.
 
 Chords never eat into a gap: the outer edge of a band is inscribed (vertices on the curve, chords
-inside the band) and the inner edge is circumscribed (segments of tangent lines meeting between
-samples, which lie outside the curve's convex side, so again inside the band), each within
-``tolerance / 2`` of the curve. Both tracks start where their inner edge reaches ``inner_radius``;
-the cathode ends half a turn after the anode, so each track's last half turn has free space outside
-it and the two leads leave along the end caps' tangent lines in opposite directions (anode south,
-cathode north), each on the far side of a line that keeps the other electrode ``gap`` away.
+inside the band) and the inner edge is circumscribed (segments of the tangent lines at the samples,
+meeting between them, which lie on the curve's outer, convex side, so again inside the band), each
+within ``tolerance / 2`` of the curve.
+
+Both tracks start where their inner edge reaches ``inner_radius``. Too near the base circle the two
+starts face each other across the centre closer than the gap, or a start cap has the other track
+curling round tightly behind it; the parameters check the first two turns as drawn and name the
+smallest radius that works. The cathode ends half a turn after the anode, so each track's last half
+turn has free space outside it, and the two leads leave along the end caps' tangent lines in
+opposite directions (anode south, cathode north), each beyond a line that every point of the other
+electrode stays at least ``gap`` inside of.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon, box
 
-from ..errors import require
+from ..errors import ParameterError, require
 from ..regions import Layout
 from . import arcs
 from . import fields as F
@@ -43,6 +49,8 @@ from .registry import generator
 MAX_STEP = 0.1
 #: Angle per chunk within which the step is uniform, rad.
 CHUNK = math.pi / 2
+#: Floating-point slack when comparing a measured clearance with the gap, mm.
+GAP_SLACK = 1e-12
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,10 @@ class SwissRollParams:
         require(self.tolerance <= narrowest / 4, "tolerance",
                 f"{self.tolerance:g} mm is out of range (allowed 1e-05..{narrowest / 4:g} mm, "
                 f"a quarter of the narrowest feature)")
+        if start_clearance(self) < self.gap - GAP_SLACK:
+            raise ParameterError("inner-radius", (
+                f"{self.inner_radius:g} mm is out of range (allowed {min_inner_radius(self):g} mm and up "
+                f"for this pitch and gap: nearer the centre the tracks' starts come closer than the gap)"))
 
 
 def pitch(p: SwissRollParams) -> float:
@@ -95,46 +107,94 @@ def resolved_lead(p: SwissRollParams) -> float:
 
 def bands(p: SwissRollParams) -> dict[str, tuple[float, float]]:
     """Offsets (outer edge c, inner edge c) of each track, mm."""
-    wa, g = p.anode_width, p.gap
-    return {"anode": (0.0, wa), "cathode": (wa + g, wa + g + p.cathode_width)}
+    return _bands(p.anode_width, p.cathode_width, p.gap)
 
 
 def angle_ranges(p: SwissRollParams) -> dict[str, tuple[float, float]]:
     """(start, end) contact angle of each track, rad."""
-    a = base_radius(p)
-    s0 = math.sqrt(p.inner_radius**2 - a**2)
-    out = {name: ((s0 + c_in) / a, 0.0) for name, (_, c_in) in bands(p).items()}
-    end = out["anode"][0] + 2 * math.pi * p.turns
-    out["anode"] = (out["anode"][0], end)
-    out["cathode"] = (out["cathode"][0], end + math.pi)
-    return out
+    return _ranges(base_radius(p), bands(p), p.inner_radius, p.turns)
 
 
-def centreline_length(a: float, c: float, phi0: float, phi1: float) -> float:
-    """Length of the involute edge s = aφ - c between contact angles phi0 and phi1, mm."""
+def start_clearance(p: SwissRollParams) -> float:
+    """Smallest distance (mm) between the tracks' first two turns, drawn as the generator draws them.
+
+    Everywhere else the two tracks meet as parallel involutes exactly ``gap`` apart; only near the
+    start do they face each other across the centre (and a start cap faces the other track curling
+    round behind it), which needs a large enough ``inner_radius``.
+    """
+    return _start_clearance(p.anode_width, p.cathode_width, p.gap, p.inner_radius, p.tolerance, p.turns)
+
+
+def min_inner_radius(p: SwissRollParams) -> float:
+    """Smallest ``inner_radius`` (mm, rounded up to 0.1 µm) whose start keeps the gap, other fields as in ``p``."""
+    args = (p.anode_width, p.cathode_width, p.gap)
+
+    def clear(radius: float) -> bool:
+        return _start_clearance(*args, radius, p.tolerance, p.turns) >= p.gap - GAP_SLACK
+
+    lo = hi = base_radius(p)
+    hi = 2 * lo
+    while not clear(hi):
+        lo, hi = hi, 2 * hi
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if clear(mid) else (mid, hi)
+    return math.ceil(hi * 1e4) / 1e4
+
+
+def _bands(wa: float, wc: float, g: float) -> dict[str, tuple[float, float]]:
+    return {"anode": (0.0, wa), "cathode": (wa + g, wa + g + wc)}
+
+
+def _ranges(a: float, offsets: dict[str, tuple[float, float]], inner_radius: float,
+            turns: int) -> dict[str, tuple[float, float]]:
+    s0 = math.sqrt(inner_radius**2 - a**2)
+    start = {name: (s0 + c_in) / a for name, (_, c_in) in offsets.items()}
+    end = start["anode"] + 2 * math.pi * turns
+    return {"anode": (start["anode"], end), "cathode": (start["cathode"], end + math.pi)}
+
+
+def _start_clearance(wa: float, wc: float, g: float, inner_radius: float, tolerance: float,
+                     turns: int) -> float:
+    a = (wa + wc + 2 * g) / (2 * math.pi)
+    offsets = _bands(wa, wc, g)
+    ranges = _ranges(a, offsets, inner_radius, turns)
+    first = [track(a, band=offsets[name], angles=(phi0, min(phi1, phi0 + 4 * math.pi)), tolerance=tolerance)
+             for name, (phi0, phi1) in ranges.items()]
+    return float(first[0].distance(first[1]))
+
+
+def centreline_length(a: float, *, c: float, angles: tuple[float, float]) -> float:
+    """Length of the involute edge s = aφ - c between contact angles ``angles``, mm."""
+    phi0, phi1 = angles
     return ((a * phi1 - c) ** 2 - (a * phi0 - c) ** 2) / (2 * a)
 
 
-def edge_angles(a: float, c_outer: float, phi0: float, phi1: float, *, tolerance: float) -> np.ndarray:
-    """Contact angles sampling a track so chords and tangent corners stay within ``tolerance``.
+def edge_angles(a: float, *, c_outer: float, angles: tuple[float, float], tolerance: float) -> np.ndarray:
+    """Contact angles (rad) sampling a track so chords and tangent corners stay within ``tolerance``.
 
-    Within each chunk the step is uniform and set by the largest curvature radius there (the outer
-    edge's, at the chunk's end): a step Δ keeps a tangent corner within ρ(1/cos(Δ/2) - 1) of the
-    curve, and a chord within less.
+    The samples come from one grid fixed in φ (chunks of :data:`CHUNK` from φ = 0, each with a
+    uniform step set by the largest curvature radius in it, the outer edge's at the chunk's end),
+    cut to ``angles``: a track's first turns are drawn identically however long it is. A step Δ
+    keeps a tangent corner within ρ(1/cos(Δ/2) - 1) of the curve, and a chord within less.
     """
-    n_chunks = max(1, math.ceil((phi1 - phi0) / CHUNK))
-    edges = np.linspace(phi0, phi1, n_chunks + 1)
+    phi0, phi1 = angles
+    k = np.arange(math.floor(phi0 / CHUNK), math.ceil(phi1 / CHUNK) + 1)
+    edges = k * CHUNK
     rho = np.maximum(a * edges[1:] - c_outer, 1e-12)
-    step = np.minimum(2 * np.arccos(rho / (rho + tolerance)), MAX_STEP)
-    counts = np.ceil((edges[1:] - edges[:-1]) / step).astype(np.int64)
-    chunk = np.repeat(np.arange(n_chunks), counts)
+    # 1% under the tolerance pays for a sample dropped next to an end (a step up to 0.1% longer).
+    step = np.minimum(2 * np.arccos(rho / (rho + 0.99 * tolerance)), MAX_STEP)
+    counts = np.ceil(CHUNK / step).astype(np.int64)
+    chunk = np.repeat(np.arange(len(counts)), counts)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     local = np.arange(int(counts.sum())) - offsets[chunk]
-    phis = edges[:-1][chunk] + local * ((edges[1:] - edges[:-1]) / counts)[chunk]
-    return np.append(phis, phi1)
+    h = (CHUNK / counts)[chunk]
+    phis = edges[:-1][chunk] + local * h
+    keep = (phis > phi0 + 1e-3 * h) & (phis < phi1 - 1e-3 * h)
+    return np.concatenate([[phi0], phis[keep], [phi1]])
 
 
-def involute_points(a: float, c: float, phis: np.ndarray, *, rotation: float = 0.0) -> np.ndarray:
+def involute_points(a: float, *, c: float, phis: np.ndarray, rotation: float = 0.0) -> np.ndarray:
     """(N, 2) points of the edge s = aφ - c at contact angles ``phis``, turned by ``-rotation``."""
     s = a * phis - c
     ang = phis - rotation
@@ -142,7 +202,7 @@ def involute_points(a: float, c: float, phis: np.ndarray, *, rotation: float = 0
     return np.column_stack([a * cos + s * sin, a * sin - s * cos])
 
 
-def involute_tangent_corners(a: float, c: float, phis: np.ndarray, *, rotation: float = 0.0) -> np.ndarray:
+def involute_tangent_corners(a: float, *, c: float, phis: np.ndarray, rotation: float = 0.0) -> np.ndarray:
     """Ends and tangent-line intersections of the edge s = aφ - c: a polyline outside its convex side.
 
     The tangent line at φ is ``x·(sin φ, -cos φ) = aφ - c``; consecutive ones meet between samples.
@@ -153,20 +213,21 @@ def involute_tangent_corners(a: float, c: float, phis: np.ndarray, *, rotation: 
     det = np.sin(np.diff(phis))
     x = (s[1:] * cos[:-1] - s[:-1] * cos[1:]) / det
     y = (s[1:] * sin[:-1] - s[:-1] * sin[1:]) / det
-    ends = involute_points(a, c, phis[[0, -1]], rotation=rotation)
+    ends = involute_points(a, c=c, phis=phis[[0, -1]], rotation=rotation)
     return np.vstack([ends[:1], np.column_stack([x, y]), ends[1:]])
 
 
-def track(a: float, c_outer: float, c_inner: float, phi0: float, phi1: float, *, tolerance: float,
+def track(a: float, *, band: tuple[float, float], angles: tuple[float, float], tolerance: float,
           rotation: float = 0.0) -> Polygon:
-    """The band c_outer ≤ c ≤ c_inner of the involute between contact angles phi0 and phi1.
+    """The band ``c_outer ≤ c ≤ c_inner`` (mm) of the involute between contact angles ``angles`` (rad).
 
     The outer edge is inscribed and the inner edge circumscribed, each within ``tolerance / 2``, so
     the polygon lies inside the exact band.
     """
-    phis = edge_angles(a, c_outer, phi0, phi1, tolerance=tolerance / 2)
-    outer = involute_points(a, c_outer, phis, rotation=rotation)
-    inner = involute_tangent_corners(a, c_inner, phis, rotation=rotation)
+    c_outer, c_inner = band
+    phis = edge_angles(a, c_outer=c_outer, angles=angles, tolerance=tolerance / 2)
+    outer = involute_points(a, c=c_outer, phis=phis, rotation=rotation)
+    inner = involute_tangent_corners(a, c=c_inner, phis=phis, rotation=rotation)
     return Polygon(np.vstack([outer, inner[::-1]]))
 
 
@@ -185,7 +246,7 @@ def swiss_roll(p: SwissRollParams) -> Layout:
     offsets = bands(p)
     ranges = angle_ranges(p)
     rotation = ranges["anode"][1]  # turn the roll so the anode's lead points south
-    tracks = {name: track(a, *offsets[name], *ranges[name], tolerance=p.tolerance, rotation=rotation)
+    tracks = {name: track(a, band=offsets[name], angles=ranges[name], tolerance=p.tolerance, rotation=rotation)
               for name in offsets}
     r_max = max(float(np.max(np.hypot(*np.asarray(t.exterior.coords).T))) for t in tracks.values())
     reach = r_max + resolved_lead(p)
@@ -224,7 +285,7 @@ def swiss_roll(p: SwissRollParams) -> Layout:
             "base_radius_mm": a,
             "outer_radius_mm": r_max,
             "track_length_mm": {
-                name: centreline_length(a, sum(offsets[name]) / 2, *ranges[name]) for name in offsets
+                name: centreline_length(a, c=sum(offsets[name]) / 2, angles=ranges[name]) for name in offsets
             },
         },
     )
