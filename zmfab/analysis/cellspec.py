@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DesignError, ParameterError
+from ..errors import DesignError, ParameterError, ZmfabError
 from ..regions import Layout
 from ..units import parse_length
 from .electrochem import CellSpec, Electrode
@@ -46,7 +46,13 @@ def cell_spec(design: Any, layout: Layout, profiles: Any) -> CellSpec:
     for key in table:
         if key not in CELL_KEYS:
             raise _err(design, key, f"unknown key (allowed: {', '.join(CELL_KEYS)})")
-    layers = _stack_layers(design, layout, profiles)
+    cache: list[list[Any]] = []
+
+    def layers() -> list[Any]:
+        if not cache:
+            cache.append(_stack_layers(design, layout, profiles))
+        return cache[0]
+
     try:
         anode = _electrode("anode", table, layers, layout, profiles)
         cathode = _electrode("cathode", table, layers, layout, profiles)
@@ -73,9 +79,12 @@ def _err(design: Any, key: str, message: str) -> DesignError:
     return design.error(key, message, "cell")
 
 
-def _electrode(role: str, table: dict[str, Any], layers: list[Any], layout: Layout,
+def _electrode(role: str, table: dict[str, Any], layers: Any, layout: Layout,
                profiles: Any) -> Electrode:
-    layer = next((lay for lay in layers if getattr(lay, "role", None) == role), None)
+    complete = f"{role}_material" in table and any(
+        f"{role}_{k}" in table for k in ("loading", "thickness", "areal_capacitance"))
+    found = [] if complete else layers()
+    layer = next((lay for lay in found if getattr(lay, "role", None) == role), None)
     settings = dict(layer.settings) if layer is not None else {}
     name = table.get(f"{role}_material") or (layer.material if layer is not None else None)
     if not name:
@@ -130,14 +139,19 @@ def _loading(role: str, table: dict[str, Any], settings: dict[str, Any], density
 
 def _stack_layers(design: Any, layout: Layout, profiles: Any) -> list[Any]:
     """The design's stack layers (its family's default stack if it lists none), or none without a
-    design or the stack module."""
+    design or the stack module, or when the default stack does not fit the layout."""
     if design is None:
         return []
     try:
         from ..stack import resolve_stack
     except ImportError:  # pragma: no cover - the stack module is another issue's
         return []
-    return list(resolve_stack(design, layout, profiles))
+    if "stack" in design.sections:
+        return list(resolve_stack(design, layout, profiles))
+    try:
+        return list(resolve_stack(design, layout, profiles))
+    except ZmfabError:
+        return []
 
 
 def _panel(design: Any, layout: Layout) -> tuple[int, str, float | None]:

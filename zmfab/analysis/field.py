@@ -234,7 +234,7 @@ def _linear_solve(matrix: Any, rhs: np.ndarray, solver: str) -> tuple[np.ndarray
     if solver == "cg":
         inv_diag = 1.0 / matrix.diagonal()
         pre = sla.LinearOperator(matrix.shape, matvec=lambda v: inv_diag * v)
-        x, info = sla.cg(matrix, rhs, M=pre, rtol=1e-10, maxiter=50 * matrix.shape[0] ** 0.5 + 1000)
+        x, info = sla.cg(matrix, rhs, M=pre, rtol=1e-10, maxiter=int(50 * matrix.shape[0] ** 0.5) + 1000)
         require(info == 0, "solver", f"cg did not converge ({info} iterations); use direct")
         return x, "cg"
     return sla.spsolve(matrix.tocsc(), rhs, permc_spec="MMD_AT_PLUS_A"), "direct"
