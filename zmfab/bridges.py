@@ -98,7 +98,8 @@ def bridge_stencil(apertures: BaseGeometry, sheet: Polygon, *, width: float,
     before = len(as_multipolygon(cut).geoms)
     all_bridges = union_all(b.polygon for b in plan.bridges)
     plan.apertures = as_multipolygon(cut.difference(all_bridges))
-    plan.bridges = [_annotate(b, cut, electrodes or {}) for b in plan.bridges]
+    remaining = dict(electrodes or {})
+    plan.bridges = [_annotate(b, remaining) for b in plan.bridges]
     for i, b in enumerate(plan.bridges, start=1):
         if b.crosses:
             what = " and ".join(b.crosses)
@@ -150,14 +151,16 @@ def _bridge_polygon(a: tuple[float, float], b: tuple[float, float],
     return poly, length, math.degrees(math.atan2(dy, dx))
 
 
-def _annotate(bridge: Bridge, cut: BaseGeometry, electrodes: dict[str, BaseGeometry]) -> Bridge:
-    crosses = tuple(name for name, geom in electrodes.items()
+def _annotate(bridge: Bridge, remaining: dict[str, BaseGeometry]) -> Bridge:
+    """Which printed electrodes ``bridge`` interrupts, and whether, after the bridges before it,
+    it cuts one into more pieces; ``remaining`` (name -> what is still printed) is updated."""
+    crosses = tuple(name for name, geom in remaining.items()
                     if not geom.is_empty and bridge.polygon.intersection(geom).area > 1e-9)
     splits = False
     for name in crosses:
-        geom = electrodes[name]
-        before = len(as_multipolygon(geom).geoms)
-        after = len(as_multipolygon(geom.difference(bridge.polygon)).geoms)
-        splits = splits or after > before
+        geom = remaining[name]
+        after = geom.difference(bridge.polygon)
+        splits = splits or len(as_multipolygon(after).geoms) > len(as_multipolygon(geom).geoms)
+        remaining[name] = after
     return Bridge(bridge.x, bridge.y, bridge.length, bridge.width, bridge.angle, bridge.polygon,
                   crosses, splits)
