@@ -131,9 +131,10 @@ class _Router:
         c = pad.centroid
         direction = "up" if c.y >= (self.ey0 + self.ey1) / 2 else "down"
         edge = self.ey1 if direction == "up" else self.ey0
-        ray = LineString([(c.x, c.y), (c.x, edge)]).buffer(self.width / 2 + self.clearance)
+        start = pad.bounds[3] if direction == "up" else pad.bounds[1]
         other = self.layout.electrode("cathode" if which == "anode" else "anode")
-        if ray.intersects(other):
+        ray = LineString([(c.x, start), (c.x, edge)])
+        if abs(edge - start) > 1e-9 and ray.distance(other) < self.width / 2 + self.clearance:
             raise ParameterError("--wiring", f"the {which} pad cannot reach the {direction} edge of the "
                                              "device without crossing the other electrode")
         return c.x, c.y, direction
