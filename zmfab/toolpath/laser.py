@@ -226,7 +226,7 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
     # (only where the spot fits: spot/2 from the gap's edge).
     reachable = area.buffer(-spot / 2 + 1e-9)
     pieces = shapely.get_parts(left)
-    pieces = pieces[shapely.area(pieces) > 1e-9]
+    pieces = pieces[shapely.area(pieces) > (spot / 10) ** 2]  # not buffer round-off crumbs
     shapely.prepare(reachable)
     hit = pieces[shapely.intersects(reachable, pieces)] if len(pieces) else pieces
     residual = shapely.union_all(shapely.intersection(hit, reachable)) if len(hit) else MultiPolygon()
@@ -320,7 +320,7 @@ def _burnt(paths: Sequence[Polyline], spot: float) -> BaseGeometry:
     lines = [
         shapely.linestrings(p.points) if len(p.points) > 1 else shapely.points(p.points[0])
         for p in paths]
-    return shapely.union_all(shapely.buffer(lines, spot / 2, quad_segs=4))
+    return shapely.union_all(shapely.buffer(lines, spot / 2))
 
 
 def _positive(value: float, field: str) -> None:

@@ -152,13 +152,36 @@ def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.hypot(d[..., 0], d[..., 1])
 
 
+def _neighbours(paths: Sequence[Polyline], k: int) -> np.ndarray | None:
+    """For each polyline, polylines with an end among the ``k`` nearest to one of its ends
+    (n, m) — found with SciPy's KD-tree when installed (the ``sim``/``test`` extras), else by
+    brute force up to 2000 polylines; None beyond that."""
+    n = len(paths)
+    if n < 3:
+        return None
+    ends = np.vstack([np.array([p.start for p in paths]), np.array([p.end for p in paths])])
+    k = min(k, n - 1)
+    try:
+        from scipy.spatial import cKDTree
+    except ImportError:
+        if n > 2000:
+            return None
+        d = _dist(ends[:, None, :], ends[None, :, :])
+        idx = np.argpartition(d, min(2 * k + 1, 2 * n - 1), axis=1)[:, : 2 * k + 2]
+    else:
+        _, idx = cKDTree(ends).query(ends, k=min(2 * k + 2, 2 * n))
+    ids = np.asarray(idx) % n
+    return np.hstack([ids[:n], ids[n:]])
+
+
 def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
-            window: int = 48, max_rounds: int = 60) -> list[Polyline]:
+            window: int = 32, neighbours: int = 8, max_rounds: int = 40) -> list[Polyline]:
     """Improve an order by reversing blocks of it (each polyline in the block drawn backwards).
 
-    Each round scores every block ``[i, i + k]`` (``k < window``) at once, then applies the best
-    improving blocks that do not touch each other; rounds repeat until none improves. Blocks
-    holding a polyline that must not be reversed are skipped.
+    Each round scores, all at once, every block ``[i, i + k]`` (``k < window``) and every block
+    that would join a polyline's exit to one of its ``neighbours`` nearest polylines (long
+    blocks), then applies the best improving blocks that do not touch each other; rounds repeat
+    until none improves. Blocks holding a polyline that must not be reversed are skipped.
     """
     n = len(paths)
     if n < 2:
@@ -169,54 +192,88 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
     flip = np.zeros(n, dtype=bool)
     fixed_src = np.array([not _reversible(p) for p in paths])
     org = np.asarray(origin, dtype=float)
+    near = _neighbours(paths, neighbours)
     w = max(1, min(window, n))
-    i_idx = np.arange(n)[:, None]
-    j_idx = i_idx + np.arange(w)[None, :]
-    valid = j_idx < n
-    j_c = np.minimum(j_idx, n - 1)
-    last = j_c == n - 1
-    nxt_c = np.minimum(j_c + 1, n - 1)
+    win_lo = np.repeat(np.arange(n), w)
+    win_hi = win_lo + np.tile(np.arange(w), n)
+    ok = win_hi < n
+    win_lo, win_hi = win_lo[ok], win_hi[ok]
     for _ in range(max_rounds):
-        fixed = fixed_src[perm]
-        fcum = np.concatenate([[0], np.cumsum(fixed)])
-        blocked = (fcum[j_c + 1] - fcum[i_idx]) > 0
-        prev = np.vstack([org[None, :], b[:-1]])  # exit before position i
-        d_in = _dist(prev, a)  # (n,)
-        d_out = np.where(last, 0.0, _dist(b[j_c], a[nxt_c]))
-        new_in = _dist(prev[:, None, :], b[j_c])
-        new_out = np.where(last, 0.0, _dist(a[:, None, :], a[nxt_c]))
-        gain = d_in[:, None] + d_out - new_in - new_out
-        gain[~valid | blocked] = 0.0
-        k = gain.argmax(axis=1)
-        g = gain[np.arange(n), k]
-        cand = np.nonzero(g > 1e-9)[0]
-        if len(cand) == 0:
+        los, his = [win_lo], [win_hi]
+        if near is not None:
+            pos = np.empty(n, dtype=np.int64)
+            pos[perm] = np.arange(n)
+            i = np.repeat(np.arange(1, n), near.shape[1])
+            j = pos[near[perm[:-1]].ravel()]  # neighbours of the polyline before i
+            fwd = j >= i
+            back = j < i - 1
+            los += [i[fwd], j[back] + 1]
+            his += [j[fwd], i[back] - 1]
+        lo, hi = np.concatenate(los), np.concatenate(his)
+        fcum = np.concatenate([[0], np.cumsum(fixed_src[perm])])
+        free = fcum[hi + 1] - fcum[lo] == 0
+        lo, hi = lo[free], hi[free]
+        prev = np.where((lo > 0)[:, None], b[np.maximum(lo - 1, 0)], org)
+        last = hi == n - 1
+        nxt = a[np.minimum(hi + 1, n - 1)]
+        gain = (_dist(prev, a[lo]) - _dist(prev, b[hi])
+                + np.where(last, 0.0, _dist(b[hi], nxt) - _dist(a[lo], nxt)))
+        good = np.nonzero(gain > 1e-9)[0]
+        if len(good) == 0:
             break
-        cand = cand[np.argsort(-g[cand], kind="stable")]
-        used = np.zeros(n + 2, dtype=bool)  # positions -1..n shifted by one
-        for i in cand.tolist():
-            j = i + int(k[i])
-            if used[i:j + 3].any():
+        good = good[np.argsort(-gain[good], kind="stable")]
+        applied = 0
+        for i0, j0 in zip(lo[good].tolist(), hi[good].tolist(), strict=True):
+            # Earlier moves of this round may have changed the ends: score the block again.
+            prev = b[i0 - 1] if i0 > 0 else org
+            g = math.dist(prev, a[i0]) - math.dist(prev, b[j0])
+            if j0 < n - 1:
+                g += math.dist(b[j0], a[j0 + 1]) - math.dist(a[i0], a[j0 + 1])
+            if g <= 1e-9 or fixed_src[perm[i0:j0 + 1]].any():
                 continue
-            used[i:j + 3] = True
-            a[i:j + 1], b[i:j + 1] = b[i:j + 1][::-1].copy(), a[i:j + 1][::-1].copy()
-            perm[i:j + 1] = perm[i:j + 1][::-1].copy()
-            flip[i:j + 1] = ~flip[i:j + 1][::-1]
+            applied += 1
+            a[i0:j0 + 1], b[i0:j0 + 1] = b[i0:j0 + 1][::-1].copy(), a[i0:j0 + 1][::-1].copy()
+            perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
+            flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
+        if not applied:
+            break
     return [paths[p].reversed() if f else paths[p]
             for p, f in zip(perm.tolist(), flip.tolist(), strict=True)]
 
 
 def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
-                optimise: bool = True, window: int = 48) -> list[Polyline]:
+                optimise: bool = True, window: int = 32) -> list[Polyline]:
     """The shortest of: the given order, nearest neighbour, nearest neighbour + 2-opt."""
     given = list(paths)
     if len(given) < 2 or not optimise:
         return given
     nn = nearest_neighbour(given, origin=origin)
-    best = two_opt(nn, origin=origin, window=window)
+    best = reenter_closed(two_opt(nn, origin=origin, window=window), origin=origin)
     candidates = [given, nn, best]
     costs = [travel_length(c, origin=origin) for c in candidates]
     return candidates[int(np.argmin(costs))]
+
+
+def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
+                   sweeps: int = 2) -> list[Polyline]:
+    """Enter each closed polyline at the vertex that minimises the hop in from the previous
+    polyline plus the hop out to the next (its entry is also its exit)."""
+    out = list(paths)
+    if not any(p.closed for p in out):
+        return out
+    for _ in range(sweeps):
+        for k, p in enumerate(out):
+            if not p.closed or len(p.points) < 4:
+                continue
+            ring = p.points[:-1]
+            cost = np.zeros(len(ring))
+            if k > 0 or origin is not None:
+                prev = out[k - 1].end if k > 0 else np.asarray(origin, dtype=float)
+                cost += np.hypot(*(ring - prev).T)
+            if k + 1 < len(out):
+                cost += np.hypot(*(ring - out[k + 1].start).T)
+            out[k] = p.rotated(int(cost.argmin()))
+    return out
 
 
 def order_groups(groups: Sequence[Sequence[Polyline]], *, origin: tuple[float, float] = (0.0, 0.0),
