@@ -150,8 +150,15 @@ def test_pads_lie_beyond_the_winding_on_opposite_sides(params: dict) -> None:
         assert lay[f"{name}_pad"].area == pytest.approx(params["pad_size"] ** 2)
         assert lay[f"{name}_pad"].distance(centre) >= r_out + lay.params["lead_length"] - 1e-9
     assert lay["anode_pad"].centroid.y < cy < lay["cathode_pad"].centroid.y
-    xmin, ymin, _, _ = lay["footprint"].bounds
+    # The active area is the disc the winding fills, drawn around it.
+    assert lay["active_area"].area == pytest.approx(math.pi * r_out**2, abs=1.01 * math.pi * r_out * params["tolerance"])
+    assert 0 < zmfab.measure(lay)["fill_factor"] <= 1
+    xmin, ymin, xmax, ymax = lay["footprint"].bounds
     assert (xmin, ymin) == pytest.approx((0.0, 0.0), abs=1e-12)
+    m = params["margin"]
+    exmin, eymin, exmax, eymax = zmfab.regions.union_all(
+        [lay[k] for k in ("anode", "cathode", "anode_pad", "cathode_pad")]).bounds
+    assert (exmin - m, eymin - m, exmax + m, eymax + m) == pytest.approx((xmin, ymin, xmax, ymax), abs=1e-9)
 
 
 def test_defaults() -> None:

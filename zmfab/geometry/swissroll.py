@@ -132,9 +132,11 @@ def min_inner_radius(p: SwissRollParams) -> float:
     def clear(radius: float) -> bool:
         return _start_clearance(*args, radius, p.tolerance, p.turns) >= p.gap - GAP_SLACK
 
-    lo = hi = base_radius(p)
+    lo = base_radius(p)
     hi = 2 * lo
-    while not clear(hi):
+    for _ in range(60):
+        if clear(hi):
+            break
         lo, hi = hi, 2 * hi
     for _ in range(40):
         mid = (lo + hi) / 2
@@ -203,7 +205,7 @@ def involute_points(a: float, *, c: float, phis: np.ndarray, rotation: float = 0
 
 
 def involute_tangent_corners(a: float, *, c: float, phis: np.ndarray, rotation: float = 0.0) -> np.ndarray:
-    """Ends and tangent-line intersections of the edge s = aφ - c: a polyline outside its convex side.
+    """Ends and tangent-line intersections of the edge s = aφ - c: a polyline on its outer, convex side.
 
     The tangent line at φ is ``x·(sin φ, -cos φ) = aφ - c``; consecutive ones meet between samples.
     """
@@ -272,7 +274,7 @@ def swiss_roll(p: SwissRollParams) -> Layout:
         "swiss-roll",
         {
             "footprint": box(xmin - m, ymin - m, xmax + m, ymax + m),
-            "active_area": arcs.disc(r_max, tolerance=p.tolerance / 2),
+            "active_area": arcs.disc(r_max, tolerance=p.tolerance / 2, outside=True),
             "anode": electrodes["anode"],
             "anode_pad": pads["anode"],
             "cathode": electrodes["cathode"],
