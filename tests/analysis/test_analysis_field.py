@@ -144,3 +144,11 @@ def test_nice_scale_bar_lengths():
     assert nice_length(10.0) == 2.0
     assert nice_length(26.0) == 5.0
     assert nice_length(0.7) == 0.1
+
+
+def test_amg_solver_agrees_when_pyamg_is_installed():
+    pytest.importorskip("pyamg")
+    lay = zmfab.layout("interdigitated", fingers=3, gap="300um", finger_length="3mm")
+    direct = solve_field(lay, FieldSettings(solver="direct", **COARSE)).summary
+    amg = solve_field(lay, FieldSettings(solver="amg", **COARSE)).summary
+    assert amg["resistance_ohm"] == pytest.approx(direct["resistance_ohm"], rel=1e-6)
