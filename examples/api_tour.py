@@ -63,11 +63,14 @@ def main(out: Path) -> None:
     print("5. estimate the cell")
     echem = optional("zmfab.analysis.electrochem")
     if echem is not None:
-        cell = echem.estimate(tight, design.sections.get("cell", {}))
-        data = cell if isinstance(cell, dict) else vars(cell)
-        print(f"   capacity {data.get('capacity_mah', float('nan')):.3g} mAh")
+        from zmfab.analysis.cellspec import cell_spec
+        from zmfab.profiles import Profiles
 
-    print("6. sweep: gap x fingers, metrics and design rules only (no files), on two cores")
+        cell = echem.estimate(cell_spec(design, design.layout(gap="250um"), Profiles()))
+        print(f"   {cell['device_type']}: {cell['capacity_mah']:.3g} mAh, {cell['energy_mwh']:.3g} mWh "
+              f"at {cell['voltage_v']:.2f} V, N/P {cell['np_ratio']:.2f}")
+
+    print("6. sweep: gap x fingers, metrics, design rules and cell estimate (no files), two cores")
     result = sweep(design, {"gap": "250um:500um:50um", "fingers": [4, 6, 8]}, out / "sweep",
                    build=False, jobs=2)
     print(f"   {len(result.rows)} variants, {result.ran} run, {result.skipped} already done, "
@@ -77,7 +80,8 @@ def main(out: Path) -> None:
     passing = [r for r in result.rows if r["status"] == "ok"] or result.rows
     best = max(passing, key=lambda r: r["facing_length_mm"] / r["footprint_area_mm2"])
     print(f"   {best['name']}: {best['facing_length_mm']:.1f} mm facing in "
-          f"{best['footprint_area_mm2']:.0f} mm²")
+          f"{best['footprint_area_mm2']:.0f} mm²"
+          + (f", {best['capacity_mah']:.3g} mAh" if best.get("capacity_mah") else ""))
 
     print("8. build it like `zmfab build`: every output in one folder")
     values = {k: best[k] for k in ("gap", "fingers")}

@@ -15,7 +15,7 @@ FINE = {"ok", "drc_fail"}  # built and measured (the design-rule result depends 
 def test_sweep_builds_folders_and_summary(design_file, tmp_path):
     out = tmp_path / "s"
     r = run_cli("sweep", str(design_file), "--vary", "gap=100um:200um:100um", "--vary", "fingers=2,3",
-                "-o", str(out), "-j", "2")
+                "-o", str(out), "-j", "2", "--force")
     assert r.code == 0, r.err
     assert "4 variants (" in r.out and "ran 4 " in r.out
     assert "failed" not in r.out and "error" not in r.out
@@ -26,7 +26,7 @@ def test_sweep_builds_folders_and_summary(design_file, tmp_path):
     assert {row["status"] for row in rows} <= FINE
     assert {"gap", "fingers", "min_gap_mm", "fill_factor", "reason"} <= set(rows[0])
     again = run_cli("sweep", str(design_file), "--vary", "gap=100um:200um:100um", "--vary",
-                    "fingers=2,3", "-o", str(out), "-j", "1")
+                    "fingers=2,3", "-o", str(out), "-j", "1", "--force")
     assert "ran 0" in again.out and "4 already done" in again.out
 
 

@@ -20,7 +20,8 @@ def test_dask_cluster_matches_serial_and_resumes(design, tmp_path):
         with distributed.Client(cluster) as client:
             again = sweep(design, vary, tmp_path / "dask", build=False, scheduler=client)
             assert (again.ran, again.skipped) == (0, 6)
-            built = sweep(design, ["gap=0.2,0.3"], tmp_path / "built", scheduler=client)
+            built = sweep(design, ["gap=0.2,0.3"], tmp_path / "built", scheduler=client,
+                          options={"build": {"force": True}})
             assert built.ran == 2 and (tmp_path / "built" / "gap=0.3mm" / "layout.dxf").exists()
     assert (tmp_path / "dask" / "summary.csv").read_text() == (tmp_path / "serial" / "summary.csv").read_text()
 

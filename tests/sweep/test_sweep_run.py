@@ -13,6 +13,7 @@ from zmfab.sweep import sweep
 
 VARY = ["gap=100um:300um:100um", "fingers=2,3"]
 FINE = {"ok", "drc_fail"}  # built and measured (the design-rule result depends on the profiles)
+FORCE = {"build": {"force": True}}  # write files even for variants that fail a rule
 
 
 def mtimes(outdir: Path) -> dict[str, int]:
@@ -29,7 +30,7 @@ def test_parallel_results_equal_serial(design, tmp_path):
 
 def test_build_mode_writes_each_variant_like_zmfab_build(design, tmp_path):
     out = tmp_path / "built"
-    result = sweep(design, ["gap=0.1,0.2"], out, jobs=2)
+    result = sweep(design, ["gap=0.1,0.2"], out, jobs=2, options=FORCE)
     assert {r["status"] for r in result.rows} <= FINE
     folder = out / "gap=0.1mm"
     for name in ("layout.svg", "layout.dxf", "preview.svg", "report.json", "variant.json"):
@@ -88,12 +89,12 @@ def test_changed_design_or_deleted_files_are_rebuilt(design, tmp_path):
     import dataclasses
 
     out = tmp_path / "c"
-    sweep(design, ["gap=0.1,0.2"], out, jobs=1)
+    sweep(design, ["gap=0.1,0.2"], out, jobs=1, options=FORCE)
     (out / "gap=0.2mm" / "layout.svg").unlink()
-    again = sweep(design, ["gap=0.1,0.2"], out, jobs=1)
+    again = sweep(design, ["gap=0.1,0.2"], out, jobs=1, options=FORCE)
     assert again.ran == 1 and (out / "gap=0.2mm" / "layout.svg").exists()
     changed = dataclasses.replace(design, params={**design.params, "finger_length": "3mm"})
-    assert sweep(changed, ["gap=0.1,0.2"], out, jobs=1).ran == 2
+    assert sweep(changed, ["gap=0.1,0.2"], out, jobs=1, options=FORCE).ran == 2
 
 
 CRASHER = textwrap.dedent("""
@@ -180,8 +181,55 @@ def test_design_rules_enter_the_table_when_installed(design, tmp_path):
     assert "gap" not in result.rows[1]["drc_rules"].split(";")
 
 
+def test_build_refuses_like_zmfab_build_when_a_rule_fails(design, tmp_path):
+    from zmfab.sweep.stages import available_stages
+
+    if "drc" not in available_stages():  # pragma: no cover - zmfab.drc not installed
+        import pytest
+        pytest.skip("no design-rule check in this installation")
+    out = tmp_path / "refused"
+    result = sweep(design, ["gap=5um"], out, jobs=1)
+    row = result.rows[0]
+    assert row["status"] == "drc_fail" and row["reason"].endswith("not built (--force builds it anyway)")
+    assert sorted(p.name for p in (out / "gap=0.005mm").iterdir()) == ["variant.json"]
+    assert row["min_gap_mm"] == 0.005  # measured all the same
+    assert sweep(design, ["gap=5um"], out, jobs=1).skipped == 1
+
+
 def test_progress_reports_every_variant(design, tmp_path):
     calls: list[tuple[int, int]] = []
     sweep(design, ["gap=0.1,0.2,0.3"], tmp_path / "p", build=False, jobs=1,
           progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (0, 3) and calls[-1] == (3, 3)
+
+
+CELL = """
+[cell]
+anode_material = "zn"
+cathode_material = "mno2"
+anode_loading = "10mg/cm2"
+cathode_loading = "5mg/cm2"
+
+[simulate]
+cells = 3000
+"""
+
+
+def test_capacity_and_resistance_enter_the_table_when_installed(design_file, tmp_path):
+    from zmfab.design import load_design
+    from zmfab.sweep.stages import available_stages
+
+    stages = available_stages(simulate=True)
+    if "capacity" not in stages:  # pragma: no cover - zmfab.analysis not installed
+        import pytest
+        pytest.skip("no cell estimate in this installation")
+    design_file.write_text(design_file.read_text() + CELL)
+    cell_design = load_design(design_file)
+    plain = sweep(cell_design, ["fingers=2,4"], tmp_path / "a", build=False, jobs=1)
+    few, many = plain.rows
+    assert few["capacity_mah"] > 0 and many["capacity_mah"] > few["capacity_mah"]
+    assert "resistance_ohm" not in few  # off unless asked: it is the slow stage
+    if "resistance" in stages:
+        sim = sweep(cell_design, ["fingers=2,4"], tmp_path / "b", build=False, jobs=1, simulate=True)
+        r2, r4 = (r["resistance_ohm"] for r in sim.rows)
+        assert r2 > r4 > 0  # more fingers, more facing edge, lower resistance

@@ -8,6 +8,7 @@ returns plain data for the summary table, or None when its module is absent.
 from __future__ import annotations
 
 import importlib
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -45,12 +46,15 @@ def metrics_stage(layout: Layout) -> dict[str, Any]:
     return measure(layout)
 
 
-def drc_stage(design: Design, layout: Layout, *, profiles: list[str]) -> dict[str, Any] | None:
-    """``{"ok", "violations", "rules", "details"}`` from :mod:`zmfab.drc`, or None without it."""
+def drc_stage(design: Design, layout: Layout, *, profiles: list[str],
+              machine: str | None = None) -> dict[str, Any] | None:
+    """``{"ok", "violations", "rules", "details"}`` from :mod:`zmfab.drc` (what ``zmfab check``
+    finds on ``layout``, the device or its panel), or None without it."""
     if not _has("zmfab.drc"):
         return None
     drc = importlib.import_module("zmfab.drc")
-    _, _, violations = drc.check_design(design, _profiles(_stamped(profiles)), layout=layout)
+    _, _, violations = drc.check_design(design, _profiles(_stamped(profiles)), layout=layout,
+                                        machine=machine)
     return {
         "ok": not violations,
         "violations": len(violations),
@@ -74,32 +78,41 @@ def _profiles(stamped: tuple[tuple[str, float], ...]) -> Any:
     return Profiles([p for p, _ in stamped])
 
 
-def capacity_stage(design: Design, layout: Layout) -> dict[str, Any] | None:
-    """The cell estimate (capacity_mah ...) from :mod:`zmfab.analysis.electrochem`, or None."""
-    if not _has("zmfab.analysis.electrochem"):
+def capacity_stage(design: Design, device: Layout, *, profiles: list[str]) -> dict[str, Any] | None:
+    """The cell estimate of a design with a ``[cell]`` table (capacity_mah, energy_mwh ...).
+
+    None without :mod:`zmfab.analysis.electrochem` or a ``[cell]`` table. ``device`` is one
+    device's layout; a ``[panel]`` scales the estimate itself, as ``zmfab build`` does.
+    """
+    if "cell" not in design.sections or not _has("zmfab.analysis.electrochem"):
         return None
-    ec = importlib.import_module("zmfab.analysis.electrochem")
-    cell = ec.estimate(layout, design.sections.get("cell", {}))
-    data = cell if isinstance(cell, dict) else _as_dict(cell)
-    return {k: v for k, v in data.items() if isinstance(v, (int, float, str, bool)) or v is None}
+    from ..analysis.cellspec import cell_spec
+    from ..analysis.electrochem import estimate
+
+    cell = estimate(cell_spec(design, device, _profiles(_stamped(profiles))))
+    return {k: _tidy(v) for k, v in cell.items() if k in CELL_COLUMNS}
 
 
-def resistance_stage(design: Design, layout: Layout) -> float | None:
-    """The thin-film ionic resistance (ohm) from :mod:`zmfab.analysis.field`, or None."""
+def _tidy(value: Any) -> Any:
+    """Six significant digits for the table (estimates are not better than that)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.6g}")
+    return value
+
+
+#: The estimate's figures that enter the summary table (its nested per-electrode data do not).
+CELL_COLUMNS = ("device_type", "capacity_mah", "energy_mwh", "voltage_v", "areal_capacity_mah_cm2",
+                "areal_energy_mwh_cm2", "np_ratio", "limiting", "capacitance_mf",
+                "areal_capacitance_mf_cm2")
+
+
+def resistance_stage(design: Design, device: Layout, *, profiles: list[str]) -> float | None:
+    """The ionic resistance (Ω) of the design's electrolyte film over one device, from
+    :mod:`zmfab.analysis.field` with the design's ``[simulate]`` settings; None without it."""
     if not _has("zmfab.analysis.field"):
         return None
-    field = importlib.import_module("zmfab.analysis.field")
-    result = field.resistance(layout, design.sections.get("simulate", {}))
-    value = result.get("resistance_ohm") if isinstance(result, dict) else getattr(
-        result, "resistance_ohm", result)
-    return None if value is None else float(value)
+    from ..analysis.field import solve_field
+    from ..analysis.simspec import field_settings
 
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    import dataclasses
-
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
-    if hasattr(obj, "to_dict"):
-        return dict(obj.to_dict())
-    return dict(vars(obj))
+    settings = field_settings(design, _profiles(_stamped(profiles)))
+    return _tidy(float(solve_field(device, settings).summary["resistance_ohm"]))

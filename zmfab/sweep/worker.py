@@ -83,12 +83,15 @@ def _run(task: Task, record: dict[str, Any]) -> None:
     record["family"] = design.family
     make_params(design.family, design.params)  # impossible parameters fail here, by name
     opts = task.options
-    layout = None
+    build_opts = opts.get("build", {})
+    profiles = list(opts.get("profiles", []))
+    device = design.layout()
+    layout = None  # what `zmfab build` builds: the device, or its [panel]
     if task.build:
         from ..build import build
 
         try:
-            ctx = build(design, Path(task.folder), **opts.get("build", {}))
+            ctx = build(design, Path(task.folder), **build_opts)
         except DesignRuleError as exc:
             record.update(status="drc_fail", reason=str(exc))
         else:
@@ -97,16 +100,28 @@ def _run(task: Task, record: dict[str, Any]) -> None:
             if ctx.warnings:
                 record["warnings"] = list(ctx.warnings)
     if layout is None:
-        layout = design.layout()
+        layout = _as_built(design, device, build_opts)
     record["metrics"] = stages.metrics_stage(layout)
     if "drc" in task.stages:
-        drc = stages.drc_stage(design, layout, profiles=list(opts.get("profiles", [])))
+        drc = stages.drc_stage(design, layout, profiles=profiles, machine=build_opts.get("machine"))
         record["drc"] = drc
         if drc is not None and not drc["ok"]:
             more = drc["violations"] - 1
-            record.update(status="drc_fail",
-                          reason=drc["details"][0].split(" — ")[0] + (f" (+{more} more)" if more else ""))
+            reason = drc["details"][0].split(" — ")[0] + (f" (+{more} more)" if more else "")
+            if task.build and "files" not in record:
+                reason += "; not built (--force builds it anyway)"
+            record.update(status="drc_fail", reason=reason)
     if "capacity" in task.stages:
-        record["cell"] = stages.capacity_stage(design, layout)
+        record["cell"] = stages.capacity_stage(design, device, profiles=profiles)
     if "resistance" in task.stages:
-        record["resistance_ohm"] = stages.resistance_stage(design, layout)
+        record["resistance_ohm"] = stages.resistance_stage(design, device, profiles=profiles)
+
+
+def _as_built(design: Design, device: Any, options: dict[str, Any]) -> Any:
+    """The layout ``zmfab build`` would build (a panel when ``[panel]`` asks), without files."""
+    try:
+        from ..panel import panel_from_design
+    except ImportError:
+        return device
+    return panel_from_design(design, device, array=options.get("array"),
+                             pitch=options.get("pitch"), wiring=options.get("wiring"))
