@@ -24,6 +24,9 @@ from ..regions import as_multipolygon
 #: A slab piece is laid across the slabs only when that takes this many times fewer turns: lanes
 #: along the slabs pass from piece to piece, so the serpentine continues (a comb's bus).
 ACROSS_BIAS = 1.5
+#: A travel (lift, move, lower, flow off and on with their dwells: about a second, and a start
+#: and a stop in the bead) costs as much as this many turns of a serpentine.
+TRAVEL_TURNS = 10
 
 
 def rectilinear(poly: Polygon, tol: float = 1e-6) -> bool:
@@ -55,17 +58,13 @@ def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lane_x), np.asarray(lane_p)
 
 
-def _signature(poly: Polygon, x: float) -> BaseGeometry:
-    """The intervals of ``poly`` along x = const, as boxes of unit width (to compare them)."""
-    ivs = _intervals(poly, np.array([x]), np.array([0.0]), False)[0]
-    return shapely.union_all([shapely.box(0, y0, 1, y1) for y0, y1 in ivs])
-
-
 def _merge_slabs(poly: Polygon, cuts: list[float], narrowest: float) -> list[float]:
     """Drop cuts so no slab is narrower than ``narrowest`` mm; a sliver joins the neighbour
     whose cross-section along the lanes is most like its own."""
     cuts = list(cuts)
-    sig = [_signature(poly, (a + b) / 2) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    mids = (np.asarray(cuts[:-1]) + np.asarray(cuts[1:])) / 2
+    sig = [shapely.union_all([shapely.box(0, y0, 1, y1) for y0, y1 in ivs])
+           for ivs in _intervals(poly, mids, np.zeros_like(mids), False)]
     while len(cuts) > 2:
         widths = np.diff(cuts)
         k = int(np.argmin(widths))
@@ -123,16 +122,18 @@ def _intervals(poly: Polygon, xs: np.ndarray, ps: np.ndarray,
     return out
 
 
-def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry) -> tuple[list, list, int]:
+def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry, *,
+                high: bool = False) -> tuple[list, list, int]:
     """Lanes along y filling ``poly`` (a piece of ``whole``), linked into serpentines where their
     ends meet inside ``grown``: (points, segment flows) per chain, and the lane count. A lane end
-    inside ``whole`` (a cut between pieces) is not inset."""
+    inside ``whole`` (a cut between pieces) is not inset. The first lane starts at its low end
+    (its high end with ``high``)."""
     xs, ps = _lane_xs(poly, pitch)
     lanes = _intervals(poly, xs, ps, rectilinear(poly))
     chains: list[list[tuple[float, float]]] = []
     flows: list[list[float]] = []
     open_prev: list[int] = []
-    cursor = (float(xs[0]) if len(xs) else 0.0, poly.bounds[1])
+    cursor = (float(xs[0]) if len(xs) else 0.0, poly.bounds[3 if high else 1])
     count = 0
     for i, ivs in enumerate(lanes):
         x, p = float(xs[i]), float(ps[i])
@@ -168,8 +169,31 @@ def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry
     return chains, flows, count
 
 
+def _open_ends(chains: list, part: Polygon, whole: Polygon, pitch: float) -> int:
+    """How many chain ends have ``whole`` beside them outside ``part`` (a neighbour to join)."""
+    ends = np.array([pt for ch in chains for pt in (ch[0], ch[-1])], dtype=float)
+    if not len(ends):
+        return 0
+    hits = 0
+    for dx in (-pitch, pitch):
+        x, y = ends[:, 0] + dx, ends[:, 1]
+        hits += int((shapely.contains_xy(whole, x, y) & ~shapely.contains_xy(part, x, y)).sum())
+    return hits
+
+
+def _laid(part: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry) -> tuple[list, list, int]:
+    """The serpentine of ``part`` whose ends face its neighbours (of the two starting ends)."""
+    low = _serpentine(part, pitch, whole, grown)
+    if len(low[0]) != 1 or np.allclose(low[0][0][0], low[0][0][-1]):
+        return low
+    high = _serpentine(part, pitch, whole, grown, high=True)
+    if _open_ends(high[0], part, whole, pitch) > _open_ends(low[0], part, whole, pitch):
+        return high
+    return low
+
+
 def _cost(lanes: int, chains: int) -> float:
-    return lanes + 3 * chains
+    return lanes + TRAVEL_TURNS * chains
 
 
 def fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> tuple[list, list, int]:
@@ -189,6 +213,9 @@ def fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> tuple[list
     else:
         _, ymin, _, ymax = poly.bounds
         turned = affinity.rotate(poly, -90, origin=(0, 0))
+        turned_grown = affinity.rotate(grown, -90, origin=(0, 0))
+        shapely.prepare(turned)
+        shapely.prepare(turned_grown)
         chains, flows, count = [], [], 0
         cuts = _slab_cuts(poly, pitch)
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
@@ -196,9 +223,9 @@ def fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> tuple[list
             for part in as_multipolygon(cell).geoms:
                 if part.area < 1e-9:
                     continue
-                along = _serpentine(part, pitch, poly, grown)
-                across = _serpentine(affinity.rotate(part, -90, origin=(0, 0)), pitch, turned,
-                                     affinity.rotate(grown, -90, origin=(0, 0)))
+                along = _laid(part, pitch, poly, grown)
+                across = _laid(affinity.rotate(part, -90, origin=(0, 0)), pitch, turned,
+                               turned_grown)
                 across = ([[(-y, x) for x, y in ch] for ch in across[0]], across[1], across[2])
                 turn = _cost(across[2], len(across[0])) * ACROSS_BIAS < _cost(along[2], len(along[0]))
                 pick = along if turn == flip else across

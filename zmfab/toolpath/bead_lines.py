@@ -76,15 +76,13 @@ def _chordal_axis(thin: BaseGeometry, samples: np.ndarray) -> tuple[list[np.ndar
     chords = np.hypot(*(b - a).transpose(2, 0, 1))
     keys = map(tuple, np.round(mids[internal], 9).tolist())
     width = dict(zip(keys, chords[internal].tolist(), strict=True))
-    segments = []
-    for t in np.flatnonzero(internal.sum(axis=1) >= 2):
-        m = mids[t][internal[t]]
-        if len(m) == 2:
-            segments.append(m)
-        else:
-            c = corners[t].mean(axis=0)
-            segments.extend(np.array([c, q]) for q in m)
-    return segments, width
+    n = internal.sum(axis=1)
+    two = n == 2
+    sleeve = mids[two][internal[two]].reshape(-1, 2, 2)
+    three = n == 3
+    centres = np.repeat(corners[three].mean(axis=1), 3, axis=0)
+    fork = np.stack([centres, mids[three].reshape(-1, 2)], axis=1)
+    return list(np.concatenate([sleeve, fork])), width
 
 
 def centre_lines(thin: BaseGeometry, *, pitch: float, whole: BaseGeometry | None = None

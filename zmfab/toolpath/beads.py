@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import ParameterError
 from ..regions import as_multipolygon
-from .bead_fill import fill_frame, join_chains, rectilinear
+from .bead_fill import TRAVEL_TURNS, fill_frame, join_chains, rectilinear
 from .bead_lines import centre_lines, split_thin
 from .path import Polyline, Toolpath
 
@@ -69,8 +69,8 @@ class Fill:
 
     @property
     def cost(self) -> float:
-        """Turns plus travels (a travel counts as three turns)."""
-        return self.lanes + 3 * len(self.chains)
+        """Turns plus travels (a travel counts as :data:`TRAVEL_TURNS` turns)."""
+        return self.lanes + TRAVEL_TURNS * len(self.chains)
 
 
 def fill_polygon(poly: Polygon, *, pitch: float, angle: float, flip: bool = False) -> Fill:
