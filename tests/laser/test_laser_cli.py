@@ -145,3 +145,15 @@ def test_preview_svg_has_bed_burns_and_dashed_travels(design, tmp_path):
     assert 'id="burn"' in svg and "stroke-dasharray" in svg and "<rect" in svg
     r = run_cli("preview", str(out), "-o", str(tmp_path / "p.pdf"))
     assert r.code == 2 and ".svg or .png" in r.err
+
+
+def test_diw_is_dispatched_to_the_diw_planner(drawing, tmp_path):
+    pytest.importorskip("zmfab.gcode.diw_job")
+    out = tmp_path / "ink.gcode"
+    r = run_cli("gcode", str(drawing), "--op", "diw", "--layer-op", "anode=diw",
+                "--machine", "marlin-syringe", "-o", str(out))
+    assert r.code == 0, r.err
+    prog = read_gcode(out)
+    assert prog.dialect == "marlin" and any(m.printing for m in prog.moves)
+    r = run_cli("estimate", str(out), "--json")
+    assert set(json.loads(r.out)["ink_ul"]) == {"T0"}

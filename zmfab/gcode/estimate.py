@@ -192,8 +192,8 @@ def _ink(items: Sequence[Move], t: np.ndarray, head: Mapping[str, str]) -> dict[
         d = float(str(head["syringe_diameter_mm"]).split()[0])
         area = math.pi * (d / 2) ** 2
         ink: dict[str, float] = {}
-        for m in items:
-            if m.extrude > 0 and not m.rapid:
+        for m in items:  # positive E of printing moves (E-only primes and purges excluded)
+            if m.extrude > 0 and m.printing:
                 ink[f"T{m.tool}"] = ink.get(f"T{m.tool}", 0.0) + m.extrude * area
         return {k: round(v, 4) for k, v in sorted(ink.items())}
     if "flow_ul_per_s" in head:
