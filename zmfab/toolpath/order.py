@@ -3,8 +3,10 @@
 Open polylines may be drawn either way unless their settings say ``reversible=False``; closed ones
 may also be entered at any vertex. The nearest-neighbour search uses a uniform grid over the
 candidate entry points (no SciPy needed); 2-opt reverses a block of the tour (and every polyline
-in it) whenever that shortens the two travels at its ends, looking ``window`` positions ahead,
-vectorised with NumPy. The result is never longer than the order given.
+in it) whenever that shortens the two travels at its ends, trying blocks up to ``window``
+positions long and blocks that join each polyline to its nearest neighbours (KD-tree from SciPy
+when installed, else brute force up to 2000 polylines); closed polylines are finally re-entered
+at their best vertex. The result is never longer than the order given.
 """
 
 from __future__ import annotations
@@ -178,10 +180,11 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
             window: int = 32, neighbours: int = 8, max_rounds: int = 40) -> list[Polyline]:
     """Improve an order by reversing blocks of it (each polyline in the block drawn backwards).
 
-    Each round scores, all at once, every block ``[i, i + k]`` (``k < window``) and every block
-    that would join a polyline's exit to one of its ``neighbours`` nearest polylines (long
-    blocks), then applies the best improving blocks that do not touch each other; rounds repeat
-    until none improves. Blocks holding a polyline that must not be reversed are skipped.
+    Each round scores, all at once in NumPy, every block ``[i, i + k]`` (``k < window``) and
+    every block that would join a polyline's exit to one of its ``neighbours`` nearest polylines
+    (long blocks); then, best first, each improving block is scored again against the order as
+    it now stands and reversed if it still gains. Rounds repeat until none improves (at most
+    ``max_rounds``). Blocks holding a polyline that must not be reversed are skipped.
     """
     n = len(paths)
     if n < 2:
