@@ -23,7 +23,7 @@ within ``tolerance / 2`` of the curve.
 
 Both tracks start where their inner edge reaches ``inner_radius``. Too near the base circle the two
 starts face each other across the centre closer than the gap, or a start cap has the other track
-curling round tightly behind it; the parameters check the first two turns as drawn and name the
+curling round tightly behind it; the parameters check the first turns as drawn and name the
 smallest radius that works. The cathode ends half a turn after the anode, so each track's last half
 turn has free space outside it, and the two leads leave along the end caps' tangent lines in
 opposite directions (anode south, cathode north), each beyond a line that every point of the other
@@ -49,8 +49,9 @@ from .registry import generator
 MAX_STEP = 0.1
 #: Angle per chunk within which the step is uniform, rad.
 CHUNK = math.pi / 2
-#: Floating-point slack when comparing a measured clearance with the gap, mm.
-GAP_SLACK = 1e-12
+#: Floating-point slack when comparing a measured clearance with the gap, mm (a picometre: far
+#: below anything made, far above the rounding of coordinates hundreds of mm out).
+GAP_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def angle_ranges(p: SwissRollParams) -> dict[str, tuple[float, float]]:
 
 
 def start_clearance(p: SwissRollParams) -> float:
-    """Smallest distance (mm) between the tracks' first two turns, drawn as the generator draws them.
+    """Smallest distance (mm) between the tracks' first turns, drawn as the generator draws them.
 
     Everywhere else the two tracks meet as parallel involutes exactly ``gap`` apart; only near the
     start do they face each other across the centre (and a start cap faces the other track curling
@@ -161,7 +162,10 @@ def _start_clearance(wa: float, wc: float, g: float, inner_radius: float, tolera
     a = (wa + wc + 2 * g) / (2 * math.pi)
     offsets = _bands(wa, wc, g)
     ranges = _ranges(a, offsets, inner_radius, turns)
-    first = [track(a, band=offsets[name], angles=(phi0, min(phi1, phi0 + 4 * math.pi)), tolerance=tolerance)
+    # One turn of each holds both stretches that face the centre (the anode's up to where the
+    # cathode starts inside it, the cathode's up to where the anode's second turn starts inside it)
+    # and both start caps; any end cap this cut adds meets the other track as parallel edges.
+    first = [track(a, band=offsets[name], angles=(phi0, min(phi1, phi0 + 2 * math.pi)), tolerance=tolerance)
              for name, (phi0, phi1) in ranges.items()]
     return float(first[0].distance(first[1]))
 
@@ -207,16 +211,17 @@ def involute_points(a: float, *, c: float, phis: np.ndarray, rotation: float = 0
 def involute_tangent_corners(a: float, *, c: float, phis: np.ndarray, rotation: float = 0.0) -> np.ndarray:
     """Ends and tangent-line intersections of the edge s = aφ - c: a polyline on its outer, convex side.
 
-    The tangent line at φ is ``x·(sin φ, -cos φ) = aφ - c``; consecutive ones meet between samples.
+    The tangent lines at φ and φ + Δ meet ``λ = s tan(Δ/2) + a(Δ - sin Δ)/sin Δ`` along the first
+    one from its point of contact (a circle's ``ρ tan(Δ/2)`` plus the growth of s); stepping from
+    the sample keeps the corner as precise as the sample, even hundreds of mm out.
     """
-    s = a * phis - c
-    ang = phis - rotation
-    cos, sin = np.cos(ang), np.sin(ang)
-    det = np.sin(np.diff(phis))
-    x = (s[1:] * cos[:-1] - s[:-1] * cos[1:]) / det
-    y = (s[1:] * sin[:-1] - s[:-1] * sin[1:]) / det
-    ends = involute_points(a, c=c, phis=phis[[0, -1]], rotation=rotation)
-    return np.vstack([ends[:1], np.column_stack([x, y]), ends[1:]])
+    points = involute_points(a, c=c, phis=phis, rotation=rotation)
+    s = a * phis[:-1] - c
+    delta = np.diff(phis)
+    lam = s * np.tan(delta / 2) + a * (delta - np.sin(delta)) / np.sin(delta)
+    ang = phis[:-1] - rotation
+    corners = points[:-1] + lam[:, None] * np.column_stack([np.cos(ang), np.sin(ang)])
+    return np.vstack([points[:1], corners, points[-1:]])
 
 
 def track(a: float, *, band: tuple[float, float], angles: tuple[float, float], tolerance: float,
