@@ -130,3 +130,20 @@ def test_substrate_sets_origin_height_and_fiducials(tmp_path):
     assert len(prog.meta["fiducials_mm"].split()) == 4
     xs = [m.x1 for m in prog.moves if m.printing]
     assert min(xs) >= 50
+
+
+def test_single_nozzle_machine_gets_one_file_per_ink_with_a_syringe_pause(tmp_path):
+    text = PATTERN.read_text().replace('machine = "marlin-syringe"', 'machine = "marlin-pneumatic"')
+    text = text.replace("tool = 1\n", "tool = 0\n")
+    design = tmp_path / "design.toml"
+    design.write_text(text)
+    out = tmp_path / "out"
+    r = run_cli("build", str(design), "-o", str(out))
+    assert r.code == 0, r.err
+    assert not (out / "gcode/diw-all.gcode").exists()
+    for name, ink in (("zn-anode", "zn"), ("mno2-cathode", "mno2")):
+        gcode = (out / f"gcode/{name}.gcode").read_text()
+        check_whitelist(gcode)
+        check_travels(read(gcode))
+        assert f"M0 Load {ink} syringe" in gcode
+        assert "M42 P4 S255" in gcode and "M302" not in gcode

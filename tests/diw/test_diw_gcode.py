@@ -18,6 +18,7 @@ from tests.diw.diw_checks import (
     raster_cover,
     read,
 )
+from zmfab.errors import ParameterError
 from zmfab.gcode.diw_job import plan_diw
 from zmfab.gcode.estimate import estimate
 from zmfab.profiles import Profiles
@@ -168,3 +169,23 @@ def test_job_is_deterministic(comb, profiles):
     a = plan_diw(comb, profiles=profiles, machine=None, settings={"layers": 2})
     b = plan_diw(comb, profiles=profiles, machine=None, settings={"layers": 2})
     assert a.text() == b.text()
+
+
+def test_options_home_firmware_offsets_and_valve_override(comb, profiles):
+    job = plan_diw(comb, profiles=profiles, machine="marlin-syringe",
+                   settings={"home": "false", "tool_offset_mode": "firmware", "purge": "no"})
+    text = job.text()
+    assert "G28" not in text and "M218 T1 X30 Y0" in text and "; purge line" not in text
+    check_whitelist(text)
+    air = plan_diw({"anode": comb["anode"]}, profiles=profiles, machine="marlin-syringe",
+                   settings={"flow_driver": "pneumatic", "valve_pin": 7, "pressure_kpa": 300})
+    prog = read(air.text())
+    assert "M42" in prog.commands and prog.meta["pressure_kpa"] == "300.0"
+    assert not any(m.extrude for m in prog.moves)
+    check_travels(prog)
+
+
+def test_job_outside_the_bed_is_an_error_naming_the_origin(comb, profiles):
+    with pytest.raises(ParameterError) as exc:
+        plan_diw(comb, profiles=profiles, machine="marlin-syringe", settings={"origin": "190mm,5mm"})
+    assert exc.value.field == "origin" and "bed" in str(exc.value)
