@@ -46,10 +46,10 @@ def linesort_travel(paths: list[Polyline]) -> tuple[str, float, float]:
     return f"vpype {vp.__version__} linesort", float(out.layers[1].pen_up_length()[0]), dt
 
 
-def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2") -> None:
+def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **extra) -> None:
     profiles = Profiles()
     mach = profiles.get("processes", process)["machine"]
-    s = resolve_settings(profiles, process, op, overrides={"passes": 1},
+    s = resolve_settings(profiles, process, op, overrides={"passes": 1, **extra},
                          machine=machine_profile(profiles, mach))
     t0 = time.perf_counter()
     tp = plan_toolpath(geom, op, s, within=within)
@@ -91,7 +91,8 @@ def main() -> None:
         roll = zmfab.layout("concentric")
         label = "concentric"
     electrodes = shapely.union_all([roll.electrode("anode"), roll.electrode("cathode")])
-    run(label, electrodes, "isolate", within=shapely.union(roll["active_area"], electrodes))
+    # As `zmfab build` does: the gap is the closing that bridges the layout's gap (0.2 mm).
+    run(label, electrodes, "isolate", reach=1.01 * float(roll.params["gap"]))
     _ = L  # the planners are timed through plan_toolpath
 
 

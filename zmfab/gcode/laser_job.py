@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import ParameterError
 from ..profiles import Profiles
-from ..regions import as_multipolygon, union_all
+from ..regions import union_all
 from ..toolpath import laser as L
 from ..toolpath.path import Toolpath
 from ..units import parse_fraction, parse_length, parse_speed
@@ -42,7 +42,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "z0": ("float", "Z of the first pass, mm"),
     "air": ("bool", "air assist (M8/M9)"),
     "dynamic": ("bool", "M4 dynamic power (true) or M3 constant (false)"),
-    "reach": ("length", "isolate: widest gap bridged when no active area is known, mm"),
+    "reach": ("length", "isolate: gaps up to twice this wide are cleared (default: the layout's gap), mm"),
     "within": ("str", "isolate: regions whose area minus the layer is the gap"),
     "optimise": ("bool", "optimise travel order"),
 }
@@ -294,8 +294,13 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
         names = merged.pop("within", None)
         if names:
             within = union_all(layout.get(n) for n in ([names] if isinstance(names, str) else names))
-        elif "active_area" in layout and not merged.get("reach"):
-            within = union_all([layout.get("active_area"), as_multipolygon(layer.geometry)])
+        elif not merged.get("reach"):
+            # The channels between the electrodes: a closing that bridges the widest designed gap
+            # (a spiral's active area would also take in the wedges outside its last turn).
+            gaps = [float(layout.params[k]) for k in ("gap", "tip_gap")
+                    if isinstance(layout.params.get(k), (int, float))]
+            if gaps:
+                merged["reach"] = 1.01 * max(gaps)
     s = resolve_settings(profiles, layer.process, op, material=layer.material, layer=merged,
                          overrides=overrides, machine=machine_profile(profiles, mach))
     tp = plan_toolpath(layer.geometry, op, s, within=within)
