@@ -4,7 +4,8 @@ but each variant's record) with --jobs 1, --jobs 2 and a local Dask cluster of t
     python benchmarks/bench_sweep.py [--variants 1000] [--design patterns/...toml]
 
 Prints variants/s for each executor; every run starts from an empty folder (nothing resumed),
-and checks that all three give the same table.
+and checks that all three give the same table. The CPU seconds and the load average say how
+far other work on the machine limits the parallel figures.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def vary_for(n: int) -> list[str]:
 
 def timed(label: str, design, vary: list[str], workdir: Path, **kw) -> tuple[float, list]:
     out = workdir / label.replace(" ", "_")
-    t0 = time.perf_counter()
+    c0, t0 = os.times(), time.perf_counter()
     result = sweep(design, vary, out, build=False, **kw)
     dt = time.perf_counter() - t0
+    c1 = os.times()
+    cpu = sum(c1[i] - c0[i] for i in range(4))  # ours and our reaped workers' (not Dask's)
     n = len(result.records)
     bad = len(result.failed)
-    print(f"{label:<22} {n:5d} variants in {dt:6.2f} s  {n / dt:8.1f} variants/s"
-          + (f"  ({bad} not ok)" if bad else ""), flush=True)
+    print(f"{label:<22} {n:5d} variants in {dt:6.2f} s  {n / dt:8.1f} variants/s  "
+          f"(cpu {cpu:5.1f} s, load {os.getloadavg()[0]:.1f})"
+          + (f"  {bad} fail a rule or are impossible" if bad else ""), flush=True)
     return n / dt, result.rows
 
 
