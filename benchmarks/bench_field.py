@@ -41,7 +41,7 @@ def run_case(case: str, cells: int, solver: str) -> dict:
         lay = Layout("ring", {"anode": circle(1.0), "cathode": circle(2.5).difference(circle(2.0)),
                               "active_area": circle(2.5)})
     t0 = time.perf_counter()
-    result = solve_field(lay, FieldSettings(cells=cells, solver=solver, min_cells_per_gap=0))
+    result = solve_field(lay, settings=FieldSettings(cells=cells, solver=solver, min_cells_per_gap=0))
     wall = time.perf_counter() - t0
     s = result.summary
     out = {"case": case, "cells": s["cells"], "unknowns": s["unknowns"], "solver": s["solver"],

@@ -45,7 +45,7 @@ def rel_error(result, conductance: float) -> float:
 
 @pytest.mark.parametrize("angle", [0.0, 30.0])
 def test_parallel_plates_default_resolution(angle):
-    r = solve_field(plates(angle=angle), FieldSettings(conductivity_s_m=SIGMA, thickness_mm=H_MM))
+    r = solve_field(plates(angle=angle), settings=FieldSettings(conductivity_s_m=SIGMA, thickness_mm=H_MM))
     assert r.summary["cells"] > 200_000  # the default grid
     assert rel_error(r, plates_g()) < 0.02
     assert rel_error(r, plates_g()) < 1e-3  # in fact far better
@@ -54,7 +54,7 @@ def test_parallel_plates_default_resolution(angle):
 
 
 def test_disc_in_ring_default_resolution():
-    r = solve_field(disc_in_ring(), FieldSettings(conductivity_s_m=SIGMA, thickness_mm=H_MM))
+    r = solve_field(disc_in_ring(), settings=FieldSettings(conductivity_s_m=SIGMA, thickness_mm=H_MM))
     assert rel_error(r, ring_g()) < 0.02
     assert rel_error(r, ring_g()) < 1e-3
     assert r.summary["anode_edge"]["uniformity_cv"] < 0.01
@@ -66,7 +66,7 @@ def test_disc_in_ring_default_resolution():
 
 
 def test_disc_in_ring_converges_under_refinement():
-    errors = [rel_error(solve_field(disc_in_ring(), FieldSettings(
+    errors = [rel_error(solve_field(disc_in_ring(), settings=FieldSettings(
         conductivity_s_m=SIGMA, thickness_mm=H_MM, cells=n, min_cells_per_gap=1)), ring_g())
         for n in (1_000, 4_000, 16_000, 64_000)]
     assert errors[-1] < errors[0] / 4
@@ -74,6 +74,6 @@ def test_disc_in_ring_converges_under_refinement():
 
 
 def test_resolution_option_sets_cell_size():
-    r = solve_field(plates(), FieldSettings(resolution_mm=0.05))
+    r = solve_field(plates(), settings=FieldSettings(resolution_mm=0.05))
     assert r.summary["cell_mm"][0] == pytest.approx(0.05, rel=0.05)
     assert rel_error(r, 1.0 * 0.1e-3 * 5.0 / 0.3) < 1e-6  # plates: exact at any resolution

@@ -27,12 +27,12 @@ def numeric_length(turns: float, t: float, r0: float, steps: int = 200_000) -> f
 
 @pytest.mark.parametrize("turns,t,r0", [(3.0, 0.01, 0.1), (10.5, 0.002, 0.05), (2.0, 0.5, 0.2)])
 def test_exact_length_matches_the_integral(turns, t, r0):
-    assert roll_length(turns, t, r0) == pytest.approx(numeric_length(turns, t, r0), rel=1e-7)
+    assert roll_length(turns, thickness=t, core_radius=r0) == pytest.approx(numeric_length(turns, t, r0), rel=1e-7)
 
 
 def test_approximation_is_close_for_thin_strips_and_exact_form_longer():
     n, t, r0 = 8.0, 0.002, 0.05
-    exact, approx = roll_length(n, t, r0), roll_length_approx(n, t, r0)
+    exact, approx = roll_length(n, thickness=t, core_radius=r0), roll_length_approx(n, thickness=t, core_radius=r0)
     assert approx == pytest.approx(math.pi * n * (2 * r0 + n * t))
     assert exact > approx
     assert exact == pytest.approx(approx, rel=1e-4)
@@ -40,8 +40,8 @@ def test_approximation_is_close_for_thin_strips_and_exact_form_longer():
 
 @pytest.mark.parametrize("length", [0.5, 10.0, 250.0])
 def test_turns_invert_the_length(length):
-    n = turns_for_length(length, 0.003, 0.08)
-    assert roll_length(n, 0.003, 0.08) == pytest.approx(length, rel=1e-12)
+    n = turns_for_length(length, thickness=0.003, core_radius=0.08)
+    assert roll_length(n, thickness=0.003, core_radius=0.08) == pytest.approx(length, rel=1e-12)
 
 
 def test_solve_roll_each_way_round():
@@ -53,7 +53,7 @@ def test_solve_roll_each_way_round():
     assert by_d["length_mm"] == pytest.approx(10.0)
     assert base["footprint_lying_mm2"] == pytest.approx(base["outer_diameter_mm"] * 2.0)
     assert base["mid_surface_length_mm"] == pytest.approx(10.0 + math.pi * base["turns"] * 0.01)
-    assert outer_diameter(0, 0.01, 0.1) == pytest.approx(0.22)
+    assert outer_diameter(0, thickness=0.01, core_radius=0.1) == pytest.approx(0.22)
 
 
 @pytest.mark.parametrize("kwargs,field", [

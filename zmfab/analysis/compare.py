@@ -18,7 +18,7 @@ def compare_row(design: Any, profiles: Any, *, gap: float | None = None,
 
     lay = design.layout(**({"gap": gap} if gap is not None else {}))
     m = measure(lay)
-    result = solve_field(lay, field_settings(design, profiles, **field_overrides))
+    result = solve_field(lay, settings=field_settings(design, profiles, **field_overrides))
     s = result.summary
     footprint_cm2 = m["footprint_area_mm2"] / 100.0
     row: dict[str, Any] = {

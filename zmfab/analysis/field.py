@@ -88,7 +88,7 @@ class FieldResult:
         return mag
 
 
-def electrolyte_domain(layout: Layout, choice: str = "auto") -> BaseGeometry:
+def electrolyte_domain(layout: Layout, *, choice: str = "auto") -> BaseGeometry:
     """The region the film covers (electrodes included; they are cut out by the solver)."""
     require(choice in DOMAINS, "domain", f"{choice!r} is not allowed (use one of {', '.join(DOMAINS)})")
     active = layout.get("active_area")
@@ -109,7 +109,7 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
     require(not anode.is_empty, "anode", "the layout has no anode region")
     require(not cathode.is_empty, "cathode", "the layout has no cathode region")
     require(not anode.intersects(cathode), "anode", "anode and cathode touch (a short: gap must be > 0)")
-    domain = electrolyte_domain(layout, s.domain)
+    domain = electrolyte_domain(layout, choice=s.domain)
     gap = float(anode.distance(cathode))
     grid = make_grid(domain.bounds, **_grid_size(domain.bounds, gap, s))
     t0 = time.perf_counter()

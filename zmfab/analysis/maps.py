@@ -33,7 +33,7 @@ def nice_length(span_mm: float) -> float:
     return 10**exp
 
 
-def render_map(result: FieldResult, which: str = "potential", *, dpi: int = 150) -> bytes:
+def render_map(result: FieldResult, *, which: str = "potential", dpi: int = 150) -> bytes:
     """PNG bytes of the ``"potential"`` (V) or ``"current"`` (|j|, A/m²) map of ``result``."""
     import matplotlib
 
@@ -94,7 +94,7 @@ def write_maps(result: FieldResult, directory: str | Path, *, prefix: str = "fie
                dpi: int = 150) -> list[Path]:
     """Write ``<prefix>-potential.png`` and ``<prefix>-current.png`` into ``directory``."""
     out = Path(directory)
-    return [write_bytes(out / f"{prefix}-{which}.png", render_map(result, which, dpi=dpi))
+    return [write_bytes(out / f"{prefix}-{which}.png", render_map(result, which=which, dpi=dpi))
             for which in MAPS]
 
 

@@ -24,7 +24,7 @@ from ..errors import ParameterError, require
 from ..regions import Layout
 
 
-def roll_length(turns: float, thickness: float, core_radius: float) -> float:
+def roll_length(turns: float, *, thickness: float, core_radius: float) -> float:
     """Exact length (mm) of the strip's core-side face after ``turns`` turns."""
     require(turns >= 0, "turns", f"{turns:g} is out of range (must be >= 0)")
     _check(thickness, core_radius)
@@ -34,12 +34,12 @@ def roll_length(turns: float, thickness: float, core_radius: float) -> float:
     return 0.5 * b * (_primitive(u1) - _primitive(u0))
 
 
-def roll_length_approx(turns: float, thickness: float, core_radius: float) -> float:
+def roll_length_approx(turns: float, *, thickness: float, core_radius: float) -> float:
     """π·N·(2·r0 + N·t): the length with the spiral's radial term dropped (mm)."""
     return math.pi * turns * (2.0 * core_radius + turns * thickness)
 
 
-def turns_for_length(length: float, thickness: float, core_radius: float) -> float:
+def turns_for_length(length: float, *, thickness: float, core_radius: float) -> float:
     """Turns ``N`` (fractional) a strip ``length`` mm long makes (the inverse of :func:`roll_length`)."""
     require(length > 0, "length", f"{length:g} mm is out of range (must be > 0 mm)")
     _check(thickness, core_radius)
@@ -48,7 +48,7 @@ def turns_for_length(length: float, thickness: float, core_radius: float) -> flo
         / (2.0 * thickness)
     b = thickness / (2.0 * math.pi)
     for _ in range(50):
-        f = roll_length(n, thickness, core_radius) - length
+        f = roll_length(n, thickness=thickness, core_radius=core_radius) - length
         r = core_radius + thickness * n
         dfdn = 2.0 * math.pi * math.sqrt(r * r + b * b)
         step = f / dfdn
@@ -58,7 +58,7 @@ def turns_for_length(length: float, thickness: float, core_radius: float) -> flo
     return n
 
 
-def outer_diameter(turns: float, thickness: float, core_radius: float) -> float:
+def outer_diameter(turns: float, *, thickness: float, core_radius: float) -> float:
     """Envelope diameter (mm) of a roll of ``turns`` turns: 2·(r0 + (N + 1)·t)."""
     return 2.0 * (core_radius + (turns + 1.0) * thickness)
 
@@ -76,21 +76,21 @@ def solve_roll(*, thickness: float, core_radius: float, length: float | None = N
         raise ParameterError("--length", "give exactly one of --length, --turns or --diameter")
     _check(thickness, core_radius)
     if length is not None:
-        n = turns_for_length(length, thickness, core_radius)
+        n = turns_for_length(length, thickness=thickness, core_radius=core_radius)
     elif turns is not None:
         require(turns > 0, "turns", f"{turns:g} is out of range (must be > 0)")
         n = turns
     else:
         assert diameter is not None
-        smallest = outer_diameter(0.0, thickness, core_radius)
+        smallest = outer_diameter(0.0, thickness=thickness, core_radius=core_radius)
         require(diameter > smallest, "diameter",
                 f"{diameter:g} mm is out of range (must be > {smallest:g} mm, the core plus one layer)")
         n = (diameter / 2.0 - core_radius) / thickness - 1.0
-    total = roll_length(n, thickness, core_radius)
-    d = outer_diameter(n, thickness, core_radius)
+    total = roll_length(n, thickness=thickness, core_radius=core_radius)
+    d = outer_diameter(n, thickness=thickness, core_radius=core_radius)
     out: dict[str, Any] = {
         "length_mm": total,
-        "length_approx_mm": roll_length_approx(n, thickness, core_radius),
+        "length_approx_mm": roll_length_approx(n, thickness=thickness, core_radius=core_radius),
         "mid_surface_length_mm": total + math.pi * n * thickness,
         "turns": n,
         "outer_diameter_mm": d,

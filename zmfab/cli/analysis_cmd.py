@@ -151,7 +151,7 @@ def simulate(file: str, conductivity: str | None, thickness: str | None, electro
     settings = field_settings(d, _profiles(profiles, d), conductivity=conductivity,
                               thickness=thickness, electrolyte=electrolyte, cells=cells,
                               resolution=resolution, voltage=voltage, domain=domain, solver=solver)
-    result = solve_field(lay, settings)
+    result = solve_field(lay, settings=settings)
     s = result.summary
     target = Path(outdir) if outdir else Path("out") / Path(file).stem
     written = [write_text(target / "field.json", json.dumps(_jsonable(s), indent=2) + "\n")]
