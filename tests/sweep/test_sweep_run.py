@@ -42,6 +42,9 @@ def test_build_mode_writes_each_variant_like_zmfab_build(design, tmp_path):
     assert {"layout.svg", "report.json"} <= set(record["files"])
     summary = json.loads((out / "summary.json").read_text())
     assert sum(summary["counts"].values()) == 2 and len(summary["variants"]) == 2
+    # the table does not depend on whether files were written
+    measured = sweep(design, ["gap=0.1,0.2"], tmp_path / "measured", build=False, jobs=1)
+    assert measured.rows == result.rows
 
 
 def test_impossible_variants_stay_in_the_table_with_the_reason(design, tmp_path):
