@@ -271,9 +271,10 @@ def interconnect(ctx: CheckContext) -> Iterator[Violation]:
     worst: tuple[float, tuple[float, float], str] | None = None
     for net in nets:
         for k in tree.query(net["geometry"], predicate="dwithin", distance=limit):
-            foreign = parts[k].difference(net["touches"].buffer(TOLERANCE))
-            if foreign.is_empty or foreign.area <= TOLERANCE:
+            # a part is a whole region of one device: it is either one the net joins or foreign
+            if net["touches"].contains(parts[k].representative_point()):
                 continue
+            foreign = parts[k]
             d = net["geometry"].distance(foreign)
             if d < limit and (worst is None or d < worst[0]):
                 mid = shapely.shortest_line(net["geometry"], foreign).interpolate(0.5, normalized=True)
