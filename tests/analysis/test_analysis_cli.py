@@ -93,6 +93,17 @@ def test_simulate_a_dxf_drawing(capsys, tmp_path):
     assert json.loads(out)["resistance_ohm"] > 0
 
 
+def test_simulate_an_svg_drawing(capsys, tmp_path):
+    from zmfab.export import export_layout
+
+    drawing = tmp_path / "comb.svg"
+    export_layout(zmfab.layout("interdigitated", fingers=3), drawing)
+    code, out, err = run(capsys, "simulate", drawing, *COARSE, "--json", "--no-maps", "-o", tmp_path,
+                         "--domain", "hull")
+    assert code == 0, err
+    assert json.loads(out)["domain"] == "hull"
+
+
 def test_simulate_dxf_without_electrode_layers(capsys, tmp_path):
     import ezdxf
 

@@ -50,6 +50,7 @@ def test_parallel_plates_default_resolution(angle):
     assert rel_error(r, plates_g()) < 0.02
     assert rel_error(r, plates_g()) < 1e-3  # in fact far better
     assert r.summary["uniformity_cv"] < 0.01  # a uniform field
+    assert r.summary["equivalent_length_mm"] == pytest.approx(5.0, rel=1e-3)
     assert r.summary["current_balance"] < 1e-9
 
 

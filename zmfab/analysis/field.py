@@ -150,6 +150,8 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
         "cells_per_gap": gap / max(grid.dx, grid.dy),
         "unknowns": unknowns,
         "gap_mm": gap,
+        # the length of straight electrodes at this gap with the same conductance
+        "equivalent_length_mm": gap * i_anode / (s.voltage_v * sigma_h),
         "domain": s.domain if s.domain != "auto" else _auto_name(layout),
         "domain_area_mm2": domain.area,
         "film_area_mm2": domain.difference(shapely.union(anode, cathode)).area,

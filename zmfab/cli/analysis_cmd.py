@@ -167,6 +167,8 @@ def simulate(file: str, conductivity: str | None, thickness: str | None, electro
                f"{s['cells']} cells ({s['cells_per_gap']:.3g} per gap), domain {s['domain']}")
     rows = [
         ("ionic resistance", f"{s['resistance_ohm']:.5g} Ω"),
+        ("equivalent length", f"{s['equivalent_length_mm']:.4g} mm of straight electrodes at the "
+                              f"{s['gap_mm'] * 1000:.4g} µm gap"),
         ("edge current CV", f"{s['uniformity_cv']:.3g} (anode {s['anode_edge']['uniformity_cv']:.3g}, "
                             f"cathode {s['cathode_edge']['uniformity_cv']:.3g})"),
         ("edge j min/max", f"{s['min_max_ratio']:.3g}"),
