@@ -51,21 +51,22 @@ def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **
     mach = profiles.get("processes", process)["machine"]
     s = resolve_settings(profiles, process, op, overrides={"passes": 1, **extra},
                          machine=machine_profile(profiles, mach))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     tp = plan_toolpath(geom, op, s, within=within)
-    t_plan = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_plan, c_plan = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     job = laser_job(tp, profiles=profiles, machine=mach, meta={"design": name, "op": op},
                     settings=s, date="2026-01-01")
-    t_gcode = time.perf_counter() - t0
+    t_gcode, c_gcode = time.perf_counter() - t0, time.process_time() - c0
     raw = plan_toolpath(geom, op, {**s, "optimise": False}, within=within)
     method, theirs, t_theirs = linesort_travel(raw.paths)
     ours = travel_length(tp.paths, origin=None)
     est = job.meta["estimate"]
     print(f"== {name}: {op} ({process}, {mach})")
     print(f"   paths            {len(tp.paths)}  ({sum(len(p.points) for p in tp.paths)} vertices)")
-    print(f"   planning         {t_plan:.2f} s (toolpath + ordering)")
-    print(f"   G-code           {t_gcode:.2f} s to format + estimate, {len(job.lines)} lines")
+    print(f"   planning         {t_plan:.2f} s wall, {c_plan:.2f} s CPU (toolpath + ordering)")
+    print(f"   G-code           {t_gcode:.2f} s wall, {c_gcode:.2f} s CPU to format + estimate; "
+          f"{len(job.lines)} lines")
     print(f"   travel, ours     {ours:.1f} mm (NN + 2-opt); planner order unsorted: "
           f"{travel_length(raw.paths, origin=None):.1f} mm")
     print(f"   travel, {method:<9} {theirs:.1f} mm ({t_theirs:.2f} s)  -> ours/theirs = "
