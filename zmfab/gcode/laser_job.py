@@ -305,7 +305,8 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
                          overrides=overrides, machine=machine_profile(profiles, mach))
     tp = plan_toolpath(layer.geometry, op, s, within=within)
     title = getattr(design, "title", None) or layout.meta.get("title", layout.family)
-    meta = {"design": title, "layer": layer.name, "op": op, "process": layer.process}
+    meta = {"design": title, "layer": layer.name, "op": op, "process": layer.process,
+            "uncovered_mm2": round(float(tp.meta.get("uncovered_mm2", 0.0)), 6)}
     return laser_job(tp, profiles=profiles, machine=mach, meta=meta, settings=s, offset=offset,
                      date=date)
 
@@ -325,7 +326,13 @@ def laser_step(ctx: Any) -> None:
         name = f"gcode/{slug(layer.name)}.gcode"
         job.write(ctx.path(name))
         jobs.append({"layer": layer.name, "method": "laser", "op": job.meta.get("op"),
-                     "file": name, "machine": job.meta.get("machine"), **job.meta["estimate"]})
+                     "file": name, "machine": job.meta.get("machine"),
+                     "uncovered_mm2": job.meta.get("uncovered_mm2", 0.0), **job.meta["estimate"]})
+        missed = float(job.meta.get("uncovered_mm2", 0.0))
+        if missed > 0.01:
+            ctx.warnings.append(f"laser layer {layer.name!r}: {missed:.3g} mm² of its "
+                                f"{job.meta.get('op')} area is narrower than the spot or in sharp "
+                                "corners and stays unburnt")
 
 
 def slug(name: str) -> str:
