@@ -145,3 +145,30 @@ def test_slow_machine_with_full_queue_finishes(stream, h):
     job = h.marlin_job(40)
     run = stream(URL + "&fault=slow:0.3", job, firmware="marlin", timeout=2.0)
     assert run.error is None and run.device.executed == job
+
+
+def test_debris_after_a_resend_acknowledges_nothing(stream, h):
+    """Marlin flushes its RX buffer on a bad line; the tail of a line still on the wire arrives
+    as debris ("Unknown command") with an ok that must not count as an ack."""
+    job = h.marlin_job(150)
+    run = stream(URL + "&fault=corrupt:0.003&seed=0", job, firmware="marlin", timeout=1.0)
+    assert any(e.data.get("note") == "debris after a resend" for e in run.kinds("message"))
+    assert run.error is None and run.device.executed == job
+
+
+def test_line_mangled_past_the_checksum_stops_with_the_line(stream, h):
+    """Two flips of the same bit cancel in Marlin's XOR checksum; when the result is not a
+    command Marlin knows, the streamer names the line and stops."""
+    job = h.marlin_job(150)
+    run = stream(URL + "&fault=corrupt:0.003&seed=10", job, firmware="marlin", timeout=1.0)
+    assert isinstance(run.error, DeviceError)
+    assert str(run.error).startswith("line 68 (G1 X11.00 Y0.50 E0.02 S200): corrupted on the link")
+    assert not run.device.laser_on
+
+
+def test_xor_checksum_limit_is_documented(stream, h):
+    """...and when the result is still a valid command, nobody can tell (Marlin's protocol)."""
+    job = h.marlin_job(150)
+    run = stream(URL + "&fault=corrupt:0.003&seed=6", job, firmware="marlin", timeout=1.0)
+    assert run.error is None and run.device.executed != job
+    assert len(run.device.executed) == len(job)

@@ -17,6 +17,7 @@ import os
 import random
 import select
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -97,7 +98,8 @@ class Device:
         self.lines_received = 0
         self.executed: list[str] = []
         self.laser_log: list[tuple[float, bool, float]] = [(0.0, False, 0.0)]
-        self.injected: list[tuple[str, int]] = []  # (fault kind, received-line number)
+        # (fault kind, received-line number), or (kind, arrival time) for byte faults
+        self.injected: list[tuple[str, float]] = []
 
     # ----- host side -------------------------------------------------------------------------
     def host_write(self, data: bytes, t: float) -> None:
@@ -109,10 +111,10 @@ class Device:
         for b in data:
             start += bt
             if self.faults.drop and self.rng.random() < self.faults.drop:
-                self.injected.append(("drop", self.lines_received + 1))
+                self.injected.append(("drop", start))
                 continue
             if self.faults.corrupt and self.rng.random() < self.faults.corrupt:
-                self.injected.append(("corrupt", self.lines_received + 1))
+                self.injected.append(("corrupt", start))
                 b ^= 1 << self.rng.randrange(7)
             self.inbound.append((start, b))
         self._in_free = start
@@ -148,6 +150,9 @@ class Device:
             self.outbound.append((start, b))
         self._out_free = start
         self._out_newlines += 1
+
+    def boot(self) -> None:
+        """Print the firmware's start-up lines (overridden)."""
 
     def timer(self) -> float | None:
         """The time of the device's next internal event (overridden)."""
@@ -290,13 +295,14 @@ def open_sim(url: str, *, clock: Clock | None = None) -> tuple[SimTransport, Vir
     vclock = clock if isinstance(clock, VirtualClock) else VirtualClock()
     device = device_from_url(url)
     device.t = vclock.now()
-    device.boot()  # type: ignore[attr-defined]
+    device.boot()
     transport = SimTransport(device, vclock, name=url)
     transport.allow_reopen = urlsplit(url).query.find("reopen=0") < 0
     return transport, vclock
 
 
-def serve_pty(device: Device, *, on_ready=None, stop=None, clock: Clock | None = None) -> None:
+def serve_pty(device: Device, *, on_ready: Callable[[str], None] | None = None,
+              stop: Callable[[], bool] | None = None, clock: Clock | None = None) -> None:
     """Run ``device`` in real time on a new pseudo-terminal until ``stop()`` is true.
 
     ``on_ready(path)`` receives the slave path that a sender opens like a serial port.
@@ -309,7 +315,7 @@ def serve_pty(device: Device, *, on_ready=None, stop=None, clock: Clock | None =
     path = os.ttyname(slave)
     t0 = clock.now()
     device.t = 0.0
-    device.boot()  # type: ignore[attr-defined]
+    device.boot()
     if on_ready:
         on_ready(path)
     try:

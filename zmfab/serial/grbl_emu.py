@@ -51,15 +51,16 @@ class GrblDevice(Device):
         self.resets = 0
         self.alarms: list[int] = []
         self.realtime: list[tuple[float, str]] = []
-        self._power_on()
+        self._power_on(alarm=False)
 
-    def _power_on(self) -> None:
+    def _power_on(self, *, alarm: bool) -> None:
+        """Firmware start: buffers empty, parser defaults (M5 S0), Alarm kept if ``alarm``."""
         self.line = bytearray()
         self.overflow = self.paren = self.semi = False
         self.busy_until: float | None = None
         self.reply: list[str] = []
         self.waiting: str | None = None  # a parsed motion line waiting for planner room
-        self.state = "Alarm" if getattr(self, "state", "") == "Alarm" else "Idle"
+        self.state = "Alarm" if alarm else "Idle"
         self.critical = False
         self.check = False
         self.hold = False
@@ -83,9 +84,8 @@ class GrblDevice(Device):
     def reconnect(self) -> None:
         """Opening the port toggles DTR, which resets the Arduino: laser off, fresh banner."""
         super().reconnect()
-        self.state = "Idle"
         self.rx.clear()
-        self._power_on()
+        self._power_on(alarm=False)
         self.boot()
 
     # ----- real-time bytes and the RX buffer -------------------------------------------------
@@ -150,8 +150,7 @@ class GrblDevice(Device):
         if moving:
             self.alarms.append(3)
             self.emit("ALARM:3")
-            self.state = "Alarm"
-        self._power_on()
+        self._power_on(alarm=moving or self.state == "Alarm")
         self.boot()
 
     def _alarm(self, code: int) -> None:

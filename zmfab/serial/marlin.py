@@ -76,7 +76,10 @@ class MarlinDialect:
             fatal = any(w in low for w in _FATAL)
             return Reply("error", raw, None, text[6:], fatal=fatal)
         if low.startswith("echo:") and "unknown command" in low:
-            return Reply("message", raw, meaning="unknown command")
+            quoted = text.split('"')
+            return Reply("unknown", raw, meaning="Marlin did not recognise the command "
+                         "(not supported by this build, or corrupted on the link)",
+                         data={"text": quoted[1] if len(quoted) >= 3 else ""})
         if text.startswith("T:") or " T:" in raw or text.startswith("B:"):
             return Reply("ignore", raw)
         if not text or low == "start" or low.startswith("echo:"):
@@ -115,4 +118,6 @@ class MarlinDialect:
         pass
 
     def describe(self, reply: Reply) -> str:
+        if reply.kind == "unknown":
+            return f"{reply.raw.strip()}: {reply.meaning}"
         return reply.raw.strip()

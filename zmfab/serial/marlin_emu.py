@@ -184,23 +184,34 @@ class MarlinDevice(Device):
             return
         if code != "M110":  # numbering housekeeping, not part of a job
             self.executed.append(cmd)
-        args = {w[0].upper(): w[1:] for w in words[1:] if w}
+        args = {w[0].upper(): _number(w[1:]) for w in words[1:] if w}
         if code in ("M3", "M4"):
-            self.spindle, self.power = int(code[1]), float(args.get("S", self.power or 0) or 0)
+            self.spindle, self.power = int(code[1]), args.get("S", self.power)
         elif code in ("G1", "G2", "G3") and "S" in args and self.spindle in (3, 4):
-            self.power = float(args["S"] or 0)  # LASER_POWER_INLINE: S on moves sets power
+            self.power = args["S"]  # LASER_POWER_INLINE: S on moves sets power
         elif code == "M5":
             self.spindle, self.power = 5, 0.0
         elif code == "M106":
-            self.fan = float(args.get("S", 255) or 0)
+            self.fan = args.get("S", 255.0)
         elif code == "M107":
             self.fan = 0.0
         elif code == "M42" and "P" in args:
-            self.pins[args["P"]] = float(args.get("S", 0) or 0)
+            self.pins[f"{args['P']:g}"] = args.get("S", 0.0)
         elif code == "M110" and "N" in args:
-            self.last_n = int(float(args["N"]))
+            self.last_n = int(args["N"])
         self._laser()
 
     def _laser(self) -> None:
         on = self.spindle in (3, 4) and self.power > 0
         self.record_laser(on, self.power if on else 0.0)
+
+
+def _number(text: str) -> float:
+    """Marlin's lenient number parse: the leading numeric part, 0 when there is none."""
+    end = 0
+    while end < len(text) and (text[end].isdigit() or text[end] in "+-."):
+        end += 1
+    try:
+        return float(text[:end])
+    except ValueError:
+        return 0.0

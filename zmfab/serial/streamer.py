@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ class _Window:
     in_bytes: int = 0
     nxt: int = 0
     acked: int = 0
-    swallow_ok: bool = False
+    swallow_ok: int = 0
     nudged: bool = False
     resync_to: int | None = None
     resync_at: float = 0.0
@@ -189,7 +190,7 @@ class Streamer:
             if d.polls and now >= next_poll:
                 d.poll(link)
                 next_poll = now + self.poll_interval
-            waits = [self.timeout - (now - link.last_rx)]
+            waits = [self.timeout - (now - link.last_rx)] if w.in_flight else [self.timeout]
             if d.polls:
                 waits.append(next_poll - now)
             if w.resync_to is not None:
@@ -234,14 +235,17 @@ class Streamer:
                 return
             raise DeviceError(f"line {w.current_line()}: no reply within {self.timeout:g}s "
                               f"(port {link.name} stopped answering)")
+        elif not w.in_flight and w.resync_to is None and w.nxt >= len(w.items):
+            raise DeviceError(f"port {link.name}: stream stalled with {len(w.items) - w.acked} "
+                              "line(s) unacknowledged")  # defensive: should not happen
 
     def _on_reply(self, w: _Window, raw: str) -> None:
         r = self.dialect.classify(raw)
         link, d = self.link, self.dialect
         if r.kind == "ok":
             w.nudged = False
-            if w.swallow_ok:  # the ok that follows every Resend: acknowledges nothing
-                w.swallow_ok = False
+            if w.swallow_ok:  # the ok after a Resend: or after debris acknowledges nothing
+                w.swallow_ok -= 1
             elif not w.in_flight:
                 link.event("message", text=raw, data={"note": "ok without a line in flight"})
             else:
@@ -254,6 +258,8 @@ class Streamer:
             self._on_grbl_error(w, r)
         elif r.kind == "resend":
             self._on_resend(w, r)
+        elif r.kind == "unknown":
+            self._on_unknown(w, r)
         elif r.kind in ("alarm", "banner") or r.fatal:
             line = w.current_line()
             link.event("error", line, raw, data={"code": r.code, "meaning": r.meaning})
@@ -287,10 +293,31 @@ class Streamer:
         if not w.dry_run:
             self._pause(f"line {it.line} ({it.text}): {what}", it.line, error=True)
 
+    def _on_unknown(self, w: _Window, r: Reply) -> None:
+        """Marlin's ``echo:Unknown command: "X"`` comes before the ok of line X. If X is (close
+        to) the job line in flight, Marlin took that line but cannot run it (unsupported, or
+        mangled by faults the XOR checksum missed): record, then pause or stop. Otherwise X is
+        debris of a line Marlin flushed on a resend: it ran nothing, its ok acknowledges
+        nothing."""
+        it = w.items[w.in_flight[0][0]] if w.in_flight else None
+        got = r.data.get("text", "")
+        if it is None or (got != it.text
+                          and SequenceMatcher(None, got, it.text).ratio() < 0.75):
+            w.swallow_ok += 1
+            self.link.event("message", text=r.raw, data={"note": "debris after a resend"})
+            return
+        what = self.dialect.describe(r)
+        if got != it.text:  # two faults that cancel in the XOR checksum: Marlin took a bad line
+            what = f"corrupted on the link: sent {it.text!r}, Marlin read {got!r}"
+        self.result.errors.append((it.line, what))
+        self.link.event("error", it.line, r.raw, data={"meaning": r.meaning})
+        if not w.dry_run:
+            self._pause(f"line {it.line} ({it.text}): {what}", it.line, error=True)
+
     def _on_resend(self, w: _Window, r: Reply) -> None:
         """Marlin wants line N again: forget what is in flight from N on, wait until the stale
         lines' replies stop (Marlin flushed or rejects them), then send again from N."""
-        w.swallow_ok = True
+        w.swallow_ok += 1
         want = (r.code or 1) - 1
         items = w.items
         self.link.event("resend", items[want].line if 0 <= want < len(items) else None, r.raw)
