@@ -99,3 +99,15 @@ def test_third_party_grbl_words_are_flagged():
     assert grbl_problems("G1 X1 Y1 E2\n") == ["line 1: word E is not GRBL 1.1"]
     assert grbl_problems("M106 S255\n") == ["line 1: M106 is not a GRBL 1.1 command"]
     assert grbl_problems("G1 X1 ; " + "x" * 80)[0].startswith("line 1: 88 characters")
+
+
+def test_material_profile_sets_power_per_operation(tmp_path):
+    from zmfab.profiles import Profiles
+
+    extra = tmp_path / "mine.toml"
+    extra.write_text('[materials.mxene-film.laser.isolate]\npower = "20%"\nspeed = "900mm/min"\n')
+    s = resolve_settings(Profiles([extra]), "laser-co2", "isolate", material="mxene-film")
+    assert (s["power"], s["speed"]) == (0.2, 900.0)
+    s = resolve_settings(Profiles([extra]), "laser-co2", "isolate", material="mxene-film",
+                         overrides={"power": "35%"})
+    assert s["power"] == 0.35
