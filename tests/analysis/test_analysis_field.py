@@ -152,3 +152,10 @@ def test_amg_solver_agrees_when_pyamg_is_installed():
     direct = solve_field(lay, settings=FieldSettings(solver="direct", **COARSE)).summary
     amg = solve_field(lay, settings=FieldSettings(solver="amg", **COARSE)).summary
     assert amg["resistance_ohm"] == pytest.approx(direct["resistance_ohm"], rel=1e-6)
+
+
+def test_an_electrode_thinner_than_the_grid_is_reported():
+    lay = Layout("test", {"anode": box(0.15, 0, 0.16, 4), "cathode": box(2, 0, 3, 4),
+                          "active_area": box(-1, 0, 3, 4)})
+    with pytest.raises(ParameterError, match="do not resolve the anode"):
+        solve_field(lay, FieldSettings(cells=100, min_cells_per_gap=0))

@@ -115,6 +115,10 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
     t0 = time.perf_counter()
     links = build_links(grid, domain, anode, cathode)
     t1 = time.perf_counter()
+    for kind, name in ((ANODE, "anode"), (CATHODE, "cathode")):
+        if not (links.cut_electrode == kind).any():
+            raise ParameterError("resolution", f"the {max(grid.dx, grid.dy):.3g} mm grid cells do not "
+                                 f"resolve the {name} (use a finer --resolution or more --cells)")
     phi, carrying, unknowns, solver = _solve(grid, links, s)
     t2 = time.perf_counter()
     sigma_h = s.conductivity_s_m * s.thickness_mm * 1e-3
