@@ -102,13 +102,11 @@ class MarlinDialect:
         """
         lines = ("M410", *SAFE_OFF, *self.off_codes)
         link.write("".join(f"{c}\n" for c in lines).encode("ascii"))
+        # queued commands answer first: read until the link has been quiet for half a second
         deadline = link.now() + self.reply_timeout
-        oks = 0
-        while oks < len(lines) and link.now() < deadline:
-            r = link.read(deadline - link.now())
-            if r is None:
+        while link.now() < deadline:
+            if link.read(min(0.5, deadline - link.now())) is None:
                 break
-            oks += r.strip().lower().startswith("ok")
         return " ".join(lines)
 
     def begin_dry_run(self, link: Link) -> None:
