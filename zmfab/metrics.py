@@ -6,6 +6,7 @@ from typing import Any
 
 import shapely
 
+from .distance import min_distance
 from .regions import Layout
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
@@ -24,7 +25,7 @@ def measure(layout: Layout) -> dict[str, Any]:
     active = layout.get("active_area")
     active_area = active.area
     inside = shapely.union(anode, cathode).intersection(active).area if active_area else 0.0
-    min_gap = float(anode.distance(cathode)) if not (anode.is_empty or cathode.is_empty) else 0.0
+    min_gap = min_distance(anode, cathode) if not (anode.is_empty or cathode.is_empty) else 0.0
     facing = 0.0
     if min_gap > 0:
         band = cathode.buffer(min_gap * FACING_FACTOR, quad_segs=16)

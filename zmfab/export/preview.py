@@ -54,7 +54,7 @@ def preview_svg(layers: Mapping[str, BaseGeometry], *, bounds: tuple[float, floa
         ui.add(dwg.text(title, insert=(tx, ty), **font))
     lx = xmax + 0.1 * legend_w
     for i, name in enumerate(n for n in layers if not layers[n].is_empty):
-        x, y = frame.point(lx, ymax - i * 1.6 * text_h)
+        x, y = frame.point(lx, ymax - (i + 1) * 1.6 * text_h)
         ui.add(dwg.rect((x, y - text_h), (text_h, text_h), fill=palette.get(name, "#888888"),
                         stroke="black", stroke_width=text_h / 20))
         ui.add(dwg.text(name.replace("_", " "), insert=(x + 1.5 * text_h, y - 0.1 * text_h), **font))
