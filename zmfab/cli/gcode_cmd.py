@@ -163,7 +163,9 @@ def estimate(job: str, as_json: bool, machine: str | None, profiles: tuple[str, 
 @click.option("--machine", default=None, help="machine profile (its bed) [default: the header's]")
 @click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
               help="a profile file merged over the shipped profiles (repeatable)")
-def preview(job: str, output: str | None, machine: str | None, profiles: tuple[str, ...]) -> None:
+@click.option("--full-bed", is_flag=True, help="draw the whole bed, not just the job")
+def preview(job: str, output: str | None, machine: str | None, profiles: tuple[str, ...],
+            full_bed: bool) -> None:
     """Draw a G-code file: burns coloured by power or beads by tool, travels dashed, the bed."""
     from ..gcode.parse import read_gcode
     from ..gcode.preview import write_preview
@@ -171,7 +173,7 @@ def preview(job: str, output: str | None, machine: str | None, profiles: tuple[s
     prog = read_gcode(job)
     prof = _machine(prog.meta, machine, profiles)
     target = Path(output) if output else Path(job).with_suffix(".svg")
-    write_preview(prog, target, machine=prof, title=Path(job).name)
+    write_preview(prog, target, machine=prof, title=Path(job).name, full_bed=full_bed)
     click.echo(f"{target}")
 
 

@@ -77,27 +77,30 @@ def _num(value: Any, default: float) -> float:
 
 def _extent(prog: Program, machine: Mapping[str, Any] | None, *, full_bed: bool = False
             ) -> tuple[tuple[float, float, float, float], tuple[float, float] | None]:
-    """The drawn box: the job and the bed's origin corner (the whole bed if ``full_bed``)."""
+    """The drawn box: the job (the whole bed if ``full_bed``); and the bed size, if known."""
     bed = bed_size(machine)
     if bed is None and prog.meta.get("bed_mm"):
         parts = prog.meta["bed_mm"].replace(",", " ").split()
         bed = (float(parts[0]), float(parts[1]))
-    moving = [m for m in prog.moves if (m.x0, m.y0) != (m.x1, m.y1)]
+    # The work (burns, beads) and the travels between them; not the hop from where the machine
+    # happened to be, nor the final parking move, which would shrink a small job to a dot.
+    work = [k for k, m in enumerate(prog.moves) if m.laser or m.printing]
+    lo, hi = (work[0], work[-1]) if work else (0, len(prog.moves) - 1)
+    moving = [m for m in prog.moves[lo:hi + 1] if (m.x0, m.y0) != (m.x1, m.y1)]
     if moving:
         xs = [v for m in moving for v in (m.x0, m.x1)]
         ys = [v for m in moving for v in (m.y0, m.y1)]
         box = (min(xs), min(ys), max(xs), max(ys))
     else:
         box = (0.0, 0.0, 1.0, 1.0)
-    if bed:
-        far = (bed[0], bed[1]) if full_bed else (box[2], box[3])
-        box = (min(box[0], 0.0), min(box[1], 0.0), max(box[2], far[0]), max(box[3], far[1]))
+    if bed and full_bed:
+        box = (min(box[0], 0.0), min(box[1], 0.0), max(box[2], bed[0]), max(box[3], bed[1]))
     return box, bed
 
 
 def preview_svg(prog: Program, *, machine: Mapping[str, Any] | None = None, title: str = "",
                 full_bed: bool = False) -> str:
-    """SVG text of the job and the bed's corner at the origin (the whole bed if ``full_bed``)."""
+    """SVG text of the job (the whole bed if ``full_bed``), the bed's outline clipped to it."""
     box, bed = _extent(prog, machine, full_bed=full_bed)
     span = max(box[2] - box[0], box[3] - box[1], 1e-3)
     text_h = 0.03 * span
@@ -135,7 +138,7 @@ def preview_svg(prog: Program, *, machine: Mapping[str, Any] | None = None, titl
 
 
 def write_png(prog: Program, path: str | Path, *, machine: Mapping[str, Any] | None = None,
-              title: str = "", dpi: int = 150) -> Path:
+              title: str = "", dpi: int = 150, full_bed: bool = False) -> Path:
     """Draw the job with matplotlib into a PNG at ``path``."""
     try:
         import matplotlib
@@ -148,7 +151,7 @@ def write_png(prog: Program, path: str | Path, *, machine: Mapping[str, Any] | N
                                          "(or the test extra), or write .svg") from None
     from ..atomic import atomic_path
 
-    box, bed = _extent(prog, machine)
+    box, bed = _extent(prog, machine, full_bed=full_bed)
     fig, ax = plt.subplots(figsize=(8, 8 * max(box[3] - box[1], 1e-3) / max(box[2] - box[0], 1e-3)
                                     if box[2] > box[0] else 8))
     if bed:
@@ -181,15 +184,15 @@ def write_png(prog: Program, path: str | Path, *, machine: Mapping[str, Any] | N
 
 
 def write_preview(prog: Program, path: str | Path, *, machine: Mapping[str, Any] | None = None,
-                  title: str = "") -> Path:
+                  title: str = "", full_bed: bool = False) -> Path:
     """Write an SVG or PNG preview, by the suffix of ``path``."""
     suffix = Path(path).suffix.lower()
     if suffix == ".png":
-        return write_png(prog, path, machine=machine, title=title)
+        return write_png(prog, path, machine=machine, title=title, full_bed=full_bed)
     if suffix != ".svg":
         raise ParameterError("--output", f"cannot draw {suffix or 'a file without suffix'} "
                                          "(use .svg or .png)")
-    return write_text(path, preview_svg(prog, machine=machine, title=title))
+    return write_text(path, preview_svg(prog, machine=machine, title=title, full_bed=full_bed))
 
 
 __all__ = ["Move", "preview_svg", "strokes", "write_png", "write_preview"]
