@@ -31,7 +31,7 @@ def test_stream_over_a_pty(h):
         transport, clock = open_transport(path[0])
         job = h.laser_job(30)
         try:
-            result = Streamer(transport, dialect=make_dialect("grbl", banner_timeout=2.0),
+            result = Streamer(transport, dialect=make_dialect("grbl", banner_timeout=0.5),
                               clock=clock, poll_interval=0.05).run(job)
         finally:
             transport.close()

@@ -12,6 +12,7 @@ from typing import IO
 import click
 
 from ..errors import DeviceError
+from ..serial.protocol import Event
 from .params import DURATION
 
 PORT_HELP = ("pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, loop://, or an emulator "
@@ -26,9 +27,9 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         self._last_draw = 0.0
         self.last: dict = {}
-        self.safe_stop: str | None = None
+        self.safe_stop: str | None = None  # how the machine was stopped, or why it could not be
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: Event) -> None:
         if event.kind != "progress" and self.log is not None:
             self.log.write(json.dumps(event.to_json()) + "\n")
         if event.kind == "progress":
@@ -38,10 +39,8 @@ class _Progress:
                 self._last_draw = now
                 click.echo("\r" + self.bar(), nl=False, err=True)
         elif event.kind == "safe_stop":
-            self.safe_stop = event.text if event.data.get("sent") else None
-        elif event.kind == "paused" and not self.quiet:
-            click.echo(("\n" if self.tty else "") + f"{event.kind}: line {event.line}: {event.text}",
-                       err=True)
+            self.safe_stop = (f"safe stop sent ({event.text})" if event.data.get("sent")
+                              else f"safe stop {event.text}")
 
     def bar(self) -> str:
         d = self.last
@@ -168,7 +167,7 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     except DeviceError as exc:
         if sink.tty and not quiet:
             click.echo("", err=True)
-        tail = f"; safe stop sent ({sink.safe_stop})" if sink.safe_stop else ""
+        tail = f"; {sink.safe_stop}" if sink.safe_stop else ""
         raise DeviceError(f"{exc}{tail}") from exc
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -215,6 +215,8 @@ class SimTransport:
 
     def write(self, data: bytes) -> None:
         self.device.advance_to(self.clock.now())
+        if not self.device.connected:
+            raise LinkClosed(f"port {self.name}: disconnected")
         self.device.host_write(data, self.clock.now())
 
     def read_line(self, timeout: float) -> str | None:

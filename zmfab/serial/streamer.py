@@ -35,7 +35,8 @@ def load_job(path: str | Path) -> list[str]:
     """The lines of a job file (G-code: .gcode/.nc/.txt/.ngc/.gc/.g), without line ends.
 
     Line ``i`` of the list is line ``i+1`` of the file, so ``--from-line`` and error messages
-    name file lines. Design files (.toml) are turned into G-code once ``zmfab.gcode`` offers it.
+    name file lines. Design files (.toml) are streamed once ``zmfab.gcode`` offers
+    ``job_lines_from_design(path) -> list[str]``; this is the one place to hook it in.
     """
     p = Path(path)
     if not p.is_file():
@@ -44,8 +45,8 @@ def load_job(path: str | Path) -> list[str]:
         try:
             from ..gcode import job_lines_from_design  # type: ignore[attr-defined]
         except ImportError as exc:
-            raise ParameterError("job", f"{p}: streaming a design file needs zmfab.gcode "
-                                 "(not available yet); export G-code first") from exc
+            raise ParameterError("job", f"{p}: streaming a design file is not supported yet; "
+                                 "build its G-code (zmfab build) and stream the .gcode") from exc
         return list(job_lines_from_design(p))
     if p.suffix.lower() not in JOB_SUFFIXES:
         raise ParameterError("job", f"{p}: not a G-code file (expected {', '.join(JOB_SUFFIXES)})")
@@ -141,6 +142,7 @@ class Streamer:
         link, d = self.link, self.dialect
         self.result = res = StreamResult(dry_run=dry_run)
         self._estimate, self._t0, self._started = estimate_s, self.clock.now(), False
+        self._window: _Window | None = None
         try:
             self.state = "connecting"
             d.connect(link)
@@ -173,12 +175,15 @@ class Streamer:
             res.elapsed = self.clock.now() - self._t0
             if self._started:
                 self._abort(exc)
+            line = self._window.current_line() if self._window else None
+            if isinstance(exc, LinkClosed) and line is not None:
+                raise LinkClosed(f"line {line}: {exc}") from exc
             raise
 
     # ----- the loop ----------------------------------------------------------------------------
     def _stream(self, items: list[Item], *, dry_run: bool) -> None:
         """Send while the window allows, read one reply (or time out), act on it; repeat."""
-        w = _Window(items, dry_run=dry_run)
+        w = self._window = _Window(items, dry_run=dry_run)
         self._last_ack = next_poll = self.clock.now()
         link, d = self.link, self.dialect
         while w.acked < len(items):
