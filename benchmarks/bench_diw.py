@@ -45,8 +45,10 @@ def run(name: str, layout, layers: int, profiles: Profiles) -> None:
         want = g.area * layers * HEIGHT
         got = job.meta[f"ink_ul_T{i}"] - job.meta[f"purge_ul_T{i}"]
         tp = toolpaths[e]
+        raw = 100 * (1 / tp.meta["trim_max"] - 1)
         print(f"  T{i} {e}: ink {got:.2f} µL vs area×layers×h {want:.2f} µL "
-              f"({100 * (got / want - 1):+.3f} %), trim {tp.meta['trim_min']:.3f}..{tp.meta['trim_max']:.3f}")
+              f"({100 * (got / want - 1):+.3f} %); lanes at pitch A/h alone: {raw:+.2f} %, "
+              f"trimmed by flow ×{tp.meta['trim_max']:.3f}")
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def split_thin(poly: Polygon, pitch: float) -> tuple[list[Polygon], list[Polygon
 
 
 def _spurs(lines: list[LineString], limit: float) -> list[LineString]:
-    """``lines`` without the short ones hanging off a junction by a free end."""
+    """``lines`` without the short ones hanging off a junction by a free end, or loose."""
     while True:
         ends = np.round(np.array([[ln.coords[0], ln.coords[-1]] for ln in lines]), 6)
         keys, counts = np.unique(ends.reshape(-1, 2), axis=0, return_counts=True)
@@ -44,7 +44,7 @@ def _spurs(lines: list[LineString], limit: float) -> list[LineString]:
         keep = []
         for ln, (a, b) in zip(lines, ends.tolist(), strict=True):
             da, db = degree[tuple(a)], degree[tuple(b)]
-            if ln.length < limit and min(da, db) == 1 and max(da, db) >= 3:
+            if ln.length < limit and min(da, db) == 1 and (max(da, db) >= 3 or da == db):
                 continue
             keep.append(ln)
         if len(keep) == len(lines):
@@ -55,9 +55,10 @@ def _spurs(lines: list[LineString], limit: float) -> list[LineString]:
             return lines
 
 
-def _chordal_axis(thin: BaseGeometry, samples: np.ndarray) -> tuple[list[np.ndarray], dict]:
+def _chordal_axis(thin: BaseGeometry, samples: np.ndarray, min_chord: float
+                  ) -> tuple[list[np.ndarray], dict]:
     """Segments of the chordal axis of ``thin`` from a Delaunay triangulation of boundary
-    ``samples``, and each chord midpoint's chord length (the local width, mm)."""
+    ``samples``, and the local width (mm) at each chord midpoint on the axis."""
     tri = shapely.get_parts(shapely.delaunay_triangles(shapely.multipoints(samples)))
     corners = shapely.get_coordinates(tri).reshape(-1, 4, 2)[:, :3]
     centre = corners.mean(axis=1)
@@ -69,16 +70,28 @@ def _chordal_axis(thin: BaseGeometry, samples: np.ndarray) -> tuple[list[np.ndar
     pairs = np.sort(np.stack([ids[:, [0, 1]], ids[:, [1, 2]], ids[:, [2, 0]]], axis=1), axis=2)
     key = pairs[..., 0].astype(np.int64) * (ids.max() + 1) + pairs[..., 1]
     uniq, counts = np.unique(key, return_counts=True)
-    internal = counts[np.searchsorted(uniq, key)] == 2
     a = corners
     b = np.roll(corners, -1, axis=1)
     mids = (a + b) / 2
     chords = np.hypot(*(b - a).transpose(2, 0, 1))
-    keys = map(tuple, np.round(mids[internal], 9).tolist())
-    width = dict(zip(keys, chords[internal].tolist(), strict=True))
+    # A chord crosses the feature; a short shared edge hugs the boundary (a fan of slivers).
+    internal = (counts[np.searchsorted(uniq, key)] == 2) & (chords >= min_chord)
     n = internal.sum(axis=1)
     two = n == 2
     sleeve = mids[two][internal[two]].reshape(-1, 2, 2)
+    # Width at a chord's midpoint: the chord's extent across the axis through it (a skew chord
+    # is longer than the track is wide), averaged over the axis segments meeting there.
+    vec = (b - a)[two][internal[two]].reshape(-1, 2, 2)
+    axis = sleeve[:, 1] - sleeve[:, 0]
+    norm = np.hypot(axis[:, 0], axis[:, 1])
+    ok = norm > 1e-12
+    across = np.abs(vec[..., 0] * axis[:, None, 1] - vec[..., 1] * axis[:, None, 0])
+    across = np.where(ok[:, None], across / np.where(ok, norm, 1.0)[:, None],
+                      np.hypot(vec[..., 0], vec[..., 1]))
+    pts, inv = np.unique(np.round(sleeve.reshape(-1, 2), 9), axis=0, return_inverse=True)
+    sums = np.bincount(inv.ravel(), weights=across.ravel(), minlength=len(pts))
+    hits = np.bincount(inv.ravel(), minlength=len(pts))
+    width = dict(zip(map(tuple, pts.tolist()), (sums / np.maximum(hits, 1)).tolist(), strict=True))
     three = n == 3
     centres = np.repeat(corners[three].mean(axis=1), 3, axis=0)
     fork = np.stack([centres, mids[three].reshape(-1, 2)], axis=1)
@@ -100,7 +113,7 @@ def centre_lines(thin: BaseGeometry, *, pitch: float, whole: BaseGeometry | None
     if len(samples) < 3:
         return [], []
     shapely.prepare(thin)
-    segments, width = _chordal_axis(thin, samples)
+    segments, width = _chordal_axis(thin, samples, pitch / 2)
     if not segments:
         return [], []
     merged = shapely.line_merge(shapely.multilinestrings(segments))
