@@ -159,3 +159,15 @@ def test_an_electrode_thinner_than_the_grid_is_reported():
                           "active_area": box(-1, 0, 3, 4)})
     with pytest.raises(ParameterError, match="do not resolve the anode"):
         solve_field(lay, FieldSettings(cells=100, min_cells_per_gap=0))
+
+
+def test_narrow_gaps_get_a_zoom_panel():
+    from zmfab.analysis.maps import _zoom_window
+
+    lay = zmfab.layout("interdigitated", fingers=6, gap="60um", finger_length="4mm")
+    r = solve_field(lay, FieldSettings(cells=20_000, min_cells_per_gap=2))
+    film = r.state == FILM
+    x0, x1, y0, y1 = _zoom_window(r, film)
+    assert x1 - x0 == pytest.approx(14 * 0.06)
+    assert render_map(r, which="current", dpi=40)[:4] == b"\x89PNG"
+    assert _zoom_window(solve_field(strips(), FieldSettings(**COARSE)), film) is None
