@@ -220,3 +220,22 @@ regions = ["cathode", "cathode_pad"]
     assert len(art.plan.bridges) == art.plan.islands
     assert art.warnings and "cathode" in art.warnings[0]
     assert art.report()["bridges"][0]["width_mm"] == BRIDGE
+
+
+@pytest.mark.parametrize("version", ["R2010", "R12"])
+def test_written_mask_dxf_passes_an_audit(tmp_path, pattern_masks, version):
+    _, _, arts = pattern_masks
+    _, path = write_mask(arts[1], tmp_path, dxf_version=version)
+    doc = ezdxf.readfile(str(path))
+    assert doc.dxfversion == ("AC1009" if version == "R12" else "AC1024")
+    auditor = doc.audit()
+    assert not auditor.errors
+    entities = list(doc.modelspace())
+    handles = [e.dxf.handle for e in doc.entitydb.values()]
+    assert len(handles) == len(set(handles))
+    assert all(e.dxf.layer != "0" for e in entities)
+    assert {e.dxf.layer for e in entities} == {"cathode_ink", "FIDUCIALS", "LABEL", "FRAME"}
+    if version != "R12":  # (R12 files get their handles when ezdxf loads them)
+        assert int(doc.header["$HANDSEED"], 16) > max(int(h, 16) for h in handles)
+        assert doc.header["$INSUNITS"] == 4
+        assert doc.header.custom_vars.get("ZMFAB_POLARITY") == "positive"
