@@ -156,7 +156,7 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
         "gap_mm": gap,
         # the length of straight electrodes at this gap with the same conductance
         "equivalent_length_mm": gap * i_anode / (s.voltage_v * sigma_h),
-        "domain": s.domain if s.domain != "auto" else _auto_name(layout),
+        "domain": _domain_name(layout, s.domain),
         "domain_area_mm2": domain.area,
         "film_area_mm2": domain.difference(shapely.union(anode, cathode)).area,
         "conductivity_s_m": s.conductivity_s_m,
@@ -170,8 +170,13 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
                        links.inside.reshape(grid.ny, grid.nx))
 
 
-def _auto_name(layout: Layout) -> str:
-    return "active_area" if not layout.get("active_area").is_empty else "hull"
+def _domain_name(layout: Layout, choice: str) -> str:
+    """Which domain :func:`electrolyte_domain` took for ``choice``."""
+    if choice in ("auto", "active_area") and not layout.get("active_area").is_empty:
+        return "active_area"
+    if choice == "footprint" and not layout.get("footprint").is_empty:
+        return "footprint"
+    return "hull"
 
 
 def _grid_size(bounds: tuple[float, float, float, float], gap: float,
