@@ -154,3 +154,29 @@ def test_scanline_hatch_equals_shapely_intersection(angle):
     a, ra = L.hatch_segments(region, interval=0.07, angle=angle)
     b, rb = L.hatch_segments(region, interval=0.07, angle=angle, method="shapely")
     assert a.shape == b.shape and np.allclose(a, b, atol=1e-7) and (ra == rb).all()
+
+
+def test_isolate_a_swiss_roll_by_closing(burnt, rasterise):
+    roll = zmfab.layout("swiss-roll", turns=2)
+    electrodes = shapely.union_all([roll.electrode("anode"), roll.electrode("cathode")])
+    gap = L.gap_region(electrodes, reach=1.01 * roll.params["gap"])
+    spot = 0.08
+    job = _job(electrodes, "isolate", {"spot": spot, "reach": 1.01 * roll.params["gap"]})
+    bounds = electrodes.buffer(0.3).bounds
+    got = rasterise(burnt(job.text(), spot, OFFSET), bounds, 0.02)
+    want = rasterise(gap.buffer(-0.02), bounds, 0.02)
+    assert want.sum() > 100 and (want & ~got).sum() <= 0.002 * want.sum()
+    assert not (got & rasterise(electrodes.buffer(-0.02), bounds, 0.02)).any()
+
+
+def test_scanline_matches_shapely_on_random_polygons():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        pts = rng.random((12, 2)) * 5
+        poly = shapely.make_valid(Polygon(pts)).buffer(0)
+        if poly.is_empty:
+            continue
+        angle = float(rng.random() * 180)
+        a, ra = L.hatch_segments(poly, interval=0.13, angle=angle)
+        b, rb = L.hatch_segments(poly, interval=0.13, angle=angle, method="shapely")
+        assert a.shape == b.shape and np.allclose(a, b, atol=1e-7) and (ra == rb).all()
