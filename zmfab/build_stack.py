@@ -12,14 +12,15 @@ from .errors import DesignRuleError
 
 
 def stack_step(ctx: Any) -> None:
-    """``masks/<layer>.svg|.dxf`` per printed layer, ``preview.svg`` of the stack, report entries."""
-    from .drc import check, summary
+    """``masks/<layer>.svg|.dxf`` per printed layer, ``preview.svg`` of the stack, report entries,
+    and ``layout.gds`` with a GDS layer per region and per stack layer when gdstk is installed."""
+    from .drc import check, design_profile_files, summary
     from .export.mask import stack_masks, write_mask
     from .export.preview import stack_preview_svg
     from .profiles import Profiles
     from .stack import resolve_stack, resolve_substrate
 
-    profiles = Profiles(ctx.options.get("profiles", []))
+    profiles = Profiles(design_profile_files(ctx.design) + list(ctx.options.get("profiles", [])))
     layers = resolve_stack(ctx.design, ctx.layout, profiles)
     violations = check(ctx.design, ctx.layout, layers, profiles, machine=ctx.options.get("machine"))
     ctx.report["stack"] = [lay.to_dict() for lay in layers]
@@ -55,3 +56,15 @@ def stack_step(ctx: Any) -> None:
     write_text(ctx.path("preview.svg"), stack_preview_svg(ctx.layout, layers, fiducials=fid,
                                                           substrate=substrate.polygon()))
     ctx.options["stack_layers"] = layers
+    _write_gds(ctx, layers)
+
+
+def _write_gds(ctx: Any, layers: list) -> None:
+    """``layout.gds`` (regions and stack layers) when the gds extra (gdstk) is installed."""
+    try:
+        import gdstk  # noqa: F401
+    except ImportError:
+        return
+    from .export.gds import write_gds
+
+    write_gds(ctx.layout, ctx.path("layout.gds"), stack=layers)

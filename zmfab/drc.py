@@ -188,6 +188,16 @@ def design_layout(design: Any, *, array: str | None = None, pitch: Any = None,
     return panel_from_design(design, design.layout(), array=array, pitch=pitch, wiring=wiring)
 
 
+def design_profile_files(design: Any) -> list[str]:
+    """Profile files a design names (``profiles = ["my.toml"]``), relative to the design file."""
+    from pathlib import Path
+
+    value = design.sections.get("profiles", []) if design is not None else []
+    items = [value] if isinstance(value, str) else list(value or [])
+    base = design.path.parent if design is not None and design.path else Path(".")
+    return [str(base / str(item)) for item in items]
+
+
 def summary(violations: list[Violation]) -> dict[str, Any]:
     """``{"passed": bool, "count": n, "rules": {rule: n}, "violations": [...]}`` for reports."""
     counts: dict[str, int] = {}

@@ -103,8 +103,10 @@ def panel(layout: Layout, nx: int, ny: int, pitch_x: float, pitch_y: float, *,
         net["path"] = [[(x + sx, y + sy) for x, y in line] for line in net["path"]]
     meta = {**layout.meta, "devices": [[c, r, dx + sx, dy + sy] for c, r, dx, dy in offsets],
             "nets": nets, "wiring": wiring, "cell_active_areas": [move(g) for g in cells],
-            "panel": {"columns": nx, "rows": ny, "pitch_mm": [pitch_x, pitch_y], "wiring": wiring,
-                      "trace_width_mm": trace_width}}
+            "panel": {"columns": nx, "rows": ny, "cells": nx * ny, "pitch_mm": [pitch_x, pitch_y],
+                      "wiring": wiring, "trace_width_mm": trace_width,
+                      "cells_in_series": nx * ny if wiring == "series" else 1,
+                      "cells_in_parallel": nx * ny if wiring == "parallel" else 1}}
     params = {**layout.params, "panel": meta["panel"]}
     return Layout(layout.family, regions, params, meta)
 

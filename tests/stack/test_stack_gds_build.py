@@ -151,3 +151,24 @@ def test_every_number_in_a_shipped_process_profile_has_its_reason(name):
         if re.match(r"^\w+\s*=\s*(\[?[-\d.])", line):
             context = lines[max(0, i - 4):i + 1]
             assert any("#" in c for c in context), f"{name}: {line!r} has no comment giving its source"
+
+
+def test_build_adds_a_gds_with_stack_layers_when_gdstk_is_there(tmp_path):
+    pytest.importorskip("gdstk")
+    from zmfab.export.gds import STACK_LAYER_BASE, read_gds_layers
+
+    result = run_cli("build", str(PATTERNS / "zn-mno2-screen-printed.toml"), "-o", str(tmp_path))
+    assert result.code == 0, result.err
+    back = read_gds_layers(tmp_path / "layout.gds")
+    report = json.loads((tmp_path / "report.json").read_text())
+    for i, layer in enumerate(report["stack"]):
+        assert back[STACK_LAYER_BASE + i].area == pytest.approx(layer["area_mm2"], rel=1e-6)
+
+
+def test_profiles_named_by_the_design_apply_to_check_and_build(tmp_path):
+    (tmp_path / "strict.toml").write_text("[processes.screen-print]\nmin_space_mm = 0.45\n")
+    path = tmp_path / "cell.toml"
+    path.write_text('profiles = ["strict.toml"]\n' + screen_design())
+    assert run_cli("check", str(path)).code == 1
+    result = run_cli("build", str(path), "-o", str(tmp_path / "out"))
+    assert result.code == 2 and "gap" in result.err

@@ -27,12 +27,12 @@ def check(ctx: click.Context, design: str, as_json: bool, profiles: tuple[str, .
     """
     from ..design import load_design
     from ..drc import check as run_check
-    from ..drc import design_layout
+    from ..drc import design_layout, design_profile_files
     from ..profiles import Profiles
     from ..stack import resolve_stack
 
     d = load_design(design)
-    profs = Profiles(list(profiles) + _design_profiles(d))
+    profs = Profiles(design_profile_files(d) + list(profiles))
     layout = design_layout(d, array=array, pitch=pitch, wiring=wiring)
     layers = resolve_stack(d, layout, profs)
     violations = run_check(d, layout, layers, profs, machine=machine)
@@ -50,12 +50,3 @@ def check(ctx: click.Context, design: str, as_json: bool, profiles: tuple[str, .
     if violations:
         ctx.exit(1)
 
-
-def _design_profiles(design) -> list[str]:
-    """Profile files a design names (``profiles = ["my.toml"]``), relative to the design."""
-    from pathlib import Path
-
-    value = design.sections.get("profiles", [])
-    items = [value] if isinstance(value, str) else list(value or [])
-    base = design.path.parent if design.path else Path(".")
-    return [str(base / str(item)) for item in items]
