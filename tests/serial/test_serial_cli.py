@@ -101,3 +101,16 @@ def test_help_lists_the_commands(capsys):
     assert code == 0
     for name in ("stream", "ports", "emulate"):
         assert name in out
+
+
+def test_machine_profile_adds_valve_off_codes_to_the_safe_stop(capsys, tmp_path):
+    log = tmp_path / "abort.jsonl"
+    code, out, err = run(capsys, "stream", str(DEMO_MARLIN), "--port", "sim://marlin?fault=alarm:20",
+                         "--machine", "marlin-pneumatic", "--log", str(log))
+    assert code == 2
+    assert err.strip().endswith("safe stop sent (M410 M5 M107 M42 P4 S0)")
+
+
+def test_unknown_machine_profile(capsys):
+    code, _, err = run(capsys, "stream", str(DEMO), "--port", "sim://grbl", "--machine", "nope")
+    assert code == 2 and err.startswith("error: machine: unknown profile 'nope'")

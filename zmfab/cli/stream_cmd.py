@@ -106,6 +106,22 @@ def _job_estimate(lines: list[str]) -> float | None:
     return seconds if seconds > 0 else None
 
 
+def _machine_facts(name: str) -> tuple[str | None, tuple[str, ...]]:
+    """A machine profile's dialect and, for Marlin DIW machines, its valve-off lines."""
+    from ..profiles import Profiles
+
+    profiles = Profiles()
+    raw = profiles.get("machines", name)
+    dialect = str(raw.get("dialect", "")).lower() or None
+    if dialect != "marlin":
+        return dialect, ()  # GRBL's safe stop is a soft reset: laser, air and spindle go off
+    from ..gcode.diw_job import machine_from, merged_settings
+
+    mname, merged = merged_settings(profiles, name, {})
+    offs = machine_from(mname, merged).valve_off
+    return dialect, tuple(c for c in offs if not c.upper().startswith("M400"))
+
+
 def _job_dialect(lines: list[str]) -> str | None:
     """``grbl``/``marlin`` from a ``; dialect: NAME`` line in the job's leading comments."""
     for raw in lines:
@@ -138,12 +154,15 @@ def _job_dialect(lines: list[str]) -> str | None:
               help="GRBL flow control: character counting or send-and-wait.")
 @click.option("--bufsize", default=4, show_default=True, help="Marlin commands in flight (BUFSIZE).")
 @click.option("--off-code", multiple=True, help="Extra Marlin line sent on abort (e.g. 'M42 P4 S0').")
+@click.option("--machine", help="Machine profile (e.g. marlin-pneumatic): its dialect, and its valve-"
+              "off codes for the Marlin safe stop.")
 @click.option("--connect-timeout", default=2.5, show_default=True, help="Seconds to wait for the banner.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds without any reply before failing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None, dry_run: bool,
            on_error: str, log_path: Path | None, estimate_s: float | None, mode: str, bufsize: int,
-           off_code: tuple[str, ...], connect_timeout: float, timeout: float, quiet: bool) -> None:
+           off_code: tuple[str, ...], machine: str | None, connect_timeout: float, timeout: float,
+           quiet: bool) -> None:
     """Stream a G-code JOB to a GRBL laser or a Marlin printer."""
     from ..serial.streamer import Streamer, load_job, make_dialect
     from ..serial.transport import open_transport
@@ -151,8 +170,11 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     lines = load_job(job)
     if estimate_s is None:
         estimate_s = _job_estimate(lines)
+    profile_dialect, profile_off = _machine_facts(machine) if machine else (None, ())
+    off_code = (*profile_off, *off_code)
     if firmware == "auto":
-        firmware = _job_dialect(lines) or ("marlin" if port.startswith("sim://marlin") else "grbl")
+        firmware = (profile_dialect or _job_dialect(lines)
+                    or ("marlin" if port.startswith("sim://marlin") else "grbl"))
     dialect = make_dialect(firmware, mode=mode, bufsize=bufsize, off_codes=off_code,
                            banner_timeout=connect_timeout, start_timeout=connect_timeout)
     transport, clock = open_transport(port, baud=baud)
