@@ -5,6 +5,8 @@ from __future__ import annotations
 import ezdxf
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely import affinity
 from shapely.geometry import Point, Polygon, box
 
@@ -239,3 +241,42 @@ def test_written_mask_dxf_passes_an_audit(tmp_path, pattern_masks, version):
         assert int(doc.header["$HANDSEED"], 16) > max(int(h, 16) for h in handles)
         assert doc.header["$INSUNITS"] == 4
         assert doc.header.custom_vars.get("ZMFAB_POLARITY") == "positive"
+
+
+@settings(max_examples=20, deadline=None)
+@given(widths=st.lists(st.floats(0.5, 2.0), min_size=1, max_size=4),
+       gaps=st.lists(st.floats(0.6, 2.0), min_size=4, max_size=4),
+       shift=st.floats(-0.2, 0.2))
+def test_any_nest_of_rings_is_held_in_one_piece(widths, gaps, shift):
+    r, rings = 0.5, []
+    for w, g in zip(widths, gaps, strict=False):
+        r += g
+        rings.append(Point(shift * len(rings), 0).buffer(r + w).difference(Point(shift * len(rings), 0).buffer(r)))
+        r += w + abs(shift) * 4
+    cut = shapely.union_all(rings)
+    plan = bridge_stencil(cut, SHEET, width=BRIDGE)
+    assert plan.islands == len(find_islands(cut, SHEET)) == len(rings)
+    assert len(plan.bridges) == plan.islands
+    assert_held(plan, BRIDGE)
+
+
+def test_photolithography_masks_are_negative_and_cast_layers_get_none():
+    extra = """
+[[stack]]
+name = "gold collector"
+method = "photolithography"
+material = "gold"
+regions = ["anode", "anode_pad", "cathode", "cathode_pad"]
+[[stack]]
+name = "gel electrolyte"
+method = "cast"
+material = "pva-gel"
+regions = ["active_area"]
+"""
+    d = design_from(screen_design(extra=extra))
+    lay = d.layout()
+    layers = resolve_stack(d, lay, PROFILES)
+    arts = stack_masks(layers, layout=lay, substrate=resolve_substrate(d, lay), profiles=PROFILES)
+    assert [a.layer for a in arts] == ["gold collector"]
+    assert arts[0].spec.polarity == "negative" and arts[0].spec.kind == "film"
+    assert "field" in arts[0].drawn()

@@ -24,7 +24,12 @@ import click
 def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...],
           array: str | None = None, pitch: str | None = None, wiring: str | None = None,
           machine: str | None = None) -> None:
-    """Build a design file: layout SVG/DXF, preview, report (and every later stage's files)."""
+    """Build a design file: layout SVG/DXF, preview, report (and every later stage's files).
+
+    The design-rule check runs first: when it fails the build stops with one error line
+    (exit 2) and writes nothing, unless --force (then the violations go into report.json).
+    Masks and stencils land in masks/<layer>.svg and .dxf.
+    """
     from pathlib import Path
 
     from ..build import build as run_build
