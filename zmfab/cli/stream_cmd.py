@@ -164,7 +164,8 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
            off_code: tuple[str, ...], machine: str | None, connect_timeout: float, timeout: float,
            quiet: bool) -> None:
     """Stream a G-code JOB to a GRBL laser or a Marlin printer."""
-    from ..serial.streamer import Streamer, load_job, make_dialect
+    from ..serial.jobfile import load_job
+    from ..serial.streamer import Streamer, make_dialect
     from ..serial.transport import open_transport
 
     lines = load_job(job)
