@@ -42,7 +42,11 @@ def main() -> None:
     run(design, profiles, args, quiet=True)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"  peak Python memory {peak / 2**20:.1f} MiB (tracemalloc, whole run)")
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak Python memory {peak / 2**20:.1f} MiB (tracemalloc, whole run); "
+          f"max RSS {rss:.0f} MiB (Python + GEOS)")
 
 
 def run(design, profiles: Profiles, args: argparse.Namespace, *, quiet: bool = False) -> None:

@@ -284,6 +284,8 @@ def panel_from_design(design: Any, layout: Layout, *, array: str | None = None, 
         if key not in known:
             raise design.error(key, f"unknown key (allowed: {', '.join(sorted(known))})", "panel")
     if array is None and "array" not in table:
+        if table:
+            raise design.error("panel", 'has no array (e.g. array = "4x3")')
         return layout
 
     def field(key: str, cli: str, parse, value: Any) -> Any:

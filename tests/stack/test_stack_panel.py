@@ -151,3 +151,9 @@ def test_a_large_panel_builds_checks_and_exports_quickly(tmp_path):
     assert ctx.report["drc"]["passed"]
     assert len(ctx.layout.meta["nets"]) == 35
     assert elapsed < 20
+
+
+def test_a_panel_table_without_array_is_an_error():
+    d = design_from(screen_design(extra='[panel]\npitch = "16mm"\n'))
+    with pytest.raises(zmfab.DesignError, match=r"panel: has no array"):
+        panel_from_design(d, d.layout())
