@@ -46,10 +46,12 @@ class Bridge:
 
 @dataclass
 class StencilPlan:
-    """Bridged apertures (what is cut out), the bridges, how many islands there were, warnings."""
+    """Bridged apertures (what is cut out), the apertures before bridging (``cut``), the bridges,
+    how many islands there were, warnings."""
 
     apertures: MultiPolygon
     sheet: Polygon
+    cut: MultiPolygon = field(default_factory=MultiPolygon)
     bridges: list[Bridge] = field(default_factory=list)
     islands: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -78,7 +80,7 @@ def bridge_stencil(apertures: BaseGeometry, sheet: Polygon, *, width: float,
     """
     cut = as_multipolygon(apertures)
     islands = find_islands(cut, sheet)
-    plan = StencilPlan(apertures=cut, sheet=sheet, islands=len(islands))
+    plan = StencilPlan(apertures=cut, sheet=sheet, cut=cut, islands=len(islands))
     if not islands:
         return plan
     held = union_all([p for p in as_multipolygon(sheet.difference(cut)).geoms
@@ -123,9 +125,20 @@ def _sites(island: Polygon, held: BaseGeometry, cut: BaseGeometry, width: float,
     order = np.lexsort((lengths, np.round(crossed, 6)))
     chosen: list[int] = []
     spacing = ring.length / (2 * per_island) if per_island > 1 else 0.0
-    for idx in order:
-        if all(shapely.distance(pts[idx], pts[j]) >= spacing for j in chosen):
+    # a bridge must land on film across its whole width at both ends (not hang off a corner)
+    full = 0.9 * width * width / 2
+    for attached in (True, False):
+        for idx in order:
+            if idx in chosen or not all(shapely.distance(pts[idx], pts[j]) >= spacing for j in chosen):
+                continue
+            if attached:
+                coords = list(lines[idx].coords)
+                poly = _bridge_polygon(coords[0], coords[-1], width)[0]
+                if poly.intersection(island).area < full or poly.intersection(held).area < full:
+                    continue
             chosen.append(int(idx))
+            if len(chosen) == per_island:
+                break
         if len(chosen) == per_island:
             break
     out = []

@@ -27,9 +27,13 @@ SHEET = box(-30, -30, 30, 30)
 
 
 def assert_held(plan, width):
-    """One piece of film, every bridge at least ``width`` wide, apertures only lost to bridges."""
+    """One piece of film, every bridge at least ``width`` wide and landing on film with its whole
+    width at both ends."""
     film = plan.material()
     assert film.geom_type == "Polygon", f"{len(as_multipolygon(film).geoms)} pieces of film"
+    for b in plan.bridges:
+        ends = as_multipolygon(b.polygon.difference(plan.cut))
+        assert len(ends.geoms) >= 2 and all(e.area >= 0.9 * width * width / 2 for e in ends.geoms)
     for b in plan.bridges:
         rect = b.polygon.minimum_rotated_rectangle
         xs, ys = rect.exterior.coords.xy
@@ -72,16 +76,24 @@ def test_nested_concentric_rings_are_all_held():
 
 
 def test_a_concentric_layout_stencil_is_held():
+    """A stencil for the encapsulant of a concentric cell: the film over each pad is an island."""
     try:
-        lay = zmfab.layout("concentric")
+        zmfab.layout("concentric")
     except (ImportError, zmfab.ZmfabError):
         pytest.skip("concentric generator not available")
-    for region in ("anode", "cathode"):
-        cut = lay.electrode(region)
-        sheet = box(*lay["footprint"].buffer(5).bounds)
-        plan = bridge_stencil(cut, sheet, width=BRIDGE)
-        assert_held(plan, BRIDGE)
-        assert plan.islands == len(find_islands(cut, sheet))
+    d = design_from('title = "c"\nfamily = "concentric"\n[params]\nrings = 3\nmargin = "2mm"\n'
+                    '[[stack]]\nname = "encapsulation"\nmethod = "stencil"\nmaterial = "pdms"\n'
+                    'regions = ["footprint"]\nexclude = ["anode_pad", "cathode_pad"]\nclearance = "300um"\n')
+    lay = d.layout()
+    layers = resolve_stack(d, lay, PROFILES)
+    art = mask_artwork(layers[0], layout=lay, substrate=resolve_substrate(d, lay), profiles=PROFILES)
+    plan = art.plan
+    assert plan.islands == 2 and len(plan.bridges) == 2
+    assert_held(plan, BRIDGE)
+    for b, pad in zip(sorted(plan.bridges, key=lambda b: b.y),
+                      sorted([lay["anode_pad"], lay["cathode_pad"]], key=lambda p: p.centroid.y), strict=True):
+        assert b.polygon.distance(pad) < 0.3 + 1e-6  # each pad's film is tied back
+        assert b.length == pytest.approx(2.0 - 0.3, abs=0.01)  # across the 2 mm margin, not the cell
 
 
 def test_text_stencil_islands_are_its_counters_and_all_held():
