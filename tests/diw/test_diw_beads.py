@@ -158,3 +158,20 @@ def test_curved_tracks_are_laid_along_their_centre_line(family, params):
         assert 0.9 < tp.meta["trim_min"] and tp.meta["trim_max"] < 1.1
         covered, outside = _covered(region, tp)
         assert covered >= 0.98 and outside < 0.02, (electrode, covered, outside)
+
+
+@pytest.mark.parametrize("family, params", [
+    ("swiss-roll", {"turns": 3, "anode_width": "800um", "cathode_width": "1.2mm", "gap": "400um"}),
+    ("concentric", {"rings": 3, "anode_width": "800um", "cathode_width": "1mm", "gap": "400um"}),
+    ("interdigitated", {"fingers": 4, "anode_width": "800um", "gap": "500um",
+                        "corner_radius": "200um"}),
+])
+def test_wide_curved_tracks_get_parallel_lanes(family, params):
+    lay = zmfab.layout(family, **params)
+    for electrode in ("anode", "cathode"):
+        region = shapely.union(lay[electrode], lay[f"{electrode}_pad"])
+        tp = plan_beads(region, width=W, height=H, layers=1)
+        assert laid_volume(tp) == pytest.approx(region.area * H, rel=1e-6)
+        assert 0.95 < tp.meta["trim_min"] and tp.meta["trim_max"] < 1.05
+        covered, outside = _covered(region, tp)
+        assert covered >= 0.98 and outside < 0.02, (electrode, covered, outside)

@@ -1,28 +1,30 @@
-"""Centre-line beads for thin curved features: one bead along the middle of a spiral track or a
-ring, its flow following the local width.
+"""Beads along thin curved features: lanes parallel to the middle of a spiral track or a ring,
+their flow following the local width.
 
 Straight lanes across a curved track one or two beads wide cut it into slivers; a bead along the
 track's middle fills it in one pass. The middle is the chordal axis of a Delaunay triangulation
 of points spaced along the boundary (the midpoints of the chords across the track, joined), with
-the short spurs at junctions pruned. A segment whose track is ``W`` mm wide (its chord) gets the
-flow factor ``W / p`` (ink per area = layer height).
+the short spurs at junctions pruned. A track ``W`` mm wide gets ``n = round(W / p)`` lanes
+parallel to that middle line, joined into one serpentine, each with the flow factor ``W / (n·p)``
+(ink per area = layer height).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import shapely
+import shapely.ops
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ..regions import as_multipolygon
 
 #: Features narrower than this many bead pitches are laid along their centre line.
-THIN_PITCHES = 2.0
+THIN_PITCHES = 4.0
 
 
 def split_thin(poly: Polygon, pitch: float) -> tuple[list[Polygon], list[Polygon]]:
-    """(thick pieces, thin pieces) of ``poly``: thin is what an opening by one pitch removes.
+    """(thick pieces, thin pieces) of ``poly``: thin is what an opening by two pitches removes.
 
     Pieces smaller than a quarter of a bead square are dropped from the thin side (corner chips
     of the opening); a bead next to them covers them.
@@ -128,6 +130,48 @@ def centre_lines(thin: BaseGeometry, *, pitch: float, whole: BaseGeometry | None
         if np.isnan(w).all():
             w[:] = pitch
         w = np.where(np.isnan(w), np.nanmean(w), np.minimum(w, cap))
-        chains.append(pts)
-        flows.append((w[:-1] + w[1:]) / 2 / pitch)
+        chain, flow = lanes_along(pts, w, pitch)
+        chains.append(chain)
+        flows.append(flow)
     return chains, flows
+
+
+def lanes_along(axis: np.ndarray, width: np.ndarray, pitch: float) -> tuple[np.ndarray, np.ndarray]:
+    """One serpentine of ``n = round(W / p)`` lanes parallel to ``axis`` (points, mm) filling a
+    track ``width`` mm wide at each point; and each segment's flow factor.
+
+    Lane ``i`` runs at ``(i + 1/2 - n/2)·w/n`` from the axis (``w`` the local width), every other
+    one backwards, each joined to the next by a short printed hop. An open track's lanes stop half
+    a lane pitch short of its ends.
+    """
+    n = max(1, int(round(float(np.median(width)) / pitch)))
+    if n == 1:
+        return axis, (width[:-1] + width[1:]) / 2 / pitch
+    closed = len(axis) > 2 and np.allclose(axis[0], axis[-1])
+    if not closed:
+        line = LineString(axis)
+        cut = float(np.median(width)) / n / 2
+        if line.length > 4 * cut:
+            along = np.r_[0.0, np.cumsum(np.hypot(*np.diff(axis, axis=0).T))]
+            part = shapely.ops.substring(line, cut, line.length - cut)
+            new = np.asarray(part.coords)
+            at = np.r_[0.0, np.cumsum(np.hypot(*np.diff(new, axis=0).T))] + cut
+            width = np.interp(at, along, width)
+            axis = new
+    tangent = np.gradient(axis, axis=0)
+    if closed:
+        tangent[0] = tangent[-1] = axis[1] - axis[-2]
+    norm = np.hypot(tangent[:, 0], tangent[:, 1])
+    normal = np.c_[-tangent[:, 1], tangent[:, 0]] / np.where(norm > 0, norm, 1.0)[:, None]
+    seg_w = (width[:-1] + width[1:]) / 2 / n / pitch
+    points, flows = [], []
+    for i in range(n):
+        lane = axis + normal * ((i + 0.5 - n / 2) * width / n)[:, None]
+        lane_flow = seg_w
+        if i % 2:
+            lane, lane_flow = lane[::-1], lane_flow[::-1]
+        if points:
+            flows.append([float(flows[-1][-1])])
+        points.append(lane)
+        flows.append(lane_flow)
+    return np.vstack(points), np.concatenate(flows)
