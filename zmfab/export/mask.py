@@ -232,8 +232,6 @@ def mask_dxf(art: MaskArtwork, *, version: str = "R2010"):
     clean = {name.upper() if name != art.name else name: _no_slivers(drawn[name]) for name in names}
     doc = layers_to_dxf(clean, version=version,
                         colours={art.name: 7, "FIDUCIALS": 3, "LABEL": 8, "FRAME": 8})
-    if doc.dxfversion == "AC1009" and "$INSUNITS" in doc.header:
-        del doc.header["$INSUNITS"]  # R12 has no units variable (ezdxf would warn on every save)
     doc.header.custom_vars.append("ZMFAB_POLARITY", art.spec.polarity)
     doc.header.custom_vars.append("ZMFAB_MIRROR", "yes" if art.spec.mirror else "no")
     doc.header.custom_vars.append("ZMFAB_KIND", art.spec.kind)
