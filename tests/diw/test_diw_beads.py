@@ -163,7 +163,7 @@ def test_curved_tracks_are_laid_along_their_centre_line(family, params):
 @pytest.mark.parametrize("family, params", [
     ("swiss-roll", {"turns": 3, "anode_width": "800um", "cathode_width": "1.2mm", "gap": "400um"}),
     ("concentric", {"rings": 3, "anode_width": "800um", "cathode_width": "1mm", "gap": "400um"}),
-    ("interdigitated", {"fingers": 4, "anode_width": "800um", "gap": "500um",
+    ("interdigitated", {"fingers": 4, "anode_width": "800um", "cathode_width": "800um", "gap": "500um",
                         "corner_radius": "200um"}),
 ])
 def test_wide_curved_tracks_get_parallel_lanes(family, params):
