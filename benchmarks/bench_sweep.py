@@ -46,6 +46,26 @@ def timed(label: str, design, vary: list[str], workdir: Path, **kw) -> tuple[flo
     return n / dt, result.rows
 
 
+def _burn(n: int) -> int:
+    return sum(i * i for i in range(n))
+
+
+def headroom(workers: int = 2, n: int = 1_500_000, tasks: int = 8) -> float:
+    """Speed-up of a pure-Python CPU burn on ``workers`` processes: the most any sweep can get
+    from them on this machine right now (about 2 on two idle cores, about 1 on busy ones)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    for _ in range(tasks):
+        _burn(n)
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(workers) as pool:
+        t0 = time.perf_counter()
+        list(pool.map(_burn, [n] * tasks))
+        parallel = time.perf_counter() - t0
+    return serial / parallel
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", type=int, default=1000)
@@ -56,6 +76,7 @@ def main() -> None:
     vary = vary_for(args.variants)
     print(f"zmfab sweep benchmark: {args.design.name}, --vary {' --vary '.join(vary)}, "
           f"{os.cpu_count()} cores")
+    print(f"control: a CPU burn on 2 processes runs {headroom():.2f}x as fast as on 1")
     with tempfile.TemporaryDirectory(prefix="zmfab-bench-") as tmp:
         work = Path(tmp)
         _, serial = timed("--jobs 1", design, vary, work, jobs=1)
