@@ -4,6 +4,11 @@ A line narrower than ``w`` is what a morphological opening (erode by ``w/2``, di
 removes; a space smaller than ``s`` is what a closing (dilate by ``s/2``, erode) fills. Mitred
 joins keep rectangular corners exact, so only real narrow features remain. Each spot's width is
 measured as twice the distance from its innermost point to the nearest edge.
+
+Pieces shorter than the limit are left out unless they matter: a nub or sliver shorter than
+the minimum line is rounded off by the print, and a notch shorter than the minimum space inside
+one polygon fills with ink, but a short neck that joins two wider parts is still reported, and
+two separate polygons closer than the space always are.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ def narrow_lines(geom: BaseGeometry, width: float) -> list[Spot]:
     pieces: list[tuple[BaseGeometry, BaseGeometry]] = []
     for part, removed in zip(parts[changed], thin, strict=True):
         for piece in _real_pieces(removed, width):
+            if _length(piece) < width and not _is_neck(part, piece):
+                continue  # a nub shorter than it is wide: the print just rounds it off
             pieces.append((piece, part))
     return _measure(pieces, lambda piece, part, pt: 2 * part.boundary.distance(pt))
 
@@ -64,8 +71,10 @@ def narrow_spaces(geom: BaseGeometry, space: float) -> list[Spot]:
     closed = shapely.buffer(shapely.buffer(parts, space / 2, **_MITRE), -space / 2, **_MITRE)
     changed = _changed(parts, closed, space)
     filled = shapely.difference(closed[changed], parts[changed])
+    # inside one polygon, a notch shorter than the space (two rounded corners meeting) fills
+    # with ink harmlessly; a slot longer than that is a feature the process cannot open
     pieces = [(piece, part) for part, extra in zip(parts[changed], filled, strict=True)
-              for piece in _real_pieces(extra, space)]
+              for piece in _real_pieces(extra, space) if _length(piece) >= space]
     spots = _measure(pieces, lambda piece, part, pt: 2 * part.boundary.distance(pt))
     if len(parts) > 1:
         a, b = shapely.STRtree(parts).query(parts, predicate="dwithin", distance=space)
@@ -80,6 +89,20 @@ def narrow_spaces(geom: BaseGeometry, space: float) -> list[Spot]:
                 spots.append(Spot(float(d), mid.x, mid.y, 0.0))
             spots.sort(key=lambda s: s.width)
     return spots
+
+
+def _length(piece: BaseGeometry) -> float:
+    """The longer side of ``piece``'s minimum rotated rectangle (mm)."""
+    rect = piece.minimum_rotated_rectangle
+    if rect.geom_type != "Polygon":
+        return rect.length
+    (x0, y0), (x1, y1), (x2, y2) = list(rect.exterior.coords)[:3]
+    return max(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5, ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5)
+
+
+def _is_neck(part: BaseGeometry, piece: BaseGeometry) -> bool:
+    """Whether ``piece`` joins two wider parts of ``part`` (removing it splits the part)."""
+    return len(as_multipolygon(part.difference(piece)).geoms) > 1
 
 
 def _thickness(limit: float) -> float:

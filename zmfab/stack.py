@@ -12,6 +12,7 @@ A design lists its layers as ``[[stack]]`` tables::
     exclude = ["anode_pad"]      # regions kept free of this layer ...
     clearance = "500um"          # ... by this distance
     inside = "encapsulation"     # a layer this one must sit inside (registration rule)
+    clean = true                 # with exclude: drop slivers below the process's min line
     loading = "5mg/cm2"          # any other key is a free setting (power, thickness, layers...)
 
 A design without ``[[stack]]`` gets its family's default stack (:func:`default_stack`).
@@ -75,6 +76,9 @@ class Layer:
     exclude: list[str] = field(default_factory=list)
     clearance: float = 0.0
     inside: str | None = None
+    #: Area (mm²) of slivers below the process's minimum line dropped after cutting round
+    #: ``exclude`` regions (``clean = false`` keeps them, for the check to report).
+    removed_mm2: float = 0.0
 
     @property
     def role(self) -> str:
@@ -101,7 +105,8 @@ class Layer:
             "name": self.name, "method": self.method, "process": self.process,
             "material": self.material, "regions": list(self.regions), "margin_mm": self.margin,
             "exclude": list(self.exclude), "clearance_mm": self.clearance, "inside": self.inside,
-            "area_mm2": round(self.geometry.area, 6), "settings": dict(self.settings),
+            "area_mm2": round(self.geometry.area, 6), "removed_mm2": round(self.removed_mm2, 6),
+            "settings": dict(self.settings),
         }
 
 
@@ -176,6 +181,13 @@ def layer_geometry(layout: Layout, regions: list[str], *, margin: float = 0.0,
     return MultiPolygon(parts)
 
 
+def printable(geom: MultiPolygon, min_line: float) -> MultiPolygon:
+    """``geom`` without the slivers and tapers narrower than ``min_line`` mm that cutting round
+    excluded regions leaves (a morphological opening; mitred joins keep square corners square)."""
+    opened = geom.buffer(-min_line / 2, join_style="mitre").buffer(min_line / 2, join_style="mitre")
+    return MultiPolygon([p for p in as_multipolygon(opened.intersection(geom)).geoms if p.area > 1e-9])
+
+
 def _layer(entry: dict[str, Any], index: int, layout: Layout, profiles: Any,
            design: Any) -> Layer:
     def fail(key: str, message: str) -> DesignError:
@@ -206,10 +218,18 @@ def _layer(entry: dict[str, Any], index: int, layout: Layout, profiles: Any,
     inside = entry.get("inside")
     settings = {k: v for k, v in entry.items() if k not in KNOWN_KEYS}
     geom = layer_geometry(layout, regions, margin=margin, exclude=exclude, clearance=clearance)
+    clean = settings.pop("clean", True)
+    removed = 0.0
+    if exclude and clean is not False and profiles is not None and process in profiles.names("processes"):
+        min_line = profiles.get("processes", process).get("min_line_mm")
+        if isinstance(min_line, (int, float)) and min_line > 0:
+            kept = printable(geom, float(min_line))
+            removed, geom = geom.area - kept.area, kept
     return Layer(name=name, method=method, process=process,
                  material=None if material is None else str(material), regions=regions,
                  margin=margin, geometry=geom, settings=settings, exclude=exclude,
-                 clearance=clearance, inside=None if inside is None else str(inside))
+                 clearance=clearance, inside=None if inside is None else str(inside),
+                 removed_mm2=removed)
 
 
 def _names(value: Any, key: str, layout: Layout, fail: Any, *, required: bool) -> list[str]:

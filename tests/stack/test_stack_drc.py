@@ -245,3 +245,33 @@ def test_a_slot_is_reported_small_exactly_when_it_is(space, limit):
         assert spots and spots[0].width == pytest.approx(space, rel=1e-6)
     elif space > limit * 1.001:
         assert not spots
+
+
+def test_rounded_corners_pass_and_cut_slivers_are_dropped_unless_asked():
+    text = screen_design().replace('margin = "2mm"', 'margin = "2mm"\ncorner_radius = "100um"\npad_side = "same"')
+    d = design_from(text)
+    lay, layers, violations = check_design(d, PROFILES)
+    assert violations == [], [str(v) for v in violations]
+    gel = next(x for x in layers if x.role == "electrolyte")
+    assert gel.removed_mm2 > 0  # the taper left between the electrolyte edge and a round pad corner
+    keep = text + """
+[[stack]]
+name = "gel electrolyte"
+method = "stencil"
+material = "pva-gel"
+regions = ["active_area"]
+margin = "500um"
+exclude = ["anode_pad", "cathode_pad"]
+clearance = "500um"
+clean = false
+"""
+    _, _, violations = check_design(design_from(keep), PROFILES)
+    assert [v.rule for v in violations] == ["min_width"]
+
+
+def test_a_short_neck_is_reported_but_a_short_nub_is_not():
+    base = box(0, 0, 3, 3).union(box(3.3, 0, 6.3, 3))
+    neck = base.union(box(2.9, 1.4, 3.4, 1.5))  # 0.1 mm wide, 0.5 mm long, joins both squares
+    nub = box(0, 0, 3, 3).union(box(3, 1.4, 3.1, 1.5))  # 0.1 mm stub on one edge
+    assert narrow_lines(neck, 0.2)[0].width == pytest.approx(0.1, rel=1e-6)
+    assert narrow_lines(nub, 0.2) == []
