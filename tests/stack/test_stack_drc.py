@@ -270,8 +270,8 @@ clean = false
 
 
 def test_a_short_neck_is_reported_but_a_short_nub_is_not():
-    base = box(0, 0, 3, 3).union(box(3.3, 0, 6.3, 3))
-    neck = base.union(box(2.9, 1.4, 3.4, 1.5))  # 0.1 mm wide, 0.5 mm long, joins both squares
+    base = box(0, 0, 3, 3).union(box(3.15, 0, 6.15, 3))
+    neck = base.union(box(2.9, 1.4, 3.25, 1.5))  # 0.1 mm wide, 0.15 mm long, joins both squares
     nub = box(0, 0, 3, 3).union(box(3, 1.4, 3.1, 1.5))  # 0.1 mm stub on one edge
     assert narrow_lines(neck, 0.2)[0].width == pytest.approx(0.1, rel=1e-6)
     assert narrow_lines(nub, 0.2) == []
