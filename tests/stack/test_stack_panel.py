@@ -157,3 +157,15 @@ def test_a_panel_table_without_array_is_an_error():
     d = design_from(screen_design(extra='[panel]\npitch = "16mm"\n'))
     with pytest.raises(zmfab.DesignError, match=r"panel: has no array"):
         panel_from_design(d, d.layout())
+
+
+def test_a_user_stack_on_a_panel_gets_the_interconnect_printed_first():
+    d = design_from(screen_design(extra='[panel]\narray = "2x1"\npitch = "16mm,20mm"\nwiring = "series"\n'
+                                       '[[stack]]\nname = "zn"\nmethod = "screen"\nregions = ["anode", "anode_pad"]\n'))
+    from zmfab.stack import resolve_stack
+
+    layers = resolve_stack(d, panel_from_design(d, d.layout()), PROFILES)
+    assert [x.name for x in layers] == ["interconnect", "zn"]
+    plain = design_from(screen_design(extra='[[stack]]\nname = "x"\nmethod = "screen"\nregions = ["interconnect"]\n'))
+    with pytest.raises(zmfab.DesignError, match="interconnect"):
+        resolve_stack(plain, plain.layout(), PROFILES)

@@ -235,6 +235,7 @@ def mask_dxf(art: MaskArtwork, *, version: str = "R2010"):
     doc.header.custom_vars.append("ZMFAB_POLARITY", art.spec.polarity)
     doc.header.custom_vars.append("ZMFAB_MIRROR", "yes" if art.spec.mirror else "no")
     doc.header.custom_vars.append("ZMFAB_KIND", art.spec.kind)
+    doc.header.custom_vars.append("ZMFAB_EMULSION", art.spec.emulsion)
     return doc
 
 
@@ -272,6 +273,7 @@ def mask_dxf_text(art: MaskArtwork, *, version: str = "R2010") -> str:
     doc.header.custom_vars.append("ZMFAB_POLARITY", art.spec.polarity)
     doc.header.custom_vars.append("ZMFAB_MIRROR", "yes" if art.spec.mirror else "no")
     doc.header.custom_vars.append("ZMFAB_KIND", art.spec.kind)
+    doc.header.custom_vars.append("ZMFAB_EMULSION", art.spec.emulsion)
     owner = doc.modelspace().block_record_handle
     handles = doc.entitydb.handles
     first = int(str(handles), 16)
