@@ -189,3 +189,11 @@ def test_job_outside_the_bed_is_an_error_naming_the_origin(comb, profiles):
     with pytest.raises(ParameterError) as exc:
         plan_diw(comb, profiles=profiles, machine="marlin-syringe", settings={"origin": "190mm,5mm"})
     assert exc.value.field == "origin" and "bed" in str(exc.value)
+
+
+def test_flow_trim_beyond_the_limit_is_a_header_warning(profiles):
+    tiny = box(0, 0, 0.5, 0.5)
+    job = plan_diw({"dot": tiny}, profiles=profiles, machine=None,
+                   settings={"max_flow_error": 0.01, "origin": "20mm,20mm"})
+    assert "; warning: diw_flow: dot:" in job.text()
+    assert "; warning: diw_bead_width" not in job.text()

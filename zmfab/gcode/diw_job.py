@@ -159,6 +159,7 @@ def ink_from(name: str, geometry: MultiPolygon, raw: dict[str, Any], machine: Ma
                           alternate=alternate, settings={"tool": tool, "ink": name})
     toolpath.meta["z0"] = z0
     toolpath.meta["region"] = geometry
+    toolpath.meta["max_flow_error"] = _number(raw.get("max_flow_error", 0.3), "max_flow_error")
     return Ink(
         name=name, tool=tool, toolpath=toolpath,
         material=None if material is None else str(material),
@@ -239,18 +240,26 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
 
 
 def bead_warnings(ink: Ink) -> list[str]:
-    """One line per feature of ``ink`` narrower than its bead (the DRC's rule, for G-code runs)."""
+    """Warnings for the job header: a feature of ``ink`` narrower than its bead (the DRC's rule,
+    for G-code runs without a design), and a flow trim beyond ``max_flow_error``."""
     from ..features import narrow_lines
 
-    width = ink.toolpath.meta["bead_width_mm"]
-    region = ink.toolpath.meta.get("region")
+    meta = ink.toolpath.meta
+    width = meta["bead_width_mm"]
+    region = meta.get("region")
+    out = []
     spots = narrow_lines(region, width - 1e-6) if region is not None else []
-    if not spots:
-        return []
-    s = spots[0]
-    more = f" ({len(spots) - 1} more)" if len(spots) > 1 else ""
-    return [f"diw_bead_width: {ink.name}: feature {s.width:.4g} mm wide at ({s.x:.3f}, {s.y:.3f}) "
-            f"is narrower than the {width:g} mm bead{more}"]
+    if spots:
+        s = spots[0]
+        more = f" ({len(spots) - 1} more)" if len(spots) > 1 else ""
+        out.append(f"diw_bead_width: {ink.name}: feature {s.width:.4g} mm wide at ({s.x:.3f}, "
+                   f"{s.y:.3f}) is narrower than the {width:g} mm bead{more}")
+    limit = meta.get("max_flow_error", 0.3)
+    worst = max(abs(meta["trim_min"] - 1), abs(meta["trim_max"] - 1))
+    if worst > limit:
+        out.append(f"diw_flow: {ink.name}: the lanes needed flow x{meta['trim_min']:.3g}.."
+                   f"{meta['trim_max']:.3g} to lay area x layer height (allowed 1 ± {limit:g})")
+    return out
 
 
 def _slug(name: str) -> str:
