@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import ezdxf
+import numpy as np
 from ezdxf.document import Drawing
 from shapely.geometry.base import BaseGeometry
 
@@ -44,14 +45,26 @@ def layers_to_dxf(layers: Mapping[str, BaseGeometry], *, version: str = "R2010",
         attribs = {"layer": layer_name}
         for poly in as_multipolygon(geom).geoms:
             for ring in (poly.exterior, *poly.interiors):
-                pts = [(round(x, 6), round(y, 6)) for x, y in list(ring.coords)[:-1]]
-                if len(pts) < 3:
+                xy = np.round(np.asarray(ring.coords)[:-1, :2], 6)
+                if len(xy) < 3:
                     continue
                 if legacy:
-                    msp.add_polyline2d(pts, close=True, dxfattribs=attribs)
+                    msp.add_polyline2d(xy.tolist(), close=True, dxfattribs=attribs)
                 else:
-                    msp.add_lwpolyline(pts, close=True, dxfattribs=attribs)
+                    _add_lwpolyline(msp, xy, attribs)
     return doc
+
+
+def _add_lwpolyline(msp, xy: np.ndarray, attribs: dict) -> None:
+    """A closed LWPOLYLINE from an (N, 2) array.
+
+    ezdxf appends vertices one at a time (quadratic in N); setting the packed vertex array
+    (x, y, start width, end width, bulge) directly is linear.
+    """
+    entity = msp.add_lwpolyline([], close=True, dxfattribs=attribs)
+    packed = np.zeros((len(xy), 5), dtype=np.float64)
+    packed[:, :2] = xy
+    entity.lwpoints.values = packed
 
 
 def layout_to_dxf(layout: Layout, *, version: str = "R2010",
