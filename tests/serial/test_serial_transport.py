@@ -55,7 +55,7 @@ def test_load_job(tmp_path):
     with pytest.raises(ParameterError, match="not a G-code file"):
         load_job(tmp_path / "b.svg")
     (tmp_path / "d.toml").write_text("[design]\n")
-    with pytest.raises(ParameterError, match="design file"):
+    with pytest.raises(ParameterError, match="design"):
         load_job(tmp_path / "d.toml")
 
 

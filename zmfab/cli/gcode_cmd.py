@@ -56,12 +56,19 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
     for key, value in (("power", power), ("speed", speed), ("passes", passes)):
         if value is not None:
             settings[key] = value
+    from ..gcode.laser_job import slug
+    from ..gcode.sources import job_from_design, job_from_drawing
+
     suffix = Path(source).suffix.lower()
     if suffix in (".dxf", ".svg"):
-        job, stem = _from_drawing(source, op, layer_ops, profs, process, machine, settings, dpi,
-                                  offset, date)
+        job = job_from_drawing(source, op=op, layer_ops=_pairs(layer_ops, "--layer-op"),
+                               profiles=profs, process=process, machine=machine, settings=settings,
+                               dpi=dpi, offset=offset, date=date)
+        stem = Path(source).stem
     elif suffix == ".toml":
-        job, stem = _from_design(source, op, layer_name, profs, machine, settings, offset, date)
+        job, name = job_from_design(source, layer_name, profiles=profs, op=op, machine=machine,
+                                    settings=settings, offset=offset, date=date)
+        stem = f"{Path(source).stem}-{slug(name)}"
     else:
         raise ParameterError("SOURCE", f"cannot plan from {suffix or 'a file without suffix'} "
                                        "(use .dxf, .svg or a design .toml)")
@@ -73,66 +80,6 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
         text += (f", {est['time_s']:.1f} s, burn {est.get('burn_mm', 0):.1f} mm"
                  if job.dialect == "grbl" else f", {est['time_s']:.1f} s")
     click.echo(text)
-
-
-def _from_drawing(source, op, layer_ops, profs, process, machine, settings, dpi, offset, date):
-    ops = _pairs(layer_ops, "--layer-op")
-    if op and op.strip().lower() == "diw":
-        from ..imports import read_layers
-
-        layers = read_layers(source, dpi=dpi) if dpi else read_layers(source)
-        wanted = {k: v for k, v in layers.items() if not ops or k in ops}
-        return _diw(wanted, profs, machine, settings, offset), Path(source).stem
-    if op:
-        ops.setdefault("*", op)
-    if not ops:
-        raise ParameterError("--op", "give --op fill|isolate|cut or --layer-op LAYER=OP")
-    from ..gcode.laser_job import plan_drawing
-
-    job = plan_drawing(source, ops=ops, profiles=profs, process=process or "laser-co2",
-                       machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
-    return job, Path(source).stem
-
-
-def _from_design(source, op, layer_name, profs, machine, settings, offset, date):
-    from ..design import load_design
-    from ..gcode.laser_job import plan_layer, slug
-    from ..stack import resolve_stack
-
-    design = load_design(source)
-    layout = design.layout()
-    layers = resolve_stack(design, layout, profs)
-    names = [lay.name for lay in layers]
-    if not layer_name:
-        raise ParameterError("--layer", f"name a stack layer (layers: {', '.join(names)})")
-    match = [lay for lay in layers if lay.name == layer_name or slug(lay.name) == slug(layer_name)]
-    if not match:
-        raise ParameterError("--layer", f"{layer_name!r} is not a layer (layers: {', '.join(names)})")
-    layer = match[0]
-    stem = f"{Path(source).stem}-{slug(layer.name)}"
-    if layer.method == "diw" or (op and op.strip().lower() == "diw"):
-        return _diw({layer.name: layer.geometry}, profs, machine, {**layer.settings, **settings},
-                    offset), stem
-    if layer.method != "laser":
-        raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
-                                        "for laser and diw layers)")
-    if op:
-        layer.settings["op"] = op
-    job = plan_layer(design, layout, layer, profiles=profs, machine=machine, overrides=settings,
-                     offset=offset, date=date)
-    return job, stem
-
-
-def _diw(layers, profs, machine, settings, offset):
-    import importlib
-
-    try:
-        plan_diw = importlib.import_module("zmfab.gcode.diw_job").plan_diw
-    except ImportError:
-        raise ParameterError("--op", "diw planning is not available in this build") from None
-    if offset is not None:
-        settings = {**settings, "offset": offset}
-    return plan_diw(layers, profiles=profs, machine=machine, settings=settings)
 
 
 @click.command()

@@ -159,16 +159,17 @@ def _job_dialect(lines: list[str]) -> str | None:
 @click.option("--connect-timeout", default=2.5, show_default=True, help="Seconds to wait for the banner.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds without any reply before failing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--layer", help="Stack layer to plan and stream when JOB is a design (.toml).")
 def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None, dry_run: bool,
            on_error: str, log_path: Path | None, estimate_s: float | None, mode: str, bufsize: int,
            off_code: tuple[str, ...], machine: str | None, connect_timeout: float, timeout: float,
-           quiet: bool) -> None:
-    """Stream a G-code JOB to a GRBL laser or a Marlin printer."""
+           quiet: bool, layer: str | None) -> None:
+    """Stream a G-code JOB (or a design's laser/diw layer) to a GRBL laser or a Marlin printer."""
     from ..serial.jobfile import load_job
     from ..serial.streamer import Streamer, make_dialect
     from ..serial.transport import open_transport
 
-    lines = load_job(job)
+    lines = load_job(job, layer=layer, machine=machine)
     if estimate_s is None:
         estimate_s = _job_estimate(lines)
     profile_dialect, profile_off = _machine_facts(machine) if machine else (None, ())

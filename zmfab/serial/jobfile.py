@@ -9,23 +9,23 @@ from ..errors import ParameterError
 JOB_SUFFIXES = (".gcode", ".nc", ".txt", ".ngc", ".gc", ".g")
 
 
-def load_job(path: str | Path) -> list[str]:
+def load_job(path: str | Path, *, layer: str | None = None, machine: str | None = None,
+             profile_files: tuple[str, ...] = ()) -> list[str]:
     """The lines of a job file (G-code: .gcode/.nc/.txt/.ngc/.gc/.g), without line ends.
 
     Line ``i`` of the list is line ``i+1`` of the file, so ``--from-line`` and error messages
-    name file lines. Design files (.toml) are streamed once ``zmfab.gcode`` offers
-    ``job_lines_from_design(path) -> list[str]``; this is the one place to hook it in.
+    name file lines. A design file (.toml) is planned first: its stack ``layer`` (or its only
+    laser/diw layer) becomes the job, exactly as ``zmfab gcode DESIGN --layer NAME`` writes it.
     """
     p = Path(path)
     if not p.is_file():
         raise ParameterError("job", f"{p}: no such file")
     if p.suffix.lower() == ".toml":
-        try:
-            from ..gcode import job_lines_from_design  # type: ignore[attr-defined]
-        except ImportError as exc:
-            raise ParameterError("job", f"{p}: streaming a design file is not supported yet; "
-                                 "build its G-code (zmfab build) and stream the .gcode") from exc
-        return list(job_lines_from_design(p))
+        from ..gcode.sources import job_from_design
+        from ..profiles import Profiles
+
+        job, _ = job_from_design(p, layer, profiles=Profiles(list(profile_files)), machine=machine)
+        return list(job.lines)
     if p.suffix.lower() not in JOB_SUFFIXES:
         raise ParameterError("job", f"{p}: not a G-code file (expected {', '.join(JOB_SUFFIXES)})")
     try:

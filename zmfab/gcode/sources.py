@@ -1,0 +1,89 @@
+"""Jobs from the two kinds of source: a drawing made elsewhere, or a design's stack layer.
+
+Both the ``zmfab gcode`` command and the streamer (``zmfab stream DESIGN --layer NAME``) plan
+through these functions, so a script gets exactly what the CLI writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError
+from ..profiles import Profiles
+from .job import Job
+
+#: Stack-layer methods that produce G-code.
+MACHINE_METHODS = ("laser", "diw")
+
+
+def plan_diw_layers(layers: dict[str, Any], *, profiles: Profiles, machine: str | None,
+                    settings: dict[str, Any], offset: Any = None) -> Job:
+    """A DIW job for named regions (``offset`` places the design's origin on the bed)."""
+    from .diw_job import plan_diw
+
+    if offset is not None:
+        settings = {**settings, "offset": offset}
+    return plan_diw(layers, profiles=profiles, machine=machine, settings=settings)
+
+
+def job_from_drawing(source: str | Path, *, op: str | None = None,
+                     layer_ops: dict[str, str] | None = None, profiles: Profiles,
+                     process: str | None = None, machine: str | None = None,
+                     settings: dict[str, Any] | None = None, dpi: float | None = None,
+                     offset: Any = None, date: str | None = None) -> Job:
+    """A laser job (``op`` fill|isolate|cut, or one op per layer) or a DIW job (``op="diw"``)."""
+    ops = dict(layer_ops or {})
+    settings = dict(settings or {})
+    if op and op.strip().lower() == "diw":
+        from ..imports import read_layers
+
+        layers = read_layers(source, dpi=dpi) if dpi else read_layers(source)
+        wanted = {k: v for k, v in layers.items() if not ops or k in ops}
+        return plan_diw_layers(wanted, profiles=profiles, machine=machine, settings=settings,
+                               offset=offset)
+    if op:
+        ops.setdefault("*", op)
+    if not ops:
+        raise ParameterError("--op", "give --op fill|isolate|cut|diw or --layer-op LAYER=OP")
+    from .laser_job import plan_drawing
+
+    return plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
+                        machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
+
+
+def job_from_design(source: str | Path, layer_name: str | None = None, *, profiles: Profiles,
+                    op: str | None = None, machine: str | None = None,
+                    settings: dict[str, Any] | None = None, offset: Any = None,
+                    date: str | None = None) -> tuple[Job, str]:
+    """(job, layer name) for a design's stack layer; without a name, its only laser/diw layer."""
+    from ..design import load_design
+    from ..stack import resolve_stack
+    from .laser_job import plan_layer, slug
+
+    settings = dict(settings or {})
+    design = load_design(source)
+    layout = design.layout()
+    layers = resolve_stack(design, layout, profiles)
+    names = ", ".join(lay.name for lay in layers)
+    if layer_name:
+        match = [lay for lay in layers if lay.name == layer_name or slug(lay.name) == slug(layer_name)]
+        if not match:
+            raise ParameterError("--layer", f"{layer_name!r} is not a layer (layers: {names})")
+    else:
+        match = [lay for lay in layers if lay.method in MACHINE_METHODS]
+        if len(match) != 1:
+            raise ParameterError("--layer", f"name a stack layer (layers: {names})")
+    layer = match[0]
+    if layer.method == "diw" or (op and op.strip().lower() == "diw"):
+        job = plan_diw_layers({layer.name: layer.geometry}, profiles=profiles, machine=machine,
+                              settings={**layer.settings, **settings}, offset=offset)
+        return job, layer.name
+    if layer.method != "laser":
+        raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
+                                        "for laser and diw layers)")
+    if op:
+        layer.settings["op"] = op
+    job = plan_layer(design, layout, layer, profiles=profiles, machine=machine, overrides=settings,
+                     offset=offset, date=date)
+    return job, layer.name
