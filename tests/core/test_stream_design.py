@@ -1,10 +1,9 @@
 """A design streams as the same job `zmfab gcode DESIGN --layer NAME` writes, laser off at the end."""
 
+from tests.cli_helpers import run_cli
 from zmfab.gcode.sources import job_from_design
 from zmfab.profiles import Profiles
 from zmfab.serial.jobfile import load_job
-
-from tests.cli_helpers import run_cli
 
 PATTERN = "patterns/msc-laser-scribed.toml"
 
