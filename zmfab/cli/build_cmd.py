@@ -46,5 +46,18 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
     if m:
         click.echo(f"  electrodes {m['anode_area_mm2']:.4g} + {m['cathode_area_mm2']:.4g} mm², "
                    f"gap {m['min_gap_mm'] * 1000:.4g} µm, footprint {m['footprint_area_mm2']:.4g} mm²")
+    drc = ctx.report.get("drc")
+    if drc is not None:
+        click.echo("  design-rule check: " + ("passed" if drc.get("passed")
+                                              else f"{drc.get('count', 0)} violations (forced)"))
+    cell = ctx.report.get("cell")
+    if cell and "capacity_mah" in cell:
+        extra = (f", {cell['capacitance_mf']:.3g} mF" if "capacitance_mf" in cell else "")
+        click.echo(f"  cell: {cell['capacity_mah']:.3g} mAh, {cell['areal_capacity_mah_cm2']:.3g} mAh/cm², "
+                   f"{cell['voltage_v']:.3g} V{extra}")
+    for job in ctx.report.get("jobs", []) or []:
+        seconds = job.get("time_s", job.get("estimate_s")) if isinstance(job, dict) else None
+        if seconds is not None and "file" in job:
+            click.echo(f"  {job['file']}: {job.get('lines', '?')} lines, {seconds / 60:.1f} min estimated")
     for name in sorted(set(ctx.files)) + ["report.json"]:
         click.echo(f"  {name}")
