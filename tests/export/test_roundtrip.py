@@ -34,6 +34,8 @@ def assert_areas_match(layout, layers):
 def test_dxf_round_trip(layout, tmp_path, version):
     path = export_layout(layout, tmp_path / "x.dxf", dxf_version=version)
     doc = ezdxf.readfile(path)
+    auditor = doc.audit()
+    assert not auditor.errors and not auditor.fixes
     if version != "R12":  # R12 predates $INSUNITS: its coordinates are plain mm
         assert doc.header["$INSUNITS"] == 4
     kinds = {e.dxftype() for e in doc.modelspace()}

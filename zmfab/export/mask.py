@@ -230,13 +230,18 @@ def mask_dxf(art: MaskArtwork, *, version: str = "R2010"):
     names = [art.name, "fiducials", "label", "frame"]
     drawn = art.drawn()
     clean = {name.upper() if name != art.name else name: _no_slivers(drawn[name]) for name in names}
-    doc = layers_to_dxf(clean, version=version,
-                        colours={art.name: 7, "FIDUCIALS": 3, "LABEL": 8, "FRAME": 8})
-    doc.header.custom_vars.append("ZMFAB_POLARITY", art.spec.polarity)
-    doc.header.custom_vars.append("ZMFAB_MIRROR", "yes" if art.spec.mirror else "no")
-    doc.header.custom_vars.append("ZMFAB_KIND", art.spec.kind)
-    doc.header.custom_vars.append("ZMFAB_EMULSION", art.spec.emulsion)
+    doc = layers_to_dxf(clean, version=version, colours=MASK_ACI)
+    for key, value in _mask_header(art).items():
+        doc.header.custom_vars.append(key, value)
     return doc
+
+
+MASK_ACI = {"FIDUCIALS": 3, "LABEL": 8, "FRAME": 8}
+
+
+def _mask_header(art: MaskArtwork) -> dict[str, str]:
+    return {"ZMFAB_POLARITY": art.spec.polarity, "ZMFAB_MIRROR": "yes" if art.spec.mirror else "no",
+            "ZMFAB_KIND": art.spec.kind, "ZMFAB_EMULSION": art.spec.emulsion}
 
 
 def _no_slivers(geom: BaseGeometry, min_area: float = 1e-8) -> MultiPolygon:
@@ -250,52 +255,14 @@ def _no_slivers(geom: BaseGeometry, min_area: float = 1e-8) -> MultiPolygon:
 
 
 def mask_dxf_text(art: MaskArtwork, *, version: str = "R2010") -> str:
-    """DXF text of ``art``, as :func:`mask_dxf` draws it.
-
-    For R2000 and later the closed LWPOLYLINEs are formatted here and placed in the ENTITIES
-    section of an otherwise ezdxf-made document (tables, layers, header): a panel's masks hold
-    hundreds of thousands of vertices, which ezdxf's per-vertex tags make slow. R12 goes through
-    ezdxf.
-    """
-    import io
-
-    from .dxf import layers_to_dxf
+    """DXF text of ``art``, as :func:`mask_dxf` draws it (fast for large panels)."""
+    from .dxf import layers_to_dxf_text
 
     drawn = art.drawn()
     names = [art.name, "fiducials", "label", "frame"]
     clean = {name.upper() if name != art.name else name: _no_slivers(drawn[name]) for name in names}
-    if version.upper() == "R12":
-        stream = io.StringIO()
-        mask_dxf(art, version=version).write(stream)
-        return stream.getvalue()
-    doc = layers_to_dxf(dict.fromkeys(clean, MultiPolygon()), version=version,
-                        colours={art.name: 7, "FIDUCIALS": 3, "LABEL": 8, "FRAME": 8})
-    doc.header.custom_vars.append("ZMFAB_POLARITY", art.spec.polarity)
-    doc.header.custom_vars.append("ZMFAB_MIRROR", "yes" if art.spec.mirror else "no")
-    doc.header.custom_vars.append("ZMFAB_KIND", art.spec.kind)
-    doc.header.custom_vars.append("ZMFAB_EMULSION", art.spec.emulsion)
-    owner = doc.modelspace().block_record_handle
-    handles = doc.entitydb.handles
-    first = int(str(handles), 16)
-    chunks: list[str] = []
-    count = 0
-    for layer, geom in clean.items():
-        for poly in geom.geoms:
-            for ring in (poly.exterior, *poly.interiors):
-                pts = list(ring.coords)[:-1]
-                if len(pts) < 3:
-                    continue
-                head = (f"  0\nLWPOLYLINE\n  5\n{first + count:X}\n330\n{owner}\n100\nAcDbEntity\n"
-                        f"  8\n{layer}\n100\nAcDbPolyline\n 90\n{len(pts)}\n 70\n1\n")
-                chunks.append(head + "".join(f" 10\n{x:.6f}\n 20\n{y:.6f}\n" for x, y in pts))
-                count += 1
-    handles.reset(f"{first + count:X}")
-    stream = io.StringIO()
-    doc.write(stream)
-    text = stream.getvalue()
-    start = text.index("\n  2\nENTITIES\n") + len("\n  2\nENTITIES\n")
-    end = text.index("  0\nENDSEC\n", start)
-    return text[:end] + "".join(chunks) + text[end:]
+    return layers_to_dxf_text(clean, version=version, colours=MASK_ACI,
+                              header_vars=_mask_header(art))
 
 
 def write_mask(art: MaskArtwork, folder: str | Path, *, dxf_version: str = "R2010") -> list[Path]:
