@@ -158,3 +158,23 @@ def format_length(mm: float) -> str:
     if abs(mm) < 1.0:
         return f"{mm * 1000:.4g} µm"
     return f"{mm:.4g} mm"
+
+
+def parse_bool(value: str | bool | int, *, field: str = "flag") -> bool:
+    """``true/yes/on/1`` or ``false/no/off/0`` (any case) as a bool."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ParameterError(field, f"{value!r} is not true or false")
+
+
+def parse_choice(value: object, choices: tuple[str, ...] | list[str], *, field: str = "choice") -> str:
+    """``value`` lower-cased, if it is one of ``choices``."""
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise ParameterError(field, f"{value!r} is not allowed (use one of {', '.join(choices)})")
+    return text

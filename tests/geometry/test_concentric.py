@@ -7,9 +7,9 @@ import math
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Polygon
 
 import zmfab
+from tests.geometry.invariants import assert_layout_invariants
 from zmfab.errors import ParameterError
 
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,15 +78,7 @@ def closed_form_areas(lay: zmfab.regions.Layout) -> tuple[dict[str, float], floa
 @given(concentric_params())
 def test_electrodes_valid_connected_disjoint_and_gap_exact(params: dict) -> None:
     lay = zmfab.layout("concentric", **params)
-    for name in lay:
-        assert lay[name].is_valid, name
-    anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
-    assert isinstance(anode, Polygon), "anode and its pad must be one piece"
-    assert isinstance(cathode, Polygon), "cathode and its pad must be one piece"
-    assert not anode.intersects(cathode)
-    gap, tol = params["gap"], params["tolerance"]
-    measured = zmfab.measure(lay)["min_gap_mm"]
-    assert gap <= measured <= gap + tol
+    assert_layout_invariants(lay, gap=params["gap"], tol=params["tolerance"])
 
 
 @FAST

@@ -3,9 +3,9 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Polygon
 
 import zmfab
+from tests.geometry.invariants import assert_layout_invariants
 from zmfab.errors import ParameterError
 
 TOL = 0.001
@@ -29,22 +29,12 @@ def idt_params(draw):
     }
 
 
-def electrodes(lay):
-    return lay.electrode("anode"), lay.electrode("cathode")
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(idt_params())
 def test_invariants(p):
     lay = zmfab.layout("interdigitated", **{k: v for k, v in p.items() if v is not None})
-    anode, cathode = electrodes(lay)
-    for name, geom in lay.regions.items():
-        assert geom.is_valid, name
-    assert isinstance(anode, Polygon) and isinstance(cathode, Polygon), "each electrode is one piece"
-    assert anode.intersection(cathode).area == 0
     spec = min(p["gap"], p["tip_gap"] if p["tip_gap"] is not None else p["gap"])
-    gap = zmfab.measure(lay)["min_gap_mm"]
-    assert spec - 1e-9 <= gap <= spec + TOL
+    assert_layout_invariants(lay, gap=spec, tol=TOL)
     # closed form: fingers plus bus (anode comb only; its pad is a separate region)
     n_a = p["anode_fingers"]
     n_c = p["cathode_fingers"]
@@ -61,9 +51,7 @@ def test_invariants(p):
 def test_corner_radius_never_closes_the_gap(radius, gap):
     lay = zmfab.layout("interdigitated", fingers=5, anode_width=0.2, cathode_width=0.15, gap=gap,
                        corner_radius=radius, pad_side="same")
-    anode, cathode = electrodes(lay)
-    assert isinstance(anode, Polygon) and isinstance(cathode, Polygon)
-    assert gap - 1e-9 <= zmfab.measure(lay)["min_gap_mm"] <= gap + TOL
+    assert_layout_invariants(lay, gap=gap, tol=TOL)
     sharp = zmfab.layout("interdigitated", fingers=5, anode_width=0.2, cathode_width=0.15, gap=gap,
                          pad_side="same")
     assert lay["anode"].area <= sharp["anode"].area + 1e-12

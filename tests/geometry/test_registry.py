@@ -1,9 +1,9 @@
 """Every registered family, through the registry: invariants and a metrics golden each."""
 
 import pytest
-from shapely.geometry import Polygon
 
 import zmfab
+from tests.geometry.invariants import assert_layout_invariants
 from zmfab.geometry.registry import families, field_spec, get_generator
 
 
@@ -26,12 +26,8 @@ def test_default_layout_invariants(family):
     assert lay.family == family
     for region in ("anode", "cathode", "anode_pad", "cathode_pad", "active_area", "footprint"):
         assert region in lay, region
-        assert lay[region].is_valid and not lay[region].is_empty
-    assert isinstance(lay.electrode("anode"), Polygon)
-    assert isinstance(lay.electrode("cathode"), Polygon)
-    gap = lay.params["gap"]
-    m = zmfab.measure(lay)
-    assert gap - 1e-9 <= m["min_gap_mm"] <= gap + lay.params["tolerance"]
+        assert not lay[region].is_empty
+    assert_layout_invariants(lay, gap=lay.params["gap"], tol=lay.params["tolerance"])
     assert lay["footprint"].contains(lay.electrode("anode"))
 
 

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Polygon
 
 import zmfab
+from tests.geometry.invariants import assert_layout_invariants
 from zmfab.errors import ParameterError
 from zmfab.geometry import swissroll as sr
 
@@ -59,15 +59,7 @@ def params_of(values: dict) -> sr.SwissRollParams:
 @given(swissroll_params())
 def test_electrodes_valid_connected_disjoint_and_gap_exact(params: dict) -> None:
     lay = zmfab.layout("swiss-roll", **params)
-    for name in lay:
-        assert lay[name].is_valid, name
-    anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
-    assert isinstance(anode, Polygon), "anode and its pad must be one piece"
-    assert isinstance(cathode, Polygon), "cathode and its pad must be one piece"
-    assert not anode.intersects(cathode)
-    gap, tol = params["gap"], params["tolerance"]
-    measured = zmfab.measure(lay)["min_gap_mm"]
-    assert gap <= measured <= gap + tol
+    assert_layout_invariants(lay, gap=params["gap"], tol=params["tolerance"])
 
 
 @FAST

@@ -16,7 +16,7 @@ from ..errors import ParameterError
 from ..profiles import Profiles, deep_merge
 from ..regions import as_multipolygon, union_all
 from ..toolpath.beads import check_bead, plan_beads
-from ..units import parse_duration, parse_length, parse_speed
+from ..units import parse_bool, parse_duration, parse_length, parse_speed
 from .job import Job
 from .marlin_diw import Ink, JobOptions, Machine, render_diw
 
@@ -27,17 +27,6 @@ ALTERNATES: tuple[str, ...] = ("auto", "cross", "reverse")
 #: Settings keys that apply to the whole job, not to one ink.
 JOB_KEYS: tuple[str, ...] = ("purge", "purge_length", "purge_offset", "pause_between_inks",
                              "fiducial_check", "origin")
-
-
-def _flag(value: Any, field: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ParameterError(field, f"{value!r} is not true or false")
 
 
 def _number(value: Any, field: str, *, minimum: float = 0.0, exclusive: bool = False) -> float:
@@ -119,8 +108,8 @@ def machine_from(name: str, raw: dict[str, Any]) -> Machine:
         tools=tools, tool_offsets=tuple(offsets[:tools]), tool_offset_mode=mode,
         codes=dict(raw.get("gcode", {})), syringe_diameter=diameter,
         pressure_kpa=None if pressure is None else _number(pressure, "pressure_kpa"),
-        cold_extrusion=_flag(raw.get("cold_extrusion", True), "cold_extrusion"),
-        home=_flag(raw.get("home", True), "home"),
+        cold_extrusion=parse_bool(raw.get("cold_extrusion", True), field="cold_extrusion"),
+        home=parse_bool(raw.get("home", True), field="home"),
         max_feed=parse_speed(raw.get("max_feed", "100mm/s"), field="max_feed"),
         valve_on=valve_on, valve_off=valve_off,
     )
@@ -182,13 +171,13 @@ def options_from(raw: dict[str, Any], *, fiducials: Any = (), extent: Any = None
                  warnings: list[str] | None = None) -> JobOptions:
     """Job-wide options (purge, pauses, fiducials) from merged raw settings."""
     return JobOptions(
-        purge=_flag(raw.get("purge", True), "purge"),
+        purge=parse_bool(raw.get("purge", True), field="purge"),
         purge_length=parse_length(raw.get("purge_length", "15mm"), field="purge_length", positive=True),
         purge_offset=parse_length(raw.get("purge_offset", "3mm"), field="purge_offset", positive=True),
-        pause_between_inks=_flag(raw.get("pause_between_inks", True), "pause_between_inks"),
+        pause_between_inks=parse_bool(raw.get("pause_between_inks", True), field="pause_between_inks"),
         pause_first=pause_first,
         fiducials=tuple((float(x), float(y)) for x, y in fiducials),
-        fiducial_check=_flag(raw.get("fiducial_check", False), "fiducial_check"),
+        fiducial_check=parse_bool(raw.get("fiducial_check", False), field="fiducial_check"),
         extent=extent, meta=dict(meta or {}), warnings=tuple(warnings or ()),
     )
 
@@ -234,7 +223,7 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
         inks.append(ink_from(layer, g, layer_raw, mach))
     extent = settings.get("extent") or union_all(layers.values()).bounds
     opts = options_from(raw, fiducials=settings.get("fiducials", ()), extent=tuple(extent),
-                        pause_first=_flag(settings.get("pause_first", False), "pause_first"),
+                        pause_first=parse_bool(settings.get("pause_first", False), field="pause_first"),
                         warnings=[w for ink in inks for w in bead_warnings(ink)])
     return render_diw(inks, mach, options=opts)
 
@@ -311,8 +300,8 @@ def diw_step(ctx: Any) -> None:
     for i, lay in enumerate(layers):
         own = {**lay.settings, **({"material": lay.material} if lay.material else {})}
         per_layer[lay.name] = own
-        pause = single and len(layers) > 1 and _flag(raw.get("pause_between_inks", True),
-                                                     "pause_between_inks")
+        pause = single and len(layers) > 1 and parse_bool(raw.get("pause_between_inks", True),
+                                                           field="pause_between_inks")
         try:
             job = plan_diw({lay.name: lay.geometry}, profiles=profiles, machine=machine,
                            settings={**shared, **own, "pause_first": pause})

@@ -18,7 +18,7 @@ from ..profiles import Profiles
 from ..regions import union_all
 from ..toolpath import laser as L
 from ..toolpath.path import Toolpath
-from ..units import parse_fraction, parse_length, parse_speed
+from ..units import parse_bool, parse_choice, parse_fraction, parse_length, parse_speed
 from .job import Job
 
 #: setting key -> (kind, help). Kinds: fraction, speed, length, int, float, bool, choice.
@@ -77,19 +77,9 @@ def coerce_setting(key: str, value: Any) -> Any:
         except (TypeError, ValueError):
             raise ParameterError(key, f"{value!r} is not a number") from None
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise ParameterError(key, f"{value!r} is not true or false")
+        return parse_bool(value, field=key)
     if kind == "choice":
-        text = str(value).strip().lower()
-        if text not in _CHOICES[key]:
-            raise ParameterError(key, f"{value!r} is not allowed (use one of {', '.join(_CHOICES[key])})")
-        return text
+        return parse_choice(value, _CHOICES[key], field=key)
     return value if isinstance(value, (list, tuple)) else str(value)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..regions import Layout
-from ..units import parse_length
+from ..units import parse_bool, parse_choice, parse_length
 
 #: family name -> module that defines it (imported lazily).
 FAMILY_MODULES: dict[str, str] = {
@@ -106,20 +106,9 @@ def coerce_param(f: dataclasses.Field, value: Any, *, field_name: str | None = N
             raise ParameterError(name, f"{number} is out of range (must be <= {hi})")
         return number
     if kind == "choice":
-        choices = meta["choices"]
-        text = str(value).strip().lower()
-        if text not in choices:
-            raise ParameterError(name, f"{value!r} is not allowed (use one of {', '.join(choices)})")
-        return text
+        return parse_choice(value, meta["choices"], field=name)
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise ParameterError(name, f"{value!r} is not true or false")
+        return parse_bool(value, field=name)
     raise ParameterError(name, f"unsupported parameter kind {kind}")
 
 
