@@ -108,3 +108,19 @@ def test_progress_bar_shows_count_rate_and_eta(capsys):
     quiet = _Bar(enabled=False)
     quiet(1, 2)
     assert capsys.readouterr().err == ""
+
+
+def test_plot_colours_by_family_or_the_other_swept_parameter(design_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    from zmfab.sweep.summary import default_colour
+
+    one = [{"family": "interdigitated"}] * 2
+    two = [{"family": "interdigitated"}, {"family": "concentric"}]
+    assert default_colour(one, ["gap", "fingers"], "gap") == "fingers"
+    assert default_colour(one, ["gap"], "gap") == "family"
+    assert default_colour(two, ["family", "gap"], "gap") == "family"
+    r = run_cli("sweep", str(design_file), "--vary", "gap=0.1,0.2", "--vary", "fingers=2,3",
+                "--no-build", "-j", "1", "-o", str(tmp_path / "c"), "--plot", "gap", "fill_factor",
+                "--plot-colour", "fingers", "--plot-file", str(tmp_path / "c.svg"))
+    assert r.code == 0, r.err
+    assert "fingers = 3" in (tmp_path / "c.svg").read_text()

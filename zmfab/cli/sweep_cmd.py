@@ -55,6 +55,9 @@ class _Bar:
 @click.option("--rerun", is_flag=True, help="run every variant again, even those already done")
 @click.option("--plot", "plot_axes", nargs=2, default=None, metavar="X Y",
               help="draw column Y against column X, coloured by family (needs zmfab[sim])")
+@click.option("--plot-colour", "--plot-color", "plot_colour", default=None, metavar="COLUMN",
+              help="colour --plot points by this column [default: family when several, else "
+                   "the first other --vary]")
 @click.option("--plot-file", default=None, metavar="FILE",
               help="where --plot draws (.png, .svg, .pdf) [default: DIR/X_vs_Y.png]")
 @click.option("--dxf-version", default="R2010", show_default=True, help="DXF version of the exports")
@@ -65,7 +68,8 @@ class _Bar:
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None, jobs: int | None,
           scheduler: str | None, no_build: bool, simulate: bool, rerun: bool,
-          plot_axes: tuple[str, str] | None, plot_file: str | None, dxf_version: str, force: bool,
+          plot_axes: tuple[str, str] | None, plot_colour: str | None, plot_file: str | None,
+          dxf_version: str, force: bool,
           profiles: tuple[str, ...], quiet: bool) -> None:
     """Build (or measure) every variant of DESIGN over the --vary values into one folder each.
 
@@ -83,7 +87,7 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
 
     from ..design import load_design
     from ..sweep import sweep as run_sweep
-    from ..sweep.summary import plot, table
+    from ..sweep.summary import default_colour, plot, table
 
     d = load_design(design)
     target = Path(outdir) if outdir else Path("out") / f"{Path(design).stem}-sweep"
@@ -112,4 +116,5 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
         x, y = plot_axes
         columns, rows = table(result.records)
         path = Path(plot_file) if plot_file else target / f"{x}_vs_{y}.png"
-        click.echo(f"  {plot(rows, columns, x, y, path, units=result.units)}")
+        colour = plot_colour or default_colour(rows, result.varied, x)
+        click.echo(f"  {plot(rows, columns, x, y, path, units=result.units, colour_by=colour)}")

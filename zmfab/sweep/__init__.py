@@ -26,7 +26,7 @@ from .. import __version__
 from ..design import Design
 from .runner import Progress, SweepResult, plan, run
 from .spec import Axis, Variant, expand, parse_axes, parse_vary
-from .summary import plot, table, write_summary
+from .summary import default_colour, plot, table, write_summary
 from .worker import variant_design
 
 
@@ -64,6 +64,7 @@ def sweep(design: Design, vary: Mapping[str, Any] | Sequence[str], outdir: str |
     write_summary(out, result.records, meta=meta)
     result.rows = table(result.records)[1]
     result.units = {a.name: "mm" for a in axes if a.kind == "length"}
+    result.varied = [a.name for a in axes]
     return result
 
 
@@ -71,6 +72,7 @@ __all__ = [
     "Axis",
     "SweepResult",
     "Variant",
+    "default_colour",
     "expand",
     "parse_axes",
     "parse_vary",

@@ -40,6 +40,7 @@ class SweepResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
+    varied: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from ..atomic import write_text
 from ..errors import ParameterError, ZmfabError
 
 LEADING = ("index", "name", "status", "reason", "family")
+#: More colour groups than this get no legend.
+MAX_LEGEND = 12
 
 
 def row(record: dict[str, Any]) -> dict[str, Any]:
@@ -95,11 +97,19 @@ def axis_label(column: str, units: dict[str, str] | None = None) -> str:
     return f"{column} ({unit})" if unit else column
 
 
+def default_colour(rows: list[dict[str, Any]], varied: Sequence[str], x: str) -> str:
+    """``family`` when the rows hold several, else the first swept parameter that is not ``x``."""
+    if len({r.get("family") for r in rows}) > 1:
+        return "family"
+    return next((v for v in varied if v not in ("family", x)), "family")
+
+
 def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, path: Path, *,
-         units: dict[str, str] | None = None) -> Path:
-    """Draw ``y`` against ``x`` into ``path`` (.png/.svg/.pdf): a colour per family, variants
-    that pass the design rules filled, those that fail them hollow."""
+         units: dict[str, str] | None = None, colour_by: str = "family") -> Path:
+    """Draw ``y`` against ``x`` into ``path`` (.png/.svg/.pdf): a colour per value of
+    ``colour_by``, variants that pass the design rules filled, those that fail them hollow."""
     xcol, ycol = resolve_column(x, columns), resolve_column(y, columns)
+    ccol = resolve_column(colour_by, columns)
     try:
         import matplotlib
 
@@ -109,26 +119,32 @@ def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, pat
         raise ZmfabError("--plot needs matplotlib: pip install 'zmfab[sim]'") from None
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ParameterError("--plot-file", f"{path.name}: use a .png, .svg or .pdf name")
-    groups: dict[str, list[tuple[float, float, bool]]] = {}
+    groups: dict[Any, list[tuple[float, float, bool]]] = {}
     for r in rows:
         xv, yv = _number(r.get(xcol)), _number(r.get(ycol))
         if xv is not None and yv is not None and r.get("status") in ("ok", "drc_fail"):
-            groups.setdefault(str(r.get("family", "")), []).append((xv, yv, r["status"] == "ok"))
+            groups.setdefault(r.get(ccol), []).append((xv, yv, r["status"] == "ok"))
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
-    for i, (family, points) in enumerate(sorted(groups.items())):
-        colour = f"C{i}"
+    for i, key in enumerate(sorted(groups, key=_sort_key)):
+        points, colour = sorted(groups[key]), f"C{i % 10}"
+        name = str(key) if ccol == "family" else f"{ccol} = {key}"
+        ax.plot([p[0] for p in points], [p[1] for p in points], "-", lw=0.8, alpha=0.3,
+                color=colour)
         for passed in (True, False):
-            pts = sorted(p[:2] for p in points if p[2] is passed)
+            pts = [p for p in points if p[2] is passed]
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], "o", ms=5, alpha=0.85,
                         color=colour, mfc=colour if passed else "none",
-                        label=family if passed else f"{family} (fails a rule)")
+                        label=name if passed else f"{name} (fails a rule)")
     ax.set_xlabel(axis_label(xcol, units))
     ax.set_ylabel(axis_label(ycol, units))
-    ax.set_title(f"{ycol} against {xcol}")
     ax.grid(True, alpha=0.3)
-    if groups:
-        ax.legend(fontsize="small")
+    if len(groups) <= MAX_LEGEND:
+        ax.set_title(f"{ycol} against {xcol}")
+        if groups:
+            ax.legend(fontsize="small")
+    else:  # a legend of dozens of entries hides the plot
+        ax.set_title(f"{ycol} against {xcol}, a colour per {ccol}")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     from ..atomic import write_with
@@ -136,6 +152,11 @@ def plot(rows: list[dict[str, Any]], columns: Sequence[str], x: str, y: str, pat
     write_with(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:].lower()))
     plt.close(fig)
     return path
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    number = _number(value)
+    return (0, number) if number is not None else (1, str(value))
 
 
 def _number(value: Any) -> float | None:
