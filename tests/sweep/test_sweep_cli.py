@@ -124,3 +124,18 @@ def test_plot_colours_by_family_or_the_other_swept_parameter(design_file, tmp_pa
                 "--plot-colour", "fingers", "--plot-file", str(tmp_path / "c.svg"))
     assert r.code == 0, r.err
     assert "fingers = 3" in (tmp_path / "c.svg").read_text()
+
+
+def test_panel_options_apply_to_every_variant(design_file, tmp_path):
+    pytest.importorskip("zmfab.panel")
+    single = run_cli("sweep", str(design_file), "--vary", "gap=0.2", "--no-build", "-j", "1",
+                     "-o", str(tmp_path / "one"))
+    panel = run_cli("sweep", str(design_file), "--vary", "gap=0.2", "--no-build", "-j", "1",
+                    "-o", str(tmp_path / "two"), "--array", "2x1", "--wiring", "series")
+    assert single.code == 0 and panel.code == 0, panel.err
+    area = [float(next(csv.DictReader((tmp_path / d / "summary.csv").open()))["footprint_area_mm2"])
+            for d in ("one", "two")]
+    assert area[1] > 1.9 * area[0]
+    bad = run_cli("sweep", str(design_file), "--vary", "gap=0.2", "--no-build", "-o",
+                  str(tmp_path / "m"), "--machine", "no-such-machine")
+    assert bad.code == 2 and "no-such-machine" in bad.err and not (tmp_path / "m").exists()

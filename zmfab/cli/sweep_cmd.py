@@ -65,12 +65,20 @@ class _Bar:
               "design-rule check")
 @click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
               help="a profile file merged over the shipped profiles (repeatable)")
+@click.option("--array", default=None, metavar="NxM",
+              help="each variant as a panel of N x M devices (overrides the design's [panel])")
+@click.option("--pitch", default=None, metavar="LENGTH[,LENGTH]",
+              help="panel pitch x[,y] (default: the device footprint)")
+@click.option("--wiring", type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
+              default=None, help="panel wiring")
+@click.option("--machine", default=None, help="machine profile whose bed every layer must fit")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None, jobs: int | None,
           scheduler: str | None, no_build: bool, simulate: bool, rerun: bool,
           plot_axes: tuple[str, str] | None, plot_colour: str | None, plot_file: str | None,
           dxf_version: str, force: bool,
-          profiles: tuple[str, ...], quiet: bool) -> None:
+          profiles: tuple[str, ...], array: str | None, pitch: str | None, wiring: str | None,
+          machine: str | None, quiet: bool) -> None:
     """Build (or measure) every variant of DESIGN over the --vary values into one folder each.
 
     DIR/summary.csv and DIR/summary.json hold one row per variant: its values, layout metrics,
@@ -86,12 +94,18 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
     from pathlib import Path
 
     from ..design import load_design
+    from ..profiles import Profiles
     from ..sweep import sweep as run_sweep
+    from ..sweep import with_panel
     from ..sweep.summary import default_colour, plot, table
 
     d = load_design(design)
     target = Path(outdir) if outdir else Path("out") / f"{Path(design).stem}-sweep"
-    options = {"build": {"dxf_version": dxf_version, "force": force, "profiles": list(profiles)},
+    if machine:  # an unknown machine is one error now, not one per variant
+        Profiles(list(profiles)).get("machines", machine)
+    d = with_panel(d, array=array, pitch=pitch, wiring=wiring)
+    build_opts = {"dxf_version": dxf_version, "force": force, "profiles": list(profiles)}
+    options = {"build": {**build_opts, **({"machine": machine} if machine else {})},
                "profiles": list(profiles)}
     bar = _Bar(enabled=not quiet and sys.stderr.isatty())
     result = run_sweep(d, vary, target, zip_axes=zip_axes, build=not no_build, jobs=jobs,

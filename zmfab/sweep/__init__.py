@@ -27,7 +27,7 @@ from ..design import Design
 from .runner import Progress, SweepResult, plan, run
 from .spec import Axis, Variant, expand, parse_axes, parse_vary
 from .summary import default_colour, plot, table, write_summary
-from .worker import variant_design
+from .worker import variant_design, with_panel
 
 
 def vary_tokens(vary: Mapping[str, Any] | Sequence[str]) -> list[str]:
@@ -82,5 +82,6 @@ __all__ = [
     "sweep",
     "table",
     "variant_design",
+    "with_panel",
     "write_summary",
 ]

@@ -54,6 +54,17 @@ def variant_design(design: Design, values: dict[str, Any]) -> Design:
     return dataclasses.replace(design, family=family, params={**base, **swept})
 
 
+def with_panel(design: Design, **panel: Any) -> Design:
+    """``design`` with ``panel`` values (array, pitch, wiring; None = keep) in its ``[panel]``,
+    so every stage (layout, rules, cell estimate) sees the same panel."""
+    chosen = {k: v for k, v in panel.items() if v is not None}
+    if not chosen:
+        return design
+    table = design.sections.get("panel", {})
+    merged = {**(table if isinstance(table, dict) else {}), **chosen}
+    return dataclasses.replace(design, sections={**design.sections, "panel": merged})
+
+
 def run_variant(task: Task) -> dict[str, Any]:
     """Build or measure one variant; every outcome, failures included, is a record."""
     t0 = time.perf_counter()
@@ -100,7 +111,7 @@ def _run(task: Task, record: dict[str, Any]) -> None:
             if ctx.warnings:
                 record["warnings"] = list(ctx.warnings)
     if layout is None:
-        layout = _as_built(design, device, build_opts)
+        layout = _as_built(design, device)
     record["metrics"] = stages.metrics_stage(layout)
     if "drc" in task.stages:
         drc = stages.drc_stage(design, layout, profiles=profiles, machine=build_opts.get("machine"))
@@ -117,11 +128,10 @@ def _run(task: Task, record: dict[str, Any]) -> None:
         record["resistance_ohm"] = stages.resistance_stage(design, device, profiles=profiles)
 
 
-def _as_built(design: Design, device: Any, options: dict[str, Any]) -> Any:
+def _as_built(design: Design, device: Any) -> Any:
     """The layout ``zmfab build`` would build (a panel when ``[panel]`` asks), without files."""
     try:
         from ..panel import panel_from_design
     except ImportError:
         return device
-    return panel_from_design(design, device, array=options.get("array"),
-                             pitch=options.get("pitch"), wiring=options.get("wiring"))
+    return panel_from_design(design, device)
