@@ -113,3 +113,19 @@ def test_hash_is_stable_and_sensitive():
     assert h != variant_hash(design, {"gap": 0.1}, {}, stages=["metrics", "drc"], version="1.0")
     other = {"family": "interdigitated", "params": {"gap": "160um"}}
     assert h != variant_hash(other, {"gap": 0.1}, {}, stages=["metrics"], version="1.0")
+
+
+def test_ranges_hit_their_stop_whatever_the_float_noise():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(start_um=st.integers(1, 5000), step_um=st.integers(1, 500), count=st.integers(1, 60))
+    def check(start_um, step_um, count):
+        stop_um = start_um + step_um * (count - 1)
+        values = axis(f"gap={start_um}um:{stop_um}um:{step_um}um").values
+        assert len(values) == count
+        assert values[0] == pytest.approx(start_um / 1000, rel=1e-12)
+        assert values[-1] == pytest.approx(stop_um / 1000, rel=1e-12)
+        assert all(b > a for a, b in zip(values, values[1:], strict=False))
+
+    check()
