@@ -71,7 +71,10 @@ def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
     staging = Path(tempfile.mkdtemp(prefix=".zmfab-build-", dir=out))
     ok = False
     try:
-        ctx = BuildContext(design=design, layout=_layout(design, options), staging=staging, options=options)
+        layout = _layout(design, options)  # CLI panel values checked here, errors naming --array...
+        design = design.with_panel(array=options.get("array"), pitch=options.get("pitch"),
+                                   wiring=options.get("wiring"))
+        ctx = BuildContext(design=design, layout=layout, staging=staging, options=options)
         ctx.report.update({
             "zmfab_version": __version__,
             "design": str(design.path) if design.path else None,

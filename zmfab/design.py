@@ -14,6 +14,7 @@ the stages that read them; a key that no stage knows is an error naming its line
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,16 @@ class Design:
     def error(self, key: str, message: str, section: str | None = None) -> DesignError:
         """A DesignError naming ``section.key`` and its line."""
         return DesignError(self.where(key, section), message)
+
+    def with_panel(self, **panel: Any) -> Design:
+        """This design with ``panel`` values (array, pitch, wiring; None = keep) in its ``[panel]``,
+        so every stage (layout, rules, cell estimate) sees the same panel."""
+        chosen = {k: v for k, v in panel.items() if v is not None}
+        if not chosen:
+            return self
+        table = self.sections.get("panel", {})
+        merged = {**(table if isinstance(table, dict) else {}), **chosen}
+        return dataclasses.replace(self, sections={**self.sections, "panel": merged})
 
     def layout(self, **overrides: Any) -> Layout:
         """Generate this design's layout (``overrides`` replace parameters)."""

@@ -29,6 +29,9 @@ NOISE = 2e-3
 NOISE_FRACTION = 0.05
 #: How many candidate spots get an exact width measurement (the rest are ranked by 2·area/perimeter).
 MEASURED = 24
+#: A feature exactly at the limit passes: the morphology runs this much (mm) inside the limit,
+#: so floating-point round-off in the buffers never flags a line or space drawn at the limit.
+AT_LIMIT = 1e-6
 _MITRE = {"join_style": "mitre", "mitre_limit": 5.0}
 
 
@@ -47,7 +50,8 @@ def narrow_lines(geom: BaseGeometry, width: float) -> list[Spot]:
     if width <= 0 or geom.is_empty:
         return []
     parts = np.asarray(shapely.get_parts(as_multipolygon(geom)))
-    opened = shapely.buffer(shapely.buffer(parts, -width / 2, **_MITRE), width / 2, **_MITRE)
+    probe = width - 2 * AT_LIMIT
+    opened = shapely.buffer(shapely.buffer(parts, -probe / 2, **_MITRE), probe / 2, **_MITRE)
     changed = _changed(parts, opened, width)
     thin = shapely.difference(parts[changed], opened[changed])
     pieces: list[tuple[BaseGeometry, BaseGeometry]] = []
@@ -68,7 +72,8 @@ def narrow_spaces(geom: BaseGeometry, space: float) -> list[Spot]:
     if space <= 0 or geom.is_empty:
         return []
     parts = np.asarray(shapely.get_parts(as_multipolygon(geom)))
-    closed = shapely.buffer(shapely.buffer(parts, space / 2, **_MITRE), -space / 2, **_MITRE)
+    probe = space - 2 * AT_LIMIT
+    closed = shapely.buffer(shapely.buffer(parts, probe / 2, **_MITRE), -probe / 2, **_MITRE)
     changed = _changed(parts, closed, space)
     filled = shapely.difference(closed[changed], parts[changed])
     # inside one polygon, a notch shorter than the space (two rounded corners meeting) fills
@@ -83,7 +88,7 @@ def narrow_spaces(geom: BaseGeometry, space: float) -> list[Spot]:
         if len(a):
             dists = shapely.distance(parts[a], parts[b])
             for i, j, d in zip(a, b, dists, strict=True):
-                if d >= space or d <= 0:
+                if d >= probe or d <= 0:
                     continue
                 mid = shapely.shortest_line(parts[i], parts[j]).interpolate(0.5, normalized=True)
                 spots.append(Spot(float(d), mid.x, mid.y, 0.0))

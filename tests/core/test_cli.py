@@ -86,3 +86,14 @@ def test_build_writes_the_foundation_files(tmp_path):
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["metrics"]["min_gap_mm"] == pytest.approx(0.4)
     assert not [p for p in (tmp_path / "b").iterdir() if p.name.startswith(".")]
+
+
+def test_build_array_reaches_every_stage(tmp_path):
+    """--array/--series on the command line is the panel the cell estimate scales, as [panel] is."""
+    r = run_cli("build", "patterns/zn-mno2-screen-printed.toml", "--array", "2x2", "--series",
+                "-o", str(tmp_path / "p"))
+    assert r.code == 0, r.err
+    report = json.loads((tmp_path / "p" / "report.json").read_text())
+    single = json.loads(run_cli("cell", "patterns/zn-mno2-screen-printed.toml", "--json").out)
+    assert report["cell"]["voltage_v"] == pytest.approx(4 * single["voltage_v"])
+    assert report["cell"]["capacity_mah"] == pytest.approx(single["capacity_mah"])

@@ -275,3 +275,19 @@ def test_a_short_neck_is_reported_but_a_short_nub_is_not():
     nub = box(0, 0, 3, 3).union(box(3, 1.4, 3.1, 1.5))  # 0.1 mm stub on one edge
     assert narrow_lines(neck, 0.2)[0].width == pytest.approx(0.1, rel=1e-6)
     assert narrow_lines(nub, 0.2) == []
+
+
+def test_features_exactly_at_the_limit_pass_and_just_below_fail():
+    """Round-off in the morphology never flags a line or a space drawn at the process limit."""
+    from shapely import affinity
+    from shapely.geometry import box
+
+    from zmfab.features import narrow_lines, narrow_spaces
+
+    for angle in (0, 33, 90):
+        line = affinity.rotate(box(0, 0, 0.2, 5), angle)
+        pair = affinity.rotate(box(0, 0, 1, 1).union(box(1.2, 0, 2, 1)), angle)
+        assert narrow_lines(line, 0.2) == []
+        assert narrow_spaces(pair, 0.2) == []
+        assert narrow_lines(affinity.rotate(box(0, 0, 0.199, 5), angle), 0.2)
+        assert narrow_spaces(affinity.rotate(box(0, 0, 1, 1).union(box(1.199, 0, 2, 1)), angle), 0.2)

@@ -55,14 +55,8 @@ def variant_design(design: Design, values: dict[str, Any]) -> Design:
 
 
 def with_panel(design: Design, **panel: Any) -> Design:
-    """``design`` with ``panel`` values (array, pitch, wiring; None = keep) in its ``[panel]``,
-    so every stage (layout, rules, cell estimate) sees the same panel."""
-    chosen = {k: v for k, v in panel.items() if v is not None}
-    if not chosen:
-        return design
-    table = design.sections.get("panel", {})
-    merged = {**(table if isinstance(table, dict) else {}), **chosen}
-    return dataclasses.replace(design, sections={**design.sections, "panel": merged})
+    """``design`` with ``panel`` values in its ``[panel]`` (see :meth:`Design.with_panel`)."""
+    return design.with_panel(**panel)
 
 
 def run_variant(task: Task) -> dict[str, Any]:
