@@ -30,3 +30,20 @@ def test_patterns_exist_for_every_family():
     text = "\n".join(p.read_text() for p in (ROOT / "patterns").glob("*.toml"))
     for family in ("interdigitated", "concentric", "swiss-roll"):
         assert f'family = "{family}"' in text
+
+
+def test_readme_first_session_runs(tmp_path, monkeypatch):
+    """Every `zmfab` line of README's first session runs as written (outputs in a scratch folder)."""
+    import shlex
+
+    from tests.cli_helpers import run_cli
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## A first session\s*```sh\n(.*?)\n```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "patterns").symlink_to(ROOT / "patterns")
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.startswith("zmfab ")]
+    assert len(commands) >= 5
+    for command in commands:
+        r = run_cli(*shlex.split(command)[1:])
+        assert r.code == 0, (command, r.err)
