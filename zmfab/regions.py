@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 #: Region names in drawing order (lowest first).
@@ -87,6 +87,12 @@ class Layout:
         ref = self.regions.get("footprint") or union_all(self.regions.values())
         xmin, ymin, _, _ = ref.bounds
         return self.translated(-xmin, -ymin)
+
+
+def margin_box(geoms: Iterable[BaseGeometry], margin: float) -> Polygon:
+    """The bounding box of ``geoms`` grown by ``margin`` mm on every side (a footprint)."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(list(geoms))
+    return box(xmin - margin, ymin - margin, xmax + margin, ymax + margin)
 
 
 def union_all(geoms: Iterable[BaseGeometry]) -> BaseGeometry:

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from ..errors import require
-from ..regions import Layout
+from ..regions import Layout, margin_box
 from . import arcs
 from . import fields as F
 from .registry import generator
@@ -40,8 +40,8 @@ class ConcentricParams:
     pad_size: float = F.length(2.0, "square contact pad side, mm")
     lead_length: float | None = F.length(None, "outermost ring to the pads, mm (default: max(1 mm, 2 x gap))",
                                          optional=True)
-    margin: float = F.length(1.0, "footprint margin around the electrodes, mm", min=0.0, exclusive_min=False)
-    tolerance: float = F.length(0.001, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+    margin: float = F.margin()
+    tolerance: float = F.tolerance()
 
     def __post_init__(self) -> None:
         require(self.rings >= 1, "rings", f"{self.rings} is out of range (allowed 1..100000)")
@@ -131,13 +131,12 @@ def concentric(p: ConcentricParams) -> Layout:
     pad = p.pad_size
     pads = {inner: box(-pad / 2, -reach - pad, pad / 2, -reach),
             outer: box(-pad / 2, reach, pad / 2, reach + pad)}
-    xmin, ymin, xmax, ymax = shapely.total_bounds([*electrodes.values(), *pads.values()])
-    m = p.margin
+    footprint = margin_box([*electrodes.values(), *pads.values()], p.margin)
     counts = ring_counts(p)
     layout = Layout(
         "concentric",
         {
-            "footprint": box(xmin - m, ymin - m, xmax + m, ymax + m),
+            "footprint": footprint,
             "active_area": arcs.disc(r_out, tolerance=tol / 2),
             "anode": electrodes["anode"],
             "anode_pad": pads["anode"],
@@ -146,7 +145,7 @@ def concentric(p: ConcentricParams) -> Layout:
         },
         params={**p.__dict__, "anode_rings": counts["anode"], "cathode_rings": counts["cathode"],
                 "lead_length": lead},
-        meta={"center_mm": (m - xmin, m - ymin), "outer_radius_mm": r_out,
+        meta={"center_mm": (-footprint.bounds[0], -footprint.bounds[1]), "outer_radius_mm": r_out,
               "rings_mm": [(n, ri, ro) for n, ri, ro in radii]},
     )
     return layout.normalised()

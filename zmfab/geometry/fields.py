@@ -34,6 +34,16 @@ def flag(default: bool, help: str) -> Any:
     return dataclasses.field(default=default, metadata={"kind": "bool", "help": help})
 
 
+def margin(default: float = 1.0) -> Any:
+    """The footprint margin around the electrodes (mm), shared by every family."""
+    return length(default, "footprint margin around the electrodes, mm", min=0.0, exclusive_min=False)
+
+
+def tolerance(default: float = 0.001) -> Any:
+    """The chord tolerance of curved edges (mm), shared by every family."""
+    return length(default, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+
+
 def segments_for_arc(radius: float, sweep: float, tolerance: float) -> int:
     """Chords needed so a ``sweep``-radian arc of ``radius`` deviates by at most ``tolerance`` mm."""
     if radius <= tolerance:

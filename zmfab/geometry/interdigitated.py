@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from ..errors import require
-from ..regions import Layout
+from ..regions import Layout, margin_box
 from . import fields as F
 from .registry import generator
 
@@ -30,8 +30,8 @@ class InterdigitatedParams:
     pad_size: float = F.length(2.0, "square contact pad side, mm")
     pad_side: str = F.choice("opposite", "pads on opposite sides or the same side", ("opposite", "same"))
     corner_radius: float = F.length(0.0, "radius on outer corners, mm (0 = sharp)", min=0.0, exclusive_min=False)
-    margin: float = F.length(1.0, "footprint margin around the electrodes, mm", min=0.0, exclusive_min=False)
-    tolerance: float = F.length(0.001, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+    margin: float = F.margin()
+    tolerance: float = F.tolerance()
 
     def __post_init__(self) -> None:
         n_a = self.anode_fingers or self.fingers
@@ -106,10 +106,7 @@ def interdigitated(p: InterdigitatedParams) -> Layout:
         cathode_pad = _round(cathode_pad, p.corner_radius, quad)
 
     active = box(0.0, 0.0, width, height)
-    everything = shapely.union_all([anode, cathode, anode_pad, cathode_pad])
-    xmin, ymin, xmax, ymax = everything.bounds
-    m = p.margin
-    footprint = box(xmin - m, ymin - m, xmax + m, ymax + m)
+    footprint = margin_box([anode, cathode, anode_pad, cathode_pad], p.margin)
     layout = Layout(
         "interdigitated",
         {

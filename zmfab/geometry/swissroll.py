@@ -37,10 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 from ..errors import ParameterError, require
-from ..regions import Layout
+from ..regions import Layout, margin_box
 from . import arcs
 from . import fields as F
 from .registry import generator
@@ -67,8 +67,8 @@ class SwissRollParams:
     pad_size: float = F.length(2.0, "square contact pad side, mm")
     lead_length: float | None = F.length(None, "outermost turn to the pads, mm (default: max(1 mm, 2 x gap))",
                                          optional=True)
-    margin: float = F.length(1.0, "footprint margin around the electrodes, mm", min=0.0, exclusive_min=False)
-    tolerance: float = F.length(0.001, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+    margin: float = F.margin()
+    tolerance: float = F.tolerance()
 
     def __post_init__(self) -> None:
         require(self.turns >= 1, "turns", f"{self.turns} is out of range (allowed 1..100000)")
@@ -273,12 +273,11 @@ def swiss_roll(p: SwissRollParams) -> Layout:
         pads[name] = Polygon(np.vstack([corners, lead[[2, 1]]]))
         electrodes[name] = shapely.union(tracks[name], Polygon(lead))
 
-    xmin, ymin, xmax, ymax = shapely.total_bounds([*electrodes.values(), *pads.values()])
-    m = p.margin
+    footprint = margin_box([*electrodes.values(), *pads.values()], p.margin)
     layout = Layout(
         "swiss-roll",
         {
-            "footprint": box(xmin - m, ymin - m, xmax + m, ymax + m),
+            "footprint": footprint,
             "active_area": arcs.disc(r_max, tolerance=p.tolerance / 2, outside=True),
             "anode": electrodes["anode"],
             "anode_pad": pads["anode"],
@@ -287,7 +286,7 @@ def swiss_roll(p: SwissRollParams) -> Layout:
         },
         params={**p.__dict__, "lead_length": resolved_lead(p)},
         meta={
-            "center_mm": (m - xmin, m - ymin),
+            "center_mm": (-footprint.bounds[0], -footprint.bounds[1]),
             "pitch_mm": pitch(p),
             "base_radius_mm": a,
             "outer_radius_mm": r_max,
