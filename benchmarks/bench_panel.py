@@ -19,9 +19,9 @@ from pathlib import Path
 from zmfab.design import parse_design
 from zmfab.drc import check
 from zmfab.export.mask import stack_masks, write_mask
-from zmfab.panel import panel_from_design
+from zmfab.process.panel import panel_from_design
+from zmfab.process.stack import resolve_stack, resolve_substrate
 from zmfab.profiles import Profiles
-from zmfab.stack import resolve_stack, resolve_substrate
 
 DEVICE = {"fingers": 200, "anode_width": "250um", "cathode_width": "250um", "gap": "250um",
           "finger_length": "4mm", "bus_width": "500um", "pad_size": "2mm", "margin": "1mm"}

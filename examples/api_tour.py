@@ -48,7 +48,7 @@ def main(out: Path) -> None:
 
     print("3. combine: four devices on one substrate, wired in series")
     board = tight
-    panel_mod = optional("zmfab.panel")
+    panel_mod = optional("zmfab.process.panel")
     if panel_mod is not None:
         x0, y0, x1, y1 = tight["footprint"].bounds
         board = panel_mod.panel(tight.normalised(), 2, 2, x1 - x0 + 3.0, y1 - y0 + 3.0,

@@ -31,7 +31,7 @@ def layout(family: str, **params: Any) -> Layout:
 
 def measure(lay: Layout) -> dict[str, Any]:
     """Metrics of a layout (areas in mm², gap and facing length in mm)."""
-    from .metrics import measure as _measure
+    from .regions.metrics import measure as _measure
 
     return _measure(lay)
 

@@ -1,6 +1,6 @@
 """Machine, material and process profiles: shipped TOML files, with a user's overrides on top.
 
-Shipped profiles live in ``zmfab/data/profiles/<kind>/<name>.toml`` (kinds: ``machines``,
+Shipped profiles live in the top-level ``profiles/<kind>/<name>.toml`` (kinds: ``machines``,
 ``processes``, ``materials``). A user's file (``--profile FILE``) holds tables
 ``[<kind>.<name>]`` that are merged key by key over the shipped ones, or define new profiles.
 """
@@ -16,7 +16,17 @@ from .errors import DesignError, ParameterError
 from .toml import load_toml
 
 KINDS: tuple[str, ...] = ("machines", "processes", "materials")
-SHIPPED = Path(__file__).parent / "data" / "profiles"
+
+
+def _shipped_dir() -> Path:
+    """``profiles/`` beside the package in a checkout (or an editable install); an installed
+    wheel carries a copy as ``zmfab/_profiles`` (see setup.py)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "_profiles"
+    return installed if installed.is_dir() else here.parent / "profiles"
+
+
+SHIPPED = _shipped_dir()
 
 
 def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def test_panel_table_is_read():
 
 
 def test_loading_from_the_stack_when_cell_lacks_it():
-    pytest.importorskip("zmfab.stack")
+    pytest.importorskip("zmfab.process.stack")
     stack = ('[[stack]]\nname = "zn ink"\nmethod = "screen"\nmaterial = "zn"\nregions = ["anode", "anode_pad"]\n'
              'loading = "8mg/cm2"\n[[stack]]\nname = "mno2 ink"\nmethod = "screen"\nmaterial = "mno2"\n'
              'regions = ["cathode", "cathode_pad"]\nthickness = "10um"\n')
@@ -175,7 +175,7 @@ def test_every_shipped_material_names_its_source():
                  "gold", "pva-gel", "pdms", "polyimide"):
         data = PROFILES.get("materials", name)
         assert data["source"] and data["density_g_cm3"] > 0 and data["role"]
-        text = (ROOT / "zmfab" / "data" / "profiles" / "materials" / f"{name}.toml").read_text()
+        text = (ROOT / "profiles" / "materials" / f"{name}.toml").read_text()
         assert text.startswith("#") and "Source" in text
     assert PROFILES.get("materials", "zn")["specific_capacity_mah_g"] == 820.0
     assert PROFILES.get("materials", "mno2")["specific_capacity_mah_g"] == 308.0

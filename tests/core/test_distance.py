@@ -7,7 +7,7 @@ from shapely import affinity
 from shapely.geometry import Point, box
 
 import zmfab
-from zmfab.distance import min_distance, nearest_points
+from zmfab.regions.distance import min_distance, nearest_points
 
 
 @pytest.mark.parametrize(

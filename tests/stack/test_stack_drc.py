@@ -13,8 +13,8 @@ from tests.cli_helpers import run_cli
 from tests.stack.stack_helpers import PATTERNS, design_from, screen_design
 from zmfab import drc
 from zmfab.drc import Violation, check, check_design, drc_rule
-from zmfab.features import narrow_lines, narrow_spaces
 from zmfab.profiles import Profiles
+from zmfab.regions.features import narrow_lines, narrow_spaces
 
 PROFILES = Profiles()
 PATTERN_FILES = sorted(PATTERNS.glob("*.toml"))
@@ -76,7 +76,7 @@ def test_a_layer_outside_the_bed_fails_bed(tmp_path):
     d = design_from(screen_design())
     lay = d.layout()
     profiles = Profiles([prof])
-    from zmfab.stack import resolve_stack
+    from zmfab.process.stack import resolve_stack
 
     layers = resolve_stack(d, lay, profiles)
     violations = check(d, lay, layers, profiles, machine="tiny")
@@ -282,7 +282,7 @@ def test_features_exactly_at_the_limit_pass_and_just_below_fail():
     from shapely import affinity
     from shapely.geometry import box
 
-    from zmfab.features import narrow_lines, narrow_spaces
+    from zmfab.regions.features import narrow_lines, narrow_spaces
 
     for angle in (0, 33, 90):
         line = affinity.rotate(box(0, 0, 0.2, 5), angle)

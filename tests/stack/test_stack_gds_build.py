@@ -14,9 +14,9 @@ from tests.cli_helpers import run_cli
 from tests.stack.stack_helpers import PATTERNS, design_from, screen_design
 from zmfab.build import STEPS, build
 from zmfab.errors import DesignRuleError
+from zmfab.process.stack import resolve_stack
 from zmfab.profiles import Profiles
 from zmfab.regions import Layout
-from zmfab.stack import resolve_stack
 
 SHIPPED = ("screen-print", "stencil", "photolithography")
 
@@ -80,7 +80,7 @@ def test_cli_layout_writes_gds(tmp_path):
 
 
 def test_build_step_is_registered_after_the_layout():
-    assert STEPS.index("zmfab.build_stack:stack_step") == STEPS.index("zmfab.build:layout_step") + 1
+    assert STEPS.index("zmfab.build.stack:stack_step") == STEPS.index("zmfab.build:layout_step") + 1
 
 
 def test_build_writes_masks_preview_and_report(tmp_path):

@@ -12,14 +12,14 @@ from shapely.geometry import Point, Polygon, box
 
 import zmfab
 from tests.stack.stack_helpers import PATTERNS, design_from, screen_design
-from zmfab.bridges import bridge_stencil, find_islands
 from zmfab.design import load_design
 from zmfab.export.mask import mask_artwork, mask_dxf, mask_svg, stack_masks, write_mask
 from zmfab.export.outline_text import GLYPHS, outline_text, text_width
 from zmfab.imports import read_layers
+from zmfab.process.bridges import bridge_stencil, find_islands
+from zmfab.process.stack import resolve_stack, resolve_substrate
 from zmfab.profiles import Profiles
 from zmfab.regions import Layout, as_multipolygon
-from zmfab.stack import resolve_stack, resolve_substrate
 
 PROFILES = Profiles()
 BRIDGE = PROFILES.get("processes", "stencil")["bridge_width_mm"]

@@ -11,7 +11,7 @@ import zmfab
 from tests.cli_helpers import run_cli
 from tests.stack.stack_helpers import design_from, screen_design
 from zmfab.drc import check_design
-from zmfab.panel import panel, panel_from_design, parse_array, parse_pitch
+from zmfab.process.panel import panel, panel_from_design, parse_array, parse_pitch
 from zmfab.profiles import Profiles
 from zmfab.regions import as_multipolygon
 
@@ -162,7 +162,7 @@ def test_a_panel_table_without_array_is_an_error():
 def test_a_user_stack_on_a_panel_gets_the_interconnect_printed_first():
     d = design_from(screen_design(extra='[panel]\narray = "2x1"\npitch = "16mm,20mm"\nwiring = "series"\n'
                                        '[[stack]]\nname = "zn"\nmethod = "screen"\nregions = ["anode", "anode_pad"]\n'))
-    from zmfab.stack import resolve_stack
+    from zmfab.process.stack import resolve_stack
 
     layers = resolve_stack(d, panel_from_design(d, d.layout()), PROFILES)
     assert [x.name for x in layers] == ["interconnect", "zn"]

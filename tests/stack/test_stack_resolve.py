@@ -8,9 +8,15 @@ from shapely.geometry import box
 import zmfab
 from tests.stack.stack_helpers import design_from, screen_design
 from zmfab.errors import DesignError
+from zmfab.process.stack import (
+    METHODS,
+    default_stack,
+    layer_geometry,
+    resolve_stack,
+    resolve_substrate,
+)
 from zmfab.profiles import Profiles
 from zmfab.regions import Layout
-from zmfab.stack import METHODS, default_stack, layer_geometry, resolve_stack, resolve_substrate
 
 PROFILES = Profiles()
 

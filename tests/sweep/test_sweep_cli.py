@@ -127,7 +127,7 @@ def test_plot_colours_by_family_or_the_other_swept_parameter(design_file, tmp_pa
 
 
 def test_panel_options_apply_to_every_variant(design_file, tmp_path):
-    pytest.importorskip("zmfab.panel")
+    pytest.importorskip("zmfab.process.panel")
     single = run_cli("sweep", str(design_file), "--vary", "gap=0.2", "--no-build", "-j", "1",
                      "-o", str(tmp_path / "one"))
     panel = run_cli("sweep", str(design_file), "--vary", "gap=0.2", "--no-build", "-j", "1",

@@ -143,7 +143,7 @@ def _stack_layers(design: Any, layout: Layout, profiles: Any) -> list[Any]:
     if design is None:
         return []
     try:
-        from ..stack import resolve_stack
+        from ..process.stack import resolve_stack
     except ImportError:  # pragma: no cover - the stack module is another issue's
         return []
     if "stack" in design.sections:
@@ -159,7 +159,7 @@ def _panel(design: Any, layout: Layout) -> tuple[int, str, float | None]:
     table = {} if design is None else design.sections.get("panel", {})
     if not isinstance(table, dict) or "array" not in table:
         return 1, "none", None
-    from ..panel import parse_array, parse_pitch
+    from ..process.panel import parse_array, parse_pitch
 
     try:
         nx, ny = parse_array(table["array"], field="array")

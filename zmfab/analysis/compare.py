@@ -12,7 +12,7 @@ from ..errors import ZmfabError
 def compare_row(design: Any, profiles: Any, *, gap: float | None = None,
                 **field_overrides: Any) -> dict[str, Any]:
     """One design's figures; ``gap`` (mm) replaces its gap parameter."""
-    from ..metrics import measure
+    from ..regions.metrics import measure
     from .field import solve_field
     from .simspec import field_settings
 

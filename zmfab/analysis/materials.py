@@ -1,6 +1,6 @@
 """Material facts the estimates need, read from material profiles, and the quantities users type.
 
-A material profile (``zmfab/data/profiles/materials/<name>.toml``) may give
+A material profile (``profiles/materials/<name>.toml``) may give
 ``specific_capacity_mah_g`` and ``potential_v`` (vs Zn²⁺/Zn) for a battery material,
 ``specific_capacitance_f_g`` and ``voltage_window_v`` for a capacitive one, ``density_g_cm3``,
 ``conductivity_s_m`` (electronic) or ``ionic_conductivity_s_m`` (electrolytes).

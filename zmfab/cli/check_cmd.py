@@ -28,8 +28,8 @@ def check(ctx: click.Context, design: str, as_json: bool, profiles: tuple[str, .
     from ..design import load_design
     from ..drc import check as run_check
     from ..drc import design_layout, design_profile_files
+    from ..process.stack import resolve_stack
     from ..profiles import Profiles
-    from ..stack import resolve_stack
 
     d = load_design(design)
     profs = Profiles(design_profile_files(d) + list(profiles))

@@ -13,7 +13,7 @@ from ..geometry.registry import FAMILY_MODULES, field_spec, generate, get_genera
 
 def emit_metrics(metrics: dict[str, Any], as_json: bool) -> None:
     """Print metrics as JSON or as a short table with units."""
-    from ..metrics import format_table
+    from ..regions.metrics import format_table
 
     click.echo(json.dumps(metrics, indent=2) if as_json else format_table(metrics))
 
@@ -55,7 +55,7 @@ def _family_command(name: str) -> click.Command:
         chosen = {"--" + k.replace("_", "-"): v for k, v in values.items() if v is not None}
         lay = generate(name, **chosen)
         if array or pitch or wiring:
-            from ..panel import panel_from_design
+            from ..process.panel import panel_from_design
 
             if not array:
                 raise click.UsageError("--pitch and --wiring need --array NxM")
@@ -64,7 +64,7 @@ def _family_command(name: str) -> click.Command:
             from ..export import export_layout
 
             export_layout(lay, output, dxf_version=dxf_version)
-        from ..metrics import measure
+        from ..regions.metrics import measure
 
         emit_metrics(measure(lay), as_json)
         if output and not as_json:
@@ -96,7 +96,7 @@ def layout() -> None:
 @click.option("--dpi", type=float, default=None, help="SVG pixels per inch (only for SVGs without a size)")
 def info(file: str, as_json: bool, dpi: float | None) -> None:
     """Print the metrics of a design (.toml) or of a DXF/SVG whose layers are named after regions."""
-    from ..metrics import measure
+    from ..regions.metrics import measure
 
     path = Path(file)
     if not path.exists():

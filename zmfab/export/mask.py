@@ -19,10 +19,10 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from ..atomic import write_text
-from ..bridges import StencilPlan, bridge_stencil
 from ..errors import ParameterError
+from ..process.bridges import StencilPlan, bridge_stencil
+from ..process.stack import MASKED_METHODS, Layer, Substrate
 from ..regions import ELECTRODE_REGIONS, Layout, as_multipolygon, union_all
-from ..stack import MASKED_METHODS, Layer, Substrate
 from .outline_text import outline_text, text_width
 
 POLARITIES = ("positive", "negative")

@@ -231,7 +231,7 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
 def bead_warnings(ink: Ink) -> list[str]:
     """Warnings for the job header: a feature of ``ink`` narrower than its bead (the DRC's rule,
     for G-code runs without a design), and a flow trim beyond ``max_flow_error``."""
-    from ..features import narrow_lines
+    from ..regions.features import narrow_lines
 
     meta = ink.toolpath.meta
     width = meta["bead_width_mm"]
@@ -272,14 +272,14 @@ def diw_step(ctx: Any) -> None:
     combined file lays every DIW layer in stack order, changing tool (T0/T1) between inks.
     """
     from ..errors import DesignError
-    from ..stack import resolve_stack
+    from ..process.stack import resolve_stack
 
     profiles = Profiles(ctx.options.get("profiles") or [])
     layers = [lay for lay in resolve_stack(ctx.design, ctx.layout, profiles) if lay.method == "diw"]
     if not layers:
         return
     from ..export.mask import fiducials
-    from ..stack import resolve_substrate
+    from ..process.stack import resolve_substrate
 
     common = dict(ctx.design.sections.get("diw") or {})
     machine = common.pop("machine", None) or _design_machine(ctx.design)

@@ -303,7 +303,7 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
 
 def laser_step(ctx: Any) -> None:
     """Build step: ``gcode/<layer>.gcode`` for every laser layer, estimates in report["jobs"]."""
-    from ..stack import resolve_stack
+    from ..process.stack import resolve_stack
 
     profiles = Profiles(ctx.options.get("profiles", []))
     layers = resolve_stack(ctx.design, ctx.layout, profiles)

@@ -58,7 +58,7 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
                     date: str | None = None) -> tuple[Job, str]:
     """(job, layer name) for a design's stack layer; without a name, its only laser/diw layer."""
     from ..design import load_design
-    from ..stack import resolve_stack
+    from ..process.stack import resolve_stack
     from .laser_job import plan_layer, slug
 
     settings = dict(settings or {})

@@ -12,7 +12,7 @@ import math
 import re
 from collections import deque
 
-from .emulator import Device, Faults, Link
+from .device import Device, Faults, Link
 from .grbl_codes import DEFAULT_SETTINGS
 from .jobscan import words
 

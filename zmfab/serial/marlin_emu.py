@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from .emulator import Device, Faults, Link
+from .device import Device, Faults, Link
 
 KEEPALIVE = 2.0  # seconds between "busy: processing" lines
 _KNOWN = {"G0", "G1", "G2", "G3", "G4", "G20", "G21", "G28", "G90", "G91", "G92", "M3", "M4", "M5",

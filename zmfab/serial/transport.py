@@ -11,38 +11,9 @@ import time
 from typing import Any, Protocol
 
 from ..errors import DeviceError
+from .clock import Clock, LinkClosed, MonotonicClock, VirtualClock
 
-
-class LinkClosed(DeviceError):
-    """The link went away (cable pulled, emulator disconnected, socket closed)."""
-
-
-class Clock(Protocol):
-    """Seconds since some origin."""
-
-    def now(self) -> float: ...
-
-
-class MonotonicClock:
-    """The wall clock (``time.monotonic``)."""
-
-    def now(self) -> float:
-        return time.monotonic()
-
-
-class VirtualClock:
-    """A clock that only moves when told; emulators and tests share one."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.t = start
-
-    def now(self) -> float:
-        return self.t
-
-    def advance_to(self, t: float) -> None:
-        """Move forward to ``t`` (never backwards)."""
-        if t > self.t:
-            self.t = t
+__all__ = ["Clock", "LinkClosed", "MonotonicClock", "Transport", "VirtualClock", "open_transport"]
 
 
 class Transport(Protocol):

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ZmfabError
-from .runner import chunks
-from .worker import Task, run_chunk
+from .worker import Task, chunks, run_chunk
 
 
 def _client(scheduler: Any) -> tuple[Any, bool]:

@@ -22,7 +22,7 @@ from ..errors import ZmfabError
 from . import record as rec
 from .spec import Variant
 from .stages import available_stages
-from .worker import Task, run_chunk
+from .worker import Task, chunks, run_chunk
 
 #: progress(done, total) is called after each finished (or skipped) variant.
 Progress = Callable[[int, int], None]
@@ -115,12 +115,6 @@ def run(tasks: Sequence[Task], outdir: Path, *, jobs: int | None = 1, scheduler:
     return SweepResult(outdir, records, ran=len(todo), skipped=skipped,
                        elapsed_s=time.perf_counter() - t0,
                        stages=list(tasks[0].stages) if tasks else [])
-
-
-def chunks(tasks: Sequence[Task], workers: int, *, most: int = 16) -> list[list[Task]]:
-    """Split ``tasks`` into ordered chunks: about 8 per worker, at most ``most`` tasks each."""
-    size = max(1, min(most, -(-len(tasks) // (8 * max(1, workers)))))
-    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
 
 
 def _execute(todo: list[Task], *, jobs: int | None, scheduler: Any) -> Iterator[dict[str, Any]]:

@@ -40,8 +40,8 @@ def available_stages(*, simulate: bool = False) -> list[str]:
 
 
 def metrics_stage(layout: Layout) -> dict[str, Any]:
-    """The layout's metrics (:func:`zmfab.metrics.measure`)."""
-    from ..metrics import measure
+    """The layout's metrics (:func:`zmfab.regions.metrics.measure`)."""
+    from ..regions.metrics import measure
 
     return measure(layout)
 

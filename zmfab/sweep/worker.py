@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,13 @@ def _run(task: Task, record: dict[str, Any]) -> None:
 def _as_built(design: Design, device: Any) -> Any:
     """The layout ``zmfab build`` would build (a panel when ``[panel]`` asks), without files."""
     try:
-        from ..panel import panel_from_design
+        from ..process.panel import panel_from_design
     except ImportError:
         return device
     return panel_from_design(design, device)
+
+
+def chunks(tasks: Sequence[Task], workers: int, *, most: int = 16) -> list[list[Task]]:
+    """Split ``tasks`` into ordered chunks: about 8 per worker, at most ``most`` tasks each."""
+    size = max(1, min(most, -(-len(tasks) // (8 * max(1, workers)))))
+    return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]

@@ -20,10 +20,10 @@ from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, box
 from shapely.geometry.base import BaseGeometry
 
-from .errors import ParameterError
-from .merge import merge
-from .regions import Layout, union_all
-from .units import parse_length
+from ..errors import ParameterError
+from ..regions import Layout, union_all
+from ..regions.merge import merge
+from ..units import parse_length
 
 WIRINGS: tuple[str, ...] = ("none", "series", "parallel")
 MAX_COUNT = 100

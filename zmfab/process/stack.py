@@ -27,10 +27,10 @@ from typing import Any
 import shapely
 from shapely.geometry import MultiPolygon
 
-from .errors import DesignError, ParameterError
-from .merge import merge
-from .regions import Layout, as_multipolygon, union_all
-from .units import parse_length
+from ..errors import DesignError, ParameterError
+from ..regions import Layout, as_multipolygon, union_all
+from ..regions.merge import merge
+from ..units import parse_length
 
 #: Every method a layer may use.
 METHODS: tuple[str, ...] = ("laser", "screen", "stencil", "diw", "photolithography", "cast", "spray")

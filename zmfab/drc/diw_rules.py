@@ -13,11 +13,11 @@ from typing import Any
 
 import shapely
 
-from .drc import CheckContext, Violation, drc_rule
-from .features import narrow_lines, narrow_spaces
-from .regions import as_multipolygon
-from .stack import Layer
-from .units import parse_length
+from ..process.stack import Layer
+from ..regions import as_multipolygon
+from ..regions.features import narrow_lines, narrow_spaces
+from ..units import parse_length
+from . import CheckContext, Violation, drc_rule
 
 #: Differences smaller than this (mm) are round-off.
 TOLERANCE = 1e-6

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .errors import ParameterError
-from .regions import Layout
-from .stack import Layer, Substrate, resolve_substrate
-from .units import parse_length
+from ..errors import ParameterError
+from ..process.stack import Layer, Substrate, resolve_substrate
+from ..regions import Layout
+from ..units import parse_length
 
 #: Modules whose import registers rules (append yours: ``RULE_MODULES += ("my.module",)``).
-RULE_MODULES: tuple[str, ...] = ("zmfab.drc_rules", "zmfab.drc_diw")
+RULE_MODULES: tuple[str, ...] = ("zmfab.drc.process_rules", "zmfab.drc.diw_rules")
 
 
 @dataclass
@@ -173,7 +173,7 @@ def check(design: Any, layout: Layout, layers: list[Layer], profiles: Any, *,
 def check_design(design: Any, profiles: Any, *, machine: str | None = None,
                  layout: Layout | None = None) -> tuple[Layout, list[Layer], list[Violation]]:
     """Layout, stack and violations of a design in one call (what ``zmfab check`` does)."""
-    from .stack import resolve_stack
+    from ..process.stack import resolve_stack
 
     lay = layout if layout is not None else design_layout(design)
     layers = resolve_stack(design, lay, profiles)
@@ -183,7 +183,7 @@ def check_design(design: Any, profiles: Any, *, machine: str | None = None,
 def design_layout(design: Any, *, array: str | None = None, pitch: Any = None,
                   wiring: str | None = None) -> Layout:
     """The design's layout, as a panel when ``[panel]`` or ``array`` asks for one."""
-    from .panel import panel_from_design
+    from ..process.panel import panel_from_design
 
     return panel_from_design(design, design.layout(), array=array, pitch=pitch, wiring=wiring)
 

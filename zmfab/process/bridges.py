@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from .regions import as_multipolygon, union_all
+from ..regions import as_multipolygon, union_all
 
 #: Candidate bridge sites per island: one every half bridge width along its edge, at most this many.
 MAX_SITES = 400

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import DesignRuleError
+from ..errors import DesignRuleError
 
 
 def stack_step(ctx: Any) -> None:
     """``masks/<layer>.svg|.dxf`` per printed layer, ``preview.svg`` of the stack, report entries,
     and ``layout.gds`` with a GDS layer per region and per stack layer when gdstk is installed."""
-    from .drc import check, design_profile_files, summary
-    from .export.mask import stack_masks, write_mask
-    from .export.preview import stack_preview_svg
-    from .profiles import Profiles
-    from .stack import resolve_stack, resolve_substrate
+    from ..drc import check, design_profile_files, summary
+    from ..export.mask import stack_masks, write_mask
+    from ..export.preview import stack_preview_svg
+    from ..profiles import Profiles
+    from ..process.stack import resolve_stack, resolve_substrate
 
     profiles = Profiles(design_profile_files(ctx.design) + list(ctx.options.get("profiles", [])))
     layers = resolve_stack(ctx.design, ctx.layout, profiles)
@@ -48,10 +48,10 @@ def stack_step(ctx: Any) -> None:
     ctx.report["masks"] = [art.report() for art in arts]
     fid = arts[0].fiducials if arts and not arts[0].spec.mirror else None
     if fid is None and arts:
-        from .export.mask import fiducials as marks
+        from ..export.mask import fiducials as marks
 
         fid = marks(ctx.layout, substrate)[1]
-    from .atomic import write_text
+    from ..atomic import write_text
 
     write_text(ctx.path("preview.svg"), stack_preview_svg(ctx.layout, layers, fiducials=fid,
                                                           substrate=substrate.polygon()))
@@ -65,6 +65,6 @@ def _write_gds(ctx: Any, layers: list) -> None:
         import gdstk  # noqa: F401
     except ImportError:
         return
-    from .export.gds import write_gds
+    from ..export.gds import write_gds
 
     write_gds(ctx.layout, ctx.path("layout.gds"), stack=layers)

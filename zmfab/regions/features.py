@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
-from .regions import as_multipolygon
+from . import as_multipolygon
 
 #: Pieces thinner than this (mm) are round-off of the buffer operations, not features.
 NOISE = 2e-3

@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from .regions import as_multipolygon
+from . import as_multipolygon
 
 
 def merge(geoms: Iterable[BaseGeometry]) -> MultiPolygon:

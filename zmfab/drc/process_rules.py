@@ -12,9 +12,9 @@ import shapely
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
-from .drc import CheckContext, Violation, drc_rule, machine_bed, profile_length
-from .features import narrow_lines, narrow_spaces
-from .regions import as_multipolygon, union_all
+from ..regions import as_multipolygon, union_all
+from ..regions.features import narrow_lines, narrow_spaces
+from . import CheckContext, Violation, drc_rule, machine_bed, profile_length
 
 #: Inside the active area, the electrolyte may stay this far (mm) off the pads and interconnect:
 #: the pad clearance of the default stack (0.5 mm) with room for a wider one.

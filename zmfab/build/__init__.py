@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .design import Design
-from .regions import Layout
+from .. import __version__
+from ..design import Design
+from ..regions import Layout
 
 #: Build steps in order; later issues append theirs.
 STEPS: list[str] = [
     "zmfab.build:layout_step",
-    "zmfab.build_stack:stack_step",
+    "zmfab.build.stack:stack_step",
     "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
     "zmfab.analysis.build_step:cell_step",
@@ -52,10 +52,10 @@ class BuildContext:
 
 def layout_step(ctx: BuildContext) -> None:
     """layout.svg, layout.dxf, preview.svg and the layout's metrics."""
-    from .export.dxf import write_dxf
-    from .export.preview import write_preview
-    from .export.svg import write_svg
-    from .metrics import measure
+    from ..export.dxf import write_dxf
+    from ..export.preview import write_preview
+    from ..export.svg import write_svg
+    from ..regions.metrics import measure
 
     write_svg(ctx.layout, ctx.path("layout.svg"))
     write_dxf(ctx.layout, ctx.path("layout.dxf"), dxf_version=ctx.options.get("dxf_version", "R2010"))
@@ -102,7 +102,7 @@ def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
 
 def _layout(design: Design, options: dict[str, Any]) -> Layout:
     """The design's layout, as a panel when ``[panel]`` or the array/pitch/wiring options ask."""
-    from .panel import panel_from_design
+    from ..process.panel import panel_from_design
 
     return panel_from_design(design, design.layout(), array=options.get("array"),
                              pitch=options.get("pitch"), wiring=options.get("wiring"))

@@ -6,8 +6,8 @@ from typing import Any
 
 import shapely
 
+from . import Layout
 from .distance import min_distance
-from .regions import Layout
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
