@@ -51,6 +51,8 @@ class GrblDevice(Device):
         self.resets = 0
         self.alarms: list[int] = []
         self.realtime: list[tuple[float, str]] = []
+        self.statuses = 0  # status reports sent (faults: badstatus:N garbles the Nth)
+        self.done = 0  # executed lines finished (moves completed), a prefix of ``executed``
         self._power_on(alarm=False)
 
     def _power_on(self, *, alarm: bool) -> None:
@@ -60,12 +62,14 @@ class GrblDevice(Device):
         self.busy_until: float | None = None
         self.reply: list[str] = []
         self.waiting: str | None = None  # a parsed motion line waiting for planner room
+        self.waiting_n = -1
         self.state = "Alarm" if alarm else "Idle"
         self.critical = False
         self.check = False
         self.hold = False
         self.hold_done_at: float | None = None
-        self.planner: deque[tuple[float, tuple[float, float, float]]] = deque()
+        # (seconds, end point, index into ``executed``) per planned move
+        self.planner: deque[tuple[float, tuple[float, float, float], int]] = deque()
         self.head_end: float | None = None
         self.head_left = 0.0
         self.pos = [0.0, 0.0, 0.0]  # planned position (end of the last accepted move)
@@ -116,6 +120,10 @@ class GrblDevice(Device):
         if self.state == "Idle" and (self.planner or self.busy_until is not None):
             state = "Run"
         pos = ",".join(f"{v:.3f}" for v in self.mpos)
+        self.statuses += 1
+        if self.statuses in self.faults.bad_status:  # a noisy link: a digit lost, a dot kept
+            self.injected.append(("badstatus", self.statuses))
+            pos = pos.replace(",", ".,", 1).replace("0.,", ".,", 1)
         text = f"<{state}|MPos:{pos}"
         if int(self.settings[10]) & 2:
             text += f"|Bf:{PLANNER_BLOCKS - len(self.planner)},{self.rx_size - len(self.rx)}"
@@ -216,13 +224,25 @@ class GrblDevice(Device):
             self.injected.append(("alarm", n))
             self._alarm(2)
             return
+        elif self.faults.reset_at == n:  # a watchdog or brown-out: the line and the buffers are lost
+            self.injected.append(("reset", n))
+            self.resets += 1
+            self.rx.clear()
+            self._power_on(alarm=False)
+            self.boot()
+            return
         else:
             result = self._execute(text)
         if self.faults.disconnect_at == n:
             self.injected.append(("disconnect", n))
             self.disconnect()
         if result is None:  # waiting for planner room
+            self.waiting_n = n
             return
+        if result == "ok":
+            result = self.ack(n)
+            if result is None:
+                return
         self.reply.append(result)
         self.busy_until = self.t + self.proc
         if self.proc <= 0:
@@ -256,16 +276,22 @@ class GrblDevice(Device):
         if moved:
             self.pos = list(target)
             return self._plan(text, target)
+        if not self.planner:
+            self.done = len(self.executed)
         return "ok"
 
     def _plan(self, text: str, target: list[float]) -> str | None:
         dist = math.dist(self.mpos if not self.planner else self.planner[-1][1], target)
         rate = self.modal["feed"] if self.modal["motion"] else self.settings[110]
         duration = dist / rate * 60.0 if self.motion and rate else 0.0
+        if self.faults.freeze_at == self.lines_received:  # a stuck axis: the block never ends
+            self.injected.append(("freeze", self.lines_received))
+            duration = math.inf
         if duration <= 0 and not self.hold and not self.planner:
             self.mpos = list(target)
+            self.done = len(self.executed)
             return "ok"
-        self.planner.append((duration, (target[0], target[1], target[2])))
+        self.planner.append((duration, (target[0], target[1], target[2]), len(self.executed) - 1))
         if self.head_end is None and not self.hold:
             self._start_head()
         if len(self.planner) >= PLANNER_BLOCKS:
@@ -279,13 +305,16 @@ class GrblDevice(Device):
             self.head_end, self.head_left = self.t + left, 0.0
 
     def _finish_head(self) -> None:
-        _, target = self.planner.popleft()
+        _, target, _ = self.planner.popleft()
         self.mpos = list(target)
         self.head_end = None
+        self.done = self.planner[0][2] if self.planner else len(self.executed)
         self._start_head()
         if self.waiting is not None and len(self.planner) < PLANNER_BLOCKS:
             self.waiting = None
-            self.reply.append("ok")
+            ok = self.ack(self.waiting_n)
+            if ok is not None:
+                self.reply.append(ok)
             self.busy_until = self.t + self.proc
 
     def _within(self, p: list[float]) -> bool:

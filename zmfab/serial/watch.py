@@ -1,0 +1,153 @@
+"""Watching the machine while a job streams: status polls, lost acknowledgements, stalls, the
+end-of-job drain and the pause (hold and restore).
+
+GRBL answers ``?`` at once, whatever it is doing. A status report is matched to the one poll in
+flight (a new poll goes out only once the last is answered, or a second has passed), so a report
+says something about every line sent before its poll:
+
+- ``Idle`` (planner empty) while such lines are still counted in flight means their acks were
+  lost: with ``Bf:`` showing the RX buffer empty at once, without it on the second such report in
+  a row with no ack between. Their credit is released (``ack-lost``), never resent.
+- ``Run`` with the position unchanged and no ack for longer than the longest move that may be
+  running should take (plus a margin) is a stall.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import DeviceError
+from .protocol import Reply
+from .window import Window
+
+if TYPE_CHECKING:
+    from .streamer import Streamer
+
+REPOLL = 1.0  # seconds before a poll whose report never came is repeated
+
+
+class Watch:
+    """The streamer's eyes on the machine; one per streamed job."""
+
+    def __init__(self, streamer: Streamer, window: Window) -> None:
+        self.s, self.w = streamer, window
+        self.next_poll = streamer.clock.now()
+        self.mark: int | None = None  # items sent before the poll in flight
+        self.polled_at = -1e9
+        self.idle_prev: tuple[int, int] | None = None  # (acked, mark) at the last Idle report
+        self.pos: list[float] | None = None
+        self.moved_at = streamer.clock.now()
+
+    # ----- polling -----------------------------------------------------------------------------
+    def poll(self, now: float) -> float:
+        """Send a status poll when due; return how long the loop may wait for a reply."""
+        s = self.s
+        if not s.dialect.polls:
+            return s.poll_interval
+        if now >= self.next_poll and (self.mark is None or now - self.polled_at >= REPOLL):
+            s.dialect.poll(s.link)
+            if self.mark is None:  # a repeated poll keeps the older, safer mark
+                self.mark = self.w.nxt
+            self.polled_at = now
+            self.next_poll = now + s.poll_interval
+        return max(0.0, min(self.next_poll - now, s.poll_interval))
+
+    def answered(self) -> None:
+        """A report came that could not be read: the poll is answered, nothing learnt."""
+        self.mark = None
+
+    def status(self, r: Reply) -> None:
+        """Act on a status report: what ran, lost acks, stalls."""
+        s, w = self.s, self.w
+        s.link.event("status", text=r.raw, data=r.data)
+        mark, self.mark = self.mark, None
+        state, bf = r.data.get("state"), r.data.get("bf")
+        now = s.clock.now()
+        pos = r.data.get("pos")
+        if pos != self.pos:
+            self.pos, self.moved_at = pos, now
+        d = s.dialect
+        if state == "Idle" and (bf is None or bf[0] >= d.planner_blocks):
+            self._idle(mark, rx_empty=bf is not None and bf[1] >= d.rx_size)
+            w.all_done()
+        else:
+            self.idle_prev = None
+            if bf is not None and state in ("Run", "Hold", "Jog"):
+                w.planner_holds(d.planner_blocks - bf[0])
+        if state == "Run" and s.state in ("streaming", "draining"):
+            still = now - max(self.moved_at, s._last_ack)
+            longest = w.longest_move()
+            limit = 1.25 * longest + s.stall
+            if still > limit:
+                raise DeviceError(
+                    f"line {w.fates()[1] or w.current_line()}: stalled: GRBL reports Run but "
+                    f"nothing moved and nothing was acknowledged for {still:.1f} s (the longest "
+                    f"move in flight should take {longest:.1f} s)")
+
+    def _idle(self, mark: int | None, *, rx_empty: bool) -> None:
+        s, w = self.s, self.w
+        prev, self.idle_prev = self.idle_prev, (w.acked, mark if mark is not None else -1)
+        if mark is None or s.state != "streaming" or w.dry_run or not w.in_flight:
+            return
+        limit = mark if rx_empty else (min(mark, prev[1]) if prev and prev[0] == w.acked else 0)
+        pending = [w.items[i].text for i, _ in w.in_flight if 0 <= i < limit]
+        if not pending or any("G4" in t or t.startswith("$") for t in pending):
+            return  # a dwell or a system command keeps GRBL idle with its answer to come
+        while w.in_flight and 0 <= w.in_flight[0][0] < limit:
+            s._lost(w)
+        self.idle_prev = None
+
+    # ----- the end -----------------------------------------------------------------------------
+    def drain(self) -> None:
+        """After the last ok GRBL still runs its planner: poll until it reports Idle."""
+        s = self.s
+        link, d = s.link, s.dialect
+        s.state = "draining"
+        while True:
+            s._check_stop()
+            now = s.clock.now()
+            wait = self.poll(now)
+            if now - link.last_rx > s.timeout:
+                raise DeviceError(f"port {link.name}: no status while finishing the job")
+            raw = link.read(wait)
+            if raw is None:
+                continue
+            try:
+                r = d.classify(raw)
+            except Exception:  # noqa: BLE001 - see Streamer._on_reply
+                r = Reply("unparsed", raw)
+            if r.kind == "unparsed":
+                link.event("unparsed", text=raw)
+                self.answered()
+                continue
+            if r.kind in ("alarm", "banner") or r.fatal:
+                line = self.w.fates()[1]
+                raise DeviceError(f"end of job{f' (line {line})' if line else ''}: {d.describe(r)}")
+            if r.kind != "status":
+                link.event("message", text=raw)
+                continue
+            self.status(r)
+            if r.data.get("state") in ("Idle", "Check"):
+                return
+
+    # ----- pause -------------------------------------------------------------------------------
+    def hold(self) -> None:
+        """GRBL: feed hold (laser mode turns the beam off). Marlin: let the lines in flight
+        finish, then run the dialect's hold (M400, valves and fan closed, spindle off)."""
+        s, w = self.s, self.w
+        d, link = s.dialect, s.link
+        if d.name == "marlin":
+            deadline = s.clock.now() + s.timeout
+            while w.jobs_in_flight() and s.clock.now() < deadline:
+                s._check_stop()
+                raw = link.read(min(s.poll_interval, deadline - s.clock.now()))
+                if raw is not None:
+                    s._on_reply(w, raw)
+            if w.in_flight:  # a probe or a line never answered: the hold lines would misalign
+                return
+        d.hold(link)
+        if d.name == "marlin":
+            w.all_done()  # M400 answered: every move sent has run
+
+    def unhold(self) -> None:
+        self.s.dialect.resume(self.s.link)
