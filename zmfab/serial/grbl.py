@@ -212,7 +212,9 @@ def parse_status(raw: str) -> dict | None:
                 "MPos", "WPos", "Bf", "WCO", "FS", "F", "Ov") else None
             if key in ("MPos", "WPos") and nums is not None and len(nums) >= 3:
                 data["pos"] = nums[:3]
-            elif key == "Bf" and nums is not None and len(nums) == 2:
+            elif key == "Bf" and nums is not None:
+                if len(nums) != 2:
+                    return None
                 data["bf"] = (int(nums[0]), int(nums[1]))
             elif key == "WCO" and nums is not None:
                 data["wco"] = nums

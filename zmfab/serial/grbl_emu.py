@@ -3,7 +3,9 @@
 Modelled on gnea/grbl's protocol.c/serial.c/report.c behaviour (written from the documentation
 and reading, not copied). Options (URL query): ``laser=0|1`` ($32), ``soft=1`` ($20 soft limits),
 ``travel=X,Y,Z`` ($130-$132), ``echo=1`` (``[echo:...]`` before each line), ``motion=1`` (moves take
-distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes).
+distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes), ``bf=1`` ($10=3: status
+reports carry ``Bf:planner blocks free,RX bytes free``). ``modes`` records the motion mode each
+executed line ran in (a laser fires in G1/G2/G3 only).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class GrblDevice(Device):
         if "travel" in opts:
             for i, v in enumerate(opts["travel"].split(",")[:3]):
                 self.settings[130 + i] = float(v)
+        if opts.get("bf", "0") == "1":
+            self.settings[10] = 3.0
+        self.modes: list[int] = []
         self.echo = opts.get("echo", "0") == "1"
         self.motion = opts.get("motion", "0") == "1"
         self.rx_size = int(opts.get("rx", 128))
@@ -60,6 +65,7 @@ class GrblDevice(Device):
         self.line = bytearray()
         self.overflow = self.paren = self.semi = False
         self.busy_until: float | None = None
+        self.status_due = False
         self.reply: list[str] = []
         self.waiting: str | None = None  # a parsed motion line waiting for planner room
         self.waiting_n = -1
@@ -95,7 +101,10 @@ class GrblDevice(Device):
     # ----- real-time bytes and the RX buffer -------------------------------------------------
     def on_byte(self, b: int) -> None:
         if b == 0x3F:
-            self.emit(self.status())
+            if self.busy_until is not None and self.waiting is None:
+                self.status_due = True  # GRBL reports between lines, after the ok, not mid-parse
+            else:
+                self.emit(self.status())
         elif b == 0x21:
             self.realtime.append((self.t, "hold"))
             self._feed_hold()
@@ -253,6 +262,9 @@ class GrblDevice(Device):
         for r in self.reply:
             self.emit(r)
         self.reply = []
+        if self.status_due:
+            self.status_due = False
+            self.emit(self.status())
 
     # ----- lines -----------------------------------------------------------------------------
     def _execute(self, text: str) -> str | None:
@@ -272,6 +284,7 @@ class GrblDevice(Device):
             self._alarm(2)
             return None
         self.executed.append(text)
+        self.modes.append(self.modal["motion"])
         self._laser()
         if moved:
             self.pos = list(target)

@@ -5,15 +5,19 @@ GRBL answers ``?`` at once, whatever it is doing. A status report is matched to 
 flight (a new poll goes out only once the last is answered, or a second has passed), so a report
 says something about every line sent before its poll:
 
-- ``Idle`` (planner empty) while such lines are still counted in flight means their acks were
-  lost: with ``Bf:`` showing the RX buffer empty at once, without it on the second such report in
-  a row with no ack between. Their credit is released (``ack-lost``), never resent.
+- With ``Bf:`` (``$10`` bit 2): GRBL's RX fill says how many of those lines it has read; more
+  read-but-unacknowledged lines than the one it may be blocked on (a full planner, a dwell, a
+  spindle sync) means acks were lost. Without ``Bf:``: ``Idle`` on two reports in a row with no
+  ack between while such lines are counted in flight. Either is confirmed by the next report,
+  then the oldest lines' credit is released (``ack-lost``; GRBL's oks carry no line number, so
+  the line named is the one released) and never resent.
 - ``Run`` with the position unchanged and no ack for longer than the longest move that may be
   running should take (plus a margin) is a stall.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..errors import DeviceError
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
     from .streamer import Streamer
 
 REPOLL = 1.0  # seconds before a poll whose report never came is repeated
+_PLAIN = re.compile(r"(G0?[01])?([XYZFS][-+]?[\d.]+)*")  # a move that waits for nothing but room
+_WAITS = re.compile(r"G0?4(?![\d.])|^\$|M0?[0-2](?!\d)")  # dwell, system command, program stop
 
 
 class Watch:
@@ -34,7 +40,8 @@ class Watch:
         self.next_poll = streamer.clock.now()
         self.mark: int | None = None  # items sent before the poll in flight
         self.polled_at = -1e9
-        self.idle_prev: tuple[int, int] | None = None  # (acked, mark) at the last Idle report
+        self.idle_prev: int | None = None  # acked count at the last Idle report (no Bf)
+        self.suspect: tuple[int, int] | None = None  # (oldest line index, acks lost) to confirm
         self.pos: list[float] | None = None
         self.moved_at = streamer.clock.now()
 
@@ -50,7 +57,8 @@ class Watch:
                 self.mark = self.w.nxt
             self.polled_at = now
             self.next_poll = now + s.poll_interval
-        return max(0.0, min(self.next_poll - now, s.poll_interval))
+        due = self.next_poll if self.mark is None else max(self.next_poll, self.polled_at + REPOLL)
+        return max(0.0, min(due - now, s.poll_interval))
 
     def answered(self) -> None:
         """A report came that could not be read: the poll is answered, nothing learnt."""
@@ -67,13 +75,11 @@ class Watch:
         if pos != self.pos:
             self.pos, self.moved_at = pos, now
         d = s.dialect
+        self._reconcile(mark, r)
         if state == "Idle" and (bf is None or bf[0] >= d.planner_blocks):
-            self._idle(mark, rx_empty=bf is not None and bf[1] >= d.rx_size)
             w.all_done()
-        else:
-            self.idle_prev = None
-            if bf is not None and state in ("Run", "Hold", "Jog"):
-                w.planner_holds(d.planner_blocks - bf[0])
+        elif bf is not None and state in ("Run", "Hold", "Jog"):
+            w.planner_holds(d.planner_blocks - bf[0])
         if state == "Run" and s.state in ("streaming", "draining"):
             still = now - max(self.moved_at, s._last_ack)
             longest = w.longest_move()
@@ -84,18 +90,39 @@ class Watch:
                     f"nothing moved and nothing was acknowledged for {still:.1f} s (the longest "
                     f"move in flight should take {longest:.1f} s)")
 
-    def _idle(self, mark: int | None, *, rx_empty: bool) -> None:
+    def _reconcile(self, mark: int | None, r: Reply) -> None:
+        """Release the credit of lines GRBL took whose ok never came (see the module doc)."""
         s, w = self.s, self.w
-        prev, self.idle_prev = self.idle_prev, (w.acked, mark if mark is not None else -1)
-        if mark is None or s.state != "streaming" or w.dry_run or not w.in_flight:
+        if mark is None or s.state != "streaming" or w.dry_run:
+            self.suspect = None
             return
-        limit = mark if rx_empty else (min(mark, prev[1]) if prev and prev[0] == w.acked else 0)
-        pending = [w.items[i].text for i, _ in w.in_flight if 0 <= i < limit]
-        if not pending or any("G4" in t or t.startswith("$") for t in pending):
-            return  # a dwell or a system command keeps GRBL idle with its answer to come
-        while w.in_flight and 0 <= w.in_flight[0][0] < limit:
+        cands = [(i, n) for i, n in w.in_flight if 0 <= i < mark]
+        state, bf = r.data.get("state"), r.data.get("bf")
+        lost = 0
+        if cands and bf is not None:
+            unconsumed = s.dialect.rx_size - bf[1]  # RX bytes GRBL has not read yet
+            est = sum(n for _, n in cands) - unconsumed  # bytes read, not acknowledged (at most)
+            taken = 0
+            for _, n in cands:
+                if est < n:
+                    break
+                est -= n
+                taken += 1
+            newest = w.items[cands[taken - 1][0]].text if taken else ""
+            lost = taken - (1 if bf[0] == 0 or not _PLAIN.fullmatch(newest) else 0)
+        elif cands and state == "Idle" and self.idle_prev == w.acked:
+            if not any(_WAITS.search(w.items[i].text) for i, _ in cands):
+                lost = len(cands)  # idle twice, no ack between: nothing is left to answer
+        self.idle_prev = w.acked if state == "Idle" and bf is None else None
+        if lost <= 0:
+            self.suspect = None
+            return
+        if self.suspect is None:  # confirm on the next report: a race is not a loss
+            self.suspect = (cands[0][0], lost)
+            return
+        for _ in range(min(lost, self.suspect[1])):
             s._lost(w)
-        self.idle_prev = None
+        self.suspect = None
 
     # ----- the end -----------------------------------------------------------------------------
     def drain(self) -> None:
