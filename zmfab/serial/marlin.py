@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import DeviceError, ParameterError
 import re
 
+from ..errors import DeviceError, ParameterError
 from .jobscan import JobInfo, clean_line
 from .outputs import Outputs
 from .protocol import Item, Link, Reply

@@ -16,7 +16,7 @@ def _lines(numbers: list[int]) -> str:
 
 
 def finished(res: StreamResult, *, simulated: bool = False) -> str:
-    """``streamed 1497 of 1498 lines in 12.30 s; line 402 rejected (error:20 ...)``."""
+    """``streamed 1497 of 1498 lines in 12.30 s; line 402 rejected: error:20 (...)``."""
     verb = "checked" if res.dry_run else "streamed"
     text = (f"{verb} {res.accepted} of {res.job_total} lines in {res.elapsed:.2f} s"
             + (" (simulated time)" if simulated else ""))
@@ -28,7 +28,7 @@ def finished(res: StreamResult, *, simulated: bool = False) -> str:
         text += (f"; {len(res.lost_acks)} acknowledgement(s) lost on the link (line "
                  f"{_lines(res.lost_acks)}: taken by the machine, not resent)")
     if res.errors:
-        shown = "; ".join(f"line {n} rejected ({what})" for n, what in res.errors[:SHOWN])
+        shown = "; ".join(f"line {n} rejected: {what}" for n, what in res.errors[:SHOWN])
         more = len(res.errors) - SHOWN
         text += f"; {shown}" + (f"; and {more} more rejected" if more > 0 else "")
     return text
