@@ -86,7 +86,11 @@ def _set(pairs: tuple, key: object, value: float) -> tuple:
 def step(state: Modal, line: str) -> tuple[Modal, bool]:
     """Apply one cleaned line to ``state``; return the new state and whether it moved."""
     ws = words(line)
-    s = state
+    c: dict = {}  # the changes, applied once (a dataclass replace per word is slow)
+
+    def get(key: str):
+        return c[key] if key in c else getattr(state, key)
+
     axes: dict[str, float] = {}
     mcodes = {int(v) for letter, v in ws if letter == "M"}
     params = dict(ws)
@@ -95,66 +99,75 @@ def step(state: Modal, line: str) -> tuple[Modal, bool]:
         if letter == "G":
             g = round(value, 1)
             if g in (20, 21):
-                s = replace(s, inches=(g == 20))
+                c["inches"] = g == 20
             elif g in (90, 91):
-                s = replace(s, relative=(g == 91), e_relative=(g == 91))
+                c["relative"] = c["e_relative"] = g == 91
             elif g in (90.1, 91.1):
-                s = replace(s, arc_absolute=(g == 90.1))
+                c["arc_absolute"] = g == 90.1
             elif g in (93, 94):
-                s = replace(s, inverse_feed=(g == 93))
+                c["inverse_feed"] = g == 93
             elif g in (17, 18, 19):
-                s = replace(s, plane=int(g))
+                c["plane"] = int(g)
             elif g in (54, 55, 56, 57, 58, 59):
-                s = replace(s, wcs=int(g))
+                c["wcs"] = int(g)
             elif g in _MOTION:
-                s = replace(s, motion=int(g))
+                c["motion"] = int(g)
         elif letter == "M":
             m = int(value)
             if m in (3, 4, 5):
-                s = replace(s, spindle=m)
+                c["spindle"] = m
             elif m in (82, 83):
-                s = replace(s, extrude_relative=(m == 83), e_relative=(m == 83))
+                c["extrude_relative"] = c["e_relative"] = m == 83
             elif m in (2, 30):
-                s = replace(s, spindle=5, mist=False, flood=False)
+                c.update(spindle=5, mist=False, flood=False)
             elif m in (7, 8):
-                s = replace(s, **{"mist" if m == 7 else "flood": True})
+                c["mist" if m == 7 else "flood"] = True
             elif m == 9:
-                s = replace(s, mist=False, flood=False)
+                c.update(mist=False, flood=False)
             elif m in (104, 109):
-                tool = int(params.get("T", s.tool or 0))
-                s = replace(s, hotends=_set(s.hotends, tool, params.get("S", 0.0)))
+                tool = int(params.get("T", get("tool") or 0))
+                c["hotends"] = _set(get("hotends"), tool, params.get("S", 0.0))
             elif m in (140, 190):
-                s = replace(s, bed=params.get("S", 0.0))
+                c["bed"] = params.get("S", 0.0)
             elif m == 106:
-                s = replace(s, fan=params.get("S", 255.0))
+                c["fan"] = params.get("S", 255.0)
             elif m == 107:
-                s = replace(s, fan=0.0)
+                c["fan"] = 0.0
             elif m == 42 and "P" in params:
-                s = replace(s, pins=_set(s.pins, f"{params['P']:g}", params.get("S", 0.0)))
+                c["pins"] = _set(get("pins"), f"{params['P']:g}", params.get("S", 0.0))
         elif letter == "T" and not (mcodes & {104, 109}):
-            s = replace(s, tool=int(value))
+            c["tool"] = int(value)
         elif letter == "F":
-            s = replace(s, feed=value)
+            c["feed"] = value
         elif letter == "S" and not s_is_param:
-            s = replace(s, power=value)
+            c["power"] = value
         elif letter in "XYZ":
             axes[letter] = value
         elif letter == "E":
             if any(lt == "G" and round(v) == 92 for lt, v in ws):
-                s = replace(s, e=value, e_seen=True)
+                c.update(e=value, e_seen=True)
             else:
-                s = replace(s, e=s.e + value if s.e_relative else value, e_seen=True)
-    if not axes or any(letter == "G" and round(v) in (10, 28, 30, 53, 92) for letter, v in ws):
-        return s, False
-    scale = 25.4 if s.inches else 1.0
-    pos = list(s.position)
-    seen = list(s.seen_xyz)
-    for i, letter in enumerate("XYZ"):
-        if letter in axes:
-            v = axes[letter] * scale
-            pos[i] = pos[i] + v if s.relative else v
-            seen[i] = True
-    return replace(s, position=(pos[0], pos[1], pos[2]), seen_xyz=(seen[0], seen[1], seen[2])), True
+                c.update(e=get("e") + value if get("e_relative") else value, e_seen=True)
+    moved = bool(axes) and not any(letter == "G" and round(v) in (10, 28, 30, 53, 92)
+                                   for letter, v in ws)
+    if moved:
+        scale = 25.4 if get("inches") else 1.0
+        pos = list(state.position)
+        seen = list(state.seen_xyz)
+        relative = get("relative")
+        for i, letter in enumerate("XYZ"):
+            if letter in axes:
+                v = axes[letter] * scale
+                pos[i] = pos[i] + v if relative else v
+                seen[i] = True
+        c["position"] = (pos[0], pos[1], pos[2])
+        c["seen_xyz"] = (seen[0], seen[1], seen[2])
+    if not c:
+        return state, moved
+    new = object.__new__(Modal)  # dataclasses.replace re-runs __init__: too slow per line
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(c)
+    return new, moved
 
 
 def scan(lines: list[str]) -> JobInfo:

@@ -130,6 +130,7 @@ class Watch:
         s = self.s
         link, d = s.link, s.dialect
         s.state = "draining"
+        self.next_poll = s.clock.now()  # ask at once: a short job should not wait a poll interval
         while True:
             s._check_stop()
             now = s.clock.now()
