@@ -9,7 +9,7 @@ import pytest
 
 from zmfab.cli import main
 from zmfab.serial.report import finished, stopped
-from zmfab.serial.streamer import StreamAborted, StreamInterrupted, Streamer, make_dialect
+from zmfab.serial.streamer import StreamAborted, Streamer, StreamInterrupted, make_dialect
 from zmfab.serial.transport import open_transport
 
 GRBL = "sim://grbl?baud=115200&motion=1"
