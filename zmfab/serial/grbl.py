@@ -39,9 +39,10 @@ class GrblDialect:
         wait for the banner of a board that resets on open, soft-reset once if none came. Then
         check the state is Idle and read ``$$`` and ``$I``."""
         link.write(codes.STATUS)
-        first, _ = link.wait_for(lambda r: r.startswith("<") or _is_banner(r), self.probe_timeout)
-        if first is None:
-            first, _ = link.wait_for(_is_banner, self.banner_timeout)
+        answer = lambda r: r.startswith("<") or _is_banner(r)  # noqa: E731
+        first, _ = link.wait_for(answer, self.probe_timeout)
+        if first is None:  # booting (reset on open), or slow: its banner or a late status
+            first, _ = link.wait_for(answer, self.banner_timeout)
         if first is None:
             link.write(codes.SOFT_RESET)
             first, _ = link.wait_for(_is_banner, self.banner_timeout)
