@@ -279,9 +279,10 @@ def ports() -> None:
 @click.option("--pty", "use_pty", is_flag=True, help="Serve on a pseudo-terminal; prints its path.")
 @click.option("--baud", type=int, help="Model this baud rate (bytes take 10 bits each).")
 @click.option("--fault", multiple=True, help="drop:P corrupt:P error:LINE[:CODE] alarm:LINE "
-              "disconnect:LINE slow:S busy:LINE:S")
+              "disconnect:LINE slow:S busy:LINE:S lostok:LINE badok:LINE reset:LINE freeze:LINE "
+              "badstatus:N")
 @click.option("--option", "options", multiple=True, help="Emulator option KEY=VALUE (laser=0, soft=1, "
-              "echo=1, motion=1, travel=X,Y,Z, bufsize=4, temp=1).")
+              "echo=1, motion=1, bf=1, travel=X,Y,Z, bufsize=4, temp=1, advok=1).")
 @click.option("--seed", default=0, show_default=True)
 def emulate(firmware: str, use_pty: bool, baud: int | None, fault: tuple[str, ...],
             options: tuple[str, ...], seed: int) -> None:
