@@ -232,3 +232,28 @@ def _density(profiles: Any, material: str | None) -> float | None:
         return None
     value = profiles.get("materials", material).get("density_g_cm3")
     return None if value is None else float(value)
+
+
+def power_step(ctx: Any) -> None:
+    """Build step: the power figures at the design's C-rate into ``report["cell"]``.
+
+    Needs a cell estimate (a ``[cell]`` table) and scipy (the ``sim`` extra); otherwise, or when
+    the rate is past what the cell's resistance allows, ``report["cell"]["power_skipped"]`` says why.
+    """
+    est = ctx.report.get("cell")
+    if not isinstance(est, dict) or "skipped" in est:
+        return
+    rate = _design_rate(ctx.design)  # a bad [cell] c_rate stops the build, naming its line
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        est["power_skipped"] = "needs the sim extra (scipy): pip install 'zmfab[sim]'"
+        return
+    from ..profiles import Profiles
+
+    profiles = Profiles(ctx.options.get("profiles", []))
+    try:
+        ctx.report["cell"] = add_power(est, ctx.design, ctx.design.layout(), profiles, c_rate=rate)
+    except ParameterError as exc:
+        est["power_skipped"] = str(exc)
+        ctx.warnings.append(f"cell power not estimated: {exc}")
