@@ -9,6 +9,7 @@ matplotlib runs headless (Agg); PNG, SVG or PDF by the file's suffix, or SVG tex
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from .published import Device, published_devices
 
 FORMATS = (".png", ".svg", ".pdf")
 _COLOURS = {"battery": "#1f77b4", "capacitor": "#d62728"}
+#: matplotlib's text layout (mathtext) is not thread-safe: sweeps build variants on threads.
+_LOCK = threading.Lock()
 
 
 def ragone_figure(design: dict[str, Any] | None = None, *, curve: np.ndarray | None = None,
@@ -72,9 +75,9 @@ def ragone_bytes(fmt: str = "png", **kwargs: Any) -> bytes:
     """The chart as PNG, SVG or PDF bytes (same arguments as :func:`ragone_figure`)."""
     import matplotlib
 
-    fig = ragone_figure(**kwargs)
     buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "zmfab"}):
+    with _LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "zmfab"}):
+        fig = ragone_figure(**kwargs)
         fig.savefig(buf, format=fmt, dpi=150, metadata={"Date": None} if fmt in ("svg", "pdf") else None)
     return buf.getvalue()
 
