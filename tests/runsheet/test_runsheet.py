@@ -120,3 +120,24 @@ def test_prints_on_a4_in_headless_chromium(printed, tmp_path):
     for i, lay in enumerate(report["stack"], 1):
         assert f"Step {i}: {lay['name']}" in text
     assert "Ragone" in text and "[73]" in text  # the chart's text is real text, not paths
+
+
+def test_without_the_sim_extra_the_sheet_says_why(monkeypatch, tmp_path):
+    import builtins
+    import sys
+
+    real = builtins.__import__
+
+    def fake(name, *args, **kwargs):
+        if name.split(".")[0] in ("scipy", "matplotlib"):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    for mod in [m for m in sys.modules if m.split(".")[0] in ("scipy", "matplotlib")]:
+        monkeypatch.delitem(sys.modules, mod)
+    ctx = build(load_design(PRINTED), tmp_path)
+    assert "sim extra" in ctx.report["cell"]["power_skipped"]
+    assert ctx.report["runsheet"]["chart"] is False
+    html = (tmp_path / "runsheet.html").read_text()
+    assert "The Ragone chart needs matplotlib" in html and "Step 4: encapsulation" in html
