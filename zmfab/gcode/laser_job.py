@@ -33,7 +33,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "cross": ("bool", "add a cross-hatch at angle + 90°"),
     "bidirectional": ("bool", "hatch both ways (false: every line the same way)"),
     "overscan": ("length", "hatch extension with the laser off, mm"),
-    "outline": ("bool", "trace the fill's outline"),
+    "outline": ("bool", "trace the fill's outline (false: hatch edge to edge, a strip up to half "
+                        "a spot wide may stay unburnt along edges parallel to the hatch)"),
     "kerf": ("length", "cut width, mm"),
     "keep": ("choice", "cut parts (inside) or drop openings (outside)"),
     "tabs": ("int", "uncut bridges per contour"),
@@ -130,8 +131,18 @@ def resolve_settings(profiles: Profiles, process: str, op: str, *, material: str
 
 
 def plan_toolpath(geometry: BaseGeometry, op: str, settings: Mapping[str, Any], *,
-                  within: BaseGeometry | None = None) -> Toolpath:
-    """The toolpath of ``op`` on ``geometry`` (mm) with resolved ``settings``, passes included."""
+                  within: BaseGeometry | None = None, what: str = "", within_name: str | None = None,
+                  process: str | None = None, profiles: Profiles | None = None,
+                  protect: Mapping[str, BaseGeometry] | None = None) -> Toolpath:
+    """The toolpath of ``op`` on ``geometry`` (mm) with resolved ``settings``, passes included.
+
+    Refused (ParameterError) when it would burn nothing or less than asked: see
+    :mod:`zmfab.gcode.laser_checks`; ``what`` names the layers in the message, ``within_name``
+    the ``within`` region, ``process`` and ``profiles`` find the processes that would do it.
+    An isolation whose gap would take in a layer of ``protect`` (name -> geometry) is refused.
+    """
+    from .laser_checks import check_planned, refuse_burning_layers, refuse_no_gap
+
     op = check_op(op)
     s = dict(settings)
     spot = float(s.get("spot", 0.1))
@@ -148,12 +159,17 @@ def plan_toolpath(geometry: BaseGeometry, op: str, settings: Mapping[str, Any], 
                     settings=burn, optimise=optimise)
     elif op == "isolate":
         gap = L.gap_region(geometry, within=within, reach=s.get("reach"))
+        refuse_no_gap(geometry, gap, reach=s.get("reach"),
+                      within=(within_name or "the within region") if within is not None else None)
+        refuse_burning_layers(gap, protect or {}, what=what,
+                              field="within" if within is not None else "reach")
         tp = L.isolate(gap, spot=spot, overlap=s.get("overlap", 0.25), settings=burn,
-                       optimise=optimise)
+                       optimise=optimise, keep=geometry)
     else:
         tp = L.cut(geometry, kerf=s.get("kerf", spot), keep=s.get("keep", "inside"),
                    tabs=s.get("tabs", 0), tab_width=s.get("tab_width", 0.5), settings=burn,
                    optimise=optimise)
+    check_planned(tp, op, s, what=what, process=process, profiles=profiles)
     z_step = s.get("z_step", 0.0)
     z0 = s.get("z0", 0.0 if z_step else None)
     paths = L.repeat_passes(tp.paths, L.Passes(s["passes"], z_step, z0))
@@ -206,7 +222,7 @@ def plan_geometry(geometry: BaseGeometry, op: str, *, profiles: Profiles | None 
     mach = machine or profs.get("processes", process).get("machine", "grbl-diode")
     s = resolve_settings(profs, process, op, material=material, overrides=settings,
                          machine=machine_profile(profs, mach))
-    tp = plan_toolpath(geometry, op, s, within=within)
+    tp = plan_toolpath(geometry, op, s, within=within, process=process, profiles=profs)
     info = {"op": op, "process": process, **(meta or {})}
     return laser_job(tp, profiles=profs, machine=mach, meta=info, settings=s, offset=offset, date=date)
 
@@ -215,42 +231,99 @@ def plan_drawing(path: str | Path, *, ops: Mapping[str, str], profiles: Profiles
                  process: str = "laser-co2", machine: str | None = None,
                  settings: Mapping[str, Any] | None = None, dpi: float | None = None,
                  offset: Any = None, date: str | None = None) -> Job:
-    """A job from a DXF/SVG drawing: ``ops`` maps layer names or colours (``"*"``: every layer)
-    to operations; fills run first, then isolation, then cuts (so parts fall out last)."""
-    from ..imports import read_layers
+    """A job from a DXF/SVG drawing: ``ops`` maps layer names or colours to operations, ``"*"``
+    every layer that holds material (zmfab's outline layers, :data:`OUTLINE_LAYERS`, only when
+    named); fills run first, then isolation, then cuts (so parts fall out last).
 
-    by = "colour" if any(k.startswith("#") for k in ops) else "layer"
-    layers = read_layers(path, by=by, **({"dpi": dpi} if dpi else {}))
-    if not layers:
-        raise ParameterError(str(path), "no closed shapes found")
+    A fill or cut whose burn would reach across the gap from an anode layer to a cathode layer
+    is refused, as is a job that would burn nothing or less than asked. ``settings["within"]``
+    (isolate) names the layers whose area minus the isolated shapes is the gap.
+    """
+    chosen, names, layers = drawing_ops(path, ops, dpi=dpi)
     profs = profiles or Profiles()
     mach = machine or profs.get("processes", process).get("machine", "grbl-diode")
-    chosen: dict[str, list[BaseGeometry]] = {op: [] for op in L.OPERATIONS}
+    settings = dict(settings or {})
+    within_names = settings.pop("within", None)
+    within = _within(within_names, layers, path) if within_names else None
+    if within is not None and not chosen["isolate"]:
+        raise ParameterError("within", "applies to isolate only (no layer is isolated)")
+    resolved = {op: resolve_settings(profs, process, op, overrides=settings,
+                                     machine=machine_profile(profs, mach))
+                for op in L.OPERATIONS if chosen[op]}
+    from ..imports.layers import electrode_of
+    from .laser_checks import burn_extent, refuse_gap_crossing
+
+    field = "--op" if "*" in ops else "--layer-op"
+    for op in ("fill", "cut"):
+        if chosen.get(op):
+            refuse_gap_crossing(burn_extent(union_all(chosen[op]), op, resolved[op]), op=op,
+                                names=names[op], layers=layers, field=field)
+    tp = Toolpath()
+    for op, s in resolved.items():
+        tp = tp + plan_toolpath(union_all(chosen[op]), op, s, within=within,
+                                what=", ".join(names[op]), within_name=_text(within_names),
+                                process=process, profiles=profs,
+                                protect={n: g for n, g in layers.items()
+                                         if electrode_of(n) and n not in names[op]})
+    meta = {"design": Path(path).name, "layer": ",".join(sorted(ops)), "op": ",".join(resolved),
+            "process": process}
+    return laser_job(tp, profiles=profs, machine=mach, meta=meta,
+                     settings=next(iter(resolved.values())), offset=offset, date=date)
+
+
+def drawing_ops(path: str | Path, ops: Mapping[str, str], *, dpi: float | None = None
+                ) -> tuple[dict[str, list[BaseGeometry]], dict[str, list[str]],
+                           dict[str, BaseGeometry]]:
+    """(geometries by operation, layer or colour names by operation, the drawing's layers by
+    name) for ``ops`` (layer name or ``#colour`` -> op, ``"*"``: every material layer)."""
+    from ..imports import read_layers
+    from ..imports.layers import is_outline, outline_colours
+
+    extra = {"dpi": dpi} if dpi else {}
+    by_colour = any(k.startswith("#") for k in ops)
+    layers = read_layers(path, by="layer", **extra)
+    if by_colour:
+        keyed = read_layers(path, by="colour", **extra)
+        outlines = outline_colours(list(read_layers(path, by="layer+colour", **extra)))
+    else:
+        keyed, outlines = layers, {name for name in layers if is_outline(name)}
+    keyed = {k: v for k, v in keyed.items() if not v.is_empty}
+    if not keyed:
+        raise ParameterError(str(path), "no closed shapes found")
     for key in ops:
-        if key != "*" and key not in layers:
+        if key != "*" and key not in keyed:
             raise ParameterError("--layer-op", f"no layer or colour {key!r} in {path} "
-                                               f"(found: {', '.join(sorted(layers))})")
-    for name, geom in layers.items():
-        op = ops.get(name, ops.get("*"))
+                                               f"(found: {', '.join(sorted(keyed))})")
+    chosen: dict[str, list[BaseGeometry]] = {op: [] for op in L.OPERATIONS}
+    names: dict[str, list[str]] = {op: [] for op in L.OPERATIONS}
+    for name, geom in keyed.items():
+        op = ops.get(name) or (ops.get("*") if name not in outlines else None)
         if op:
             chosen[check_op(op)].append(geom)
+            names[check_op(op)].append(name)
     if not any(chosen.values()):
+        skipped = ", ".join(sorted(k for k in keyed if k in outlines))
+        why = (f"; {skipped} are outlines, burnt only when named (e.g. --layer-op "
+               f"{sorted(outlines & set(keyed))[0]}=cut)" if skipped else "")
         raise ParameterError("--op", f"no layer of {path} has an operation "
-                                     f"(layers: {', '.join(sorted(layers))})")
-    tp = Toolpath()
-    used: dict[str, Any] = {}
-    for op in L.OPERATIONS:
-        if not chosen[op]:
-            continue
-        s = resolve_settings(profs, process, op, overrides=settings,
-                             machine=machine_profile(profs, mach))
-        tp = tp + plan_toolpath(union_all(chosen[op]), op, s)
-        used = used or s
-    ops_text = ",".join(op for op in L.OPERATIONS if chosen[op])
-    meta = {"design": Path(path).name, "layer": ",".join(sorted(ops)), "op": ops_text,
-            "process": process}
-    return laser_job(tp, profiles=profs, machine=mach, meta=meta, settings=used, offset=offset,
-                     date=date)
+                                     f"(layers: {', '.join(sorted(keyed))}){why}")
+    return chosen, names, layers
+
+
+def _text(names: Any) -> str | None:
+    if names is None:
+        return None
+    return names if isinstance(names, str) else ", ".join(names)
+
+
+def _within(names: Any, layers: Mapping[str, BaseGeometry], path: str | Path) -> BaseGeometry:
+    """The union of the drawing layers named in ``names`` (``"a,b"`` or a list)."""
+    wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
+    missing = [n for n in wanted if n not in layers]
+    if missing or not wanted:
+        raise ParameterError("within", f"no layer {', '.join(missing) or repr(names)} in {path} "
+                                       f"(found: {', '.join(sorted(layers))})")
+    return union_all(layers[n] for n in wanted)
 
 
 def default_op(layer: Any) -> str:
@@ -279,11 +352,17 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
     date = date if date is not None else laser_sec.pop("date", None)
     layer_keys = {k: v for k, v in layer.settings.items() if k not in ("op", "machine", "role")}
     merged = {**laser_sec, **layer_keys}
-    within = None
+    within, names = None, None
     if op == "isolate":
-        names = merged.pop("within", None)
+        names = (overrides or {}).get("within") or merged.pop("within", None)
+        merged.pop("within", None)
         if names:
-            within = union_all(layout.get(n) for n in ([names] if isinstance(names, str) else names))
+            wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
+            unknown = [n for n in wanted if n not in layout]
+            if unknown:
+                raise ParameterError("within", f"no region {', '.join(unknown)} in the layout "
+                                               f"(regions: {', '.join(layout)})")
+            within = union_all(layout.get(n) for n in wanted)
         elif not merged.get("reach"):
             # The channels between the electrodes: a closing that bridges the widest designed gap
             # (a spiral's active area would also take in the wedges outside its last turn).
@@ -293,7 +372,9 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
                 merged["reach"] = 1.01 * max(gaps)
     s = resolve_settings(profiles, layer.process, op, material=layer.material, layer=merged,
                          overrides=overrides, machine=machine_profile(profiles, mach))
-    tp = plan_toolpath(layer.geometry, op, s, within=within)
+    tp = plan_toolpath(layer.geometry, op, s, within=within, what=layer.name,
+                       within_name=_text(names) if within is not None else None,
+                       process=layer.process, profiles=profiles)
     title = getattr(design, "title", None) or layout.meta.get("title", layout.family)
     meta = {"design": title, "layer": layer.name, "op": op, "process": layer.process,
             "uncovered_mm2": round(float(tp.meta.get("uncovered_mm2", 0.0)), 6)}
