@@ -52,7 +52,7 @@ def job_from_drawing(source: str | Path, *, op: str | None = None,
         ops.setdefault("*", op)
     if not ops:
         raise ParameterError("--op", "give --op fill|isolate|cut|diw or --layer-op LAYER=OP")
-    from .laser_job import plan_drawing
+    from .laser_drawing import plan_drawing
 
     job = plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
                        machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
+
 #: Resolution when the machine profile gives none, mm (GRBL machines: 80-800 steps/mm).
 DEFAULT_RESOLUTION_MM = 0.01
 
@@ -23,13 +25,28 @@ def resolution_mm(machine: Mapping[str, Any]) -> float:
     """The machine's smallest useful move, mm: its profile's ``resolution_mm``, else one step of
     the coarser of X and Y (``steps_per_mm``, GRBL ``$100``/``$101``), else 0.01 mm."""
     if machine.get("resolution_mm") is not None:
-        return float(machine["resolution_mm"])
+        value = _number(machine["resolution_mm"], "resolution_mm")
+        if not 0 < value <= 1:
+            raise ParameterError("resolution_mm", f"{value:g} mm is out of range (0 < mm <= 1)")
+        return value
     steps = machine.get("steps_per_mm")
     if steps:
-        values = [float(v) for v in (steps[:2] if isinstance(steps, (list, tuple)) else [steps])]
-        if all(v > 0 for v in values):
-            return 1.0 / min(values)
+        values = [_number(v, "steps_per_mm")
+                  for v in (steps[:2] if isinstance(steps, (list, tuple)) else [steps])]
+        if not all(1 <= v <= 1e6 for v in values):
+            raise ParameterError("steps_per_mm", f"{values} is out of range (1..1e6 steps/mm)")
+        return 1.0 / min(values)
     return DEFAULT_RESOLUTION_MM
+
+
+def _number(value: Any, field: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(field, f"{value!r} is not a number") from None
+    if not math.isfinite(out):
+        raise ParameterError(field, f"{value!r} is not a finite number")
+    return out
 
 
 def _deviation(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
