@@ -141,3 +141,18 @@ def test_without_the_sim_extra_the_sheet_says_why(monkeypatch, tmp_path):
     assert ctx.report["runsheet"]["chart"] is False
     html = (tmp_path / "runsheet.html").read_text()
     assert "The Ragone chart needs matplotlib" in html and "Step 4: encapsulation" in html
+
+
+def test_a_forced_build_lists_its_violations(tmp_path):
+    design = tmp_path / "tight.toml"
+    design.write_text('title = "Tight comb"\nfamily = "interdigitated"\n[params]\nfingers = 3\n'
+                      'anode_width = "200um"\ncathode_width = "200um"\ngap = "150um"\n'
+                      'finger_length = "2mm"\npad_size = "1mm"\n')
+    ctx = build(load_design(design), tmp_path / "out", force=True)
+    html = unescape((tmp_path / "out" / "runsheet.html").read_text())
+    drc = ctx.report["drc"]
+    assert not drc["passed"]
+    assert f"Failed: {drc['count']} violations (built with --force)" in html
+    first = drc["violations"][0]
+    assert f"{first['rule']}: {first['layer']}: measured {first['measured_mm']:.4g} mm" in html
+    assert "design-rule violations ignored (--force)" in html  # the build's warning
