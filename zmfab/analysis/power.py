@@ -7,7 +7,8 @@ conductance σ·t of every conducting stack film over it, σ from the material p
 At a C-rate r the current is I = r·Q (Q the capacity, 1C empties it in an hour) and the terminal
 voltage V − I·R. A battery then delivers P = I·(V − I·R) and E = Q·(V − I·R); a capacitor
 discharged at constant current from V − I·R to 0 delivers E = ½·C·(V − I·R)² at the mean power
-P = I·(V − I·R)/2. Areal figures use the estimate's footprint, like its areal energy.
+P = I·(V − I·R)/2. Areal figures use the estimate's footprint, like its areal energy. For a panel
+the resistance, current and load voltage are one device's; power and energy are the panel's.
 """
 
 from __future__ import annotations

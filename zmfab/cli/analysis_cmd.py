@@ -169,7 +169,7 @@ def _print_cell(d: Any, est: dict[str, Any]) -> None:
     if est.get("areal_power_mw_cm2") is not None:
         r = est["resistance"]
         rows += [
-            ("resistance", f"{est['resistance_ohm']:.4g} Ω (film {r['ionic_ohm']:.4g}, anode "
+            ("resistance", f"{est['resistance_ohm']:.4g} Ω{' per device' if est['devices'] > 1 else ''} (film {r['ionic_ohm']:.4g}, anode "
                            f"{r['anode_ohm']:.3g}, cathode {r['cathode_ohm']:.3g})"),
             (f"at {est['c_rate']:g}C", f"{est['current_ma']:.4g} mA, {est['voltage_under_load_v']:.3g} V "
                                        f"under load, {est['power_mw']:.4g} mW"),
