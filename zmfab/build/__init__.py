@@ -27,6 +27,7 @@ STEPS: list[str] = [
     "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
     "zmfab.analysis.build_step:cell_step",
+    "zmfab.build.routes:routes_step",
 ]
 
 
