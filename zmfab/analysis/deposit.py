@@ -220,3 +220,29 @@ def _choice(value: Any, choices: tuple[str, ...], field: str) -> str:
     if text not in choices:
         raise ParameterError(field, f"{value!r} is not allowed (use {' or '.join(choices)})")
     return text
+
+
+def layer_deposit(layer: Any, profiles: Any, *, settings: dict[str, Any] | None = None) -> DepositPlan:
+    """The :class:`DepositPlan` of an ``electrodeposit`` stack layer over its geometry's area."""
+    own = {**layer.settings, **(settings or {})}
+    raw = deposit_settings(profiles, layer.material, own, process=layer.process)
+    return plan_deposit(layer.name, layer.geometry.area, raw, material=layer.material)
+
+
+def design_deposits(design: Any, profiles: Any, *, layer: str | None = None,
+                    settings: dict[str, Any] | None = None) -> list[DepositPlan]:
+    """Deposit plans of every ``electrodeposit`` layer of ``design`` (or the one named ``layer``)."""
+    from ..drc import design_layout
+    from ..process.stack import resolve_stack
+
+    layers = resolve_stack(design, design_layout(design), profiles)
+    found = [lay for lay in layers if lay.method == "electrodeposit"]
+    if layer is not None:
+        found = [lay for lay in found if lay.name == layer]
+        if not found:
+            names = ", ".join(lay.name for lay in layers if lay.method == "electrodeposit") or "none"
+            raise ParameterError("--layer", f"{layer!r} is not an electrodeposit layer (those: {names})")
+    if not found:
+        raise ParameterError("stack", "the design has no electrodeposit layer "
+                                      '(a [[stack]] entry with method = "electrodeposit")')
+    return [layer_deposit(lay, profiles, settings=settings) for lay in found]
