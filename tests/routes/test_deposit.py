@@ -14,7 +14,7 @@ from shapely.geometry import box
 import zmfab
 from tests.cli_helpers import run_cli
 from tests.stack.stack_helpers import design_from
-from zmfab.analysis.deposit import FARADAY, deposit_settings, plan_deposit, steps_csv
+from zmfab.analysis.deposit import FARADAY, deposit_settings, plan_deposit
 from zmfab.drc import check
 from zmfab.process.stack import Layer
 from zmfab.profiles import Profiles
