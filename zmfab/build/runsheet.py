@@ -53,6 +53,7 @@ def sheet_data(report: dict[str, Any], *, design: Any = None, layout: Any = None
     by_name = {lay.name: lay for lay in layers or []}
     jobs = [j for j in report.get("jobs", []) if isinstance(j, dict)]
     masks = {m.get("layer"): m for m in report.get("masks", []) if isinstance(m, dict)}
+    routes = {r.get("layer"): r for r in report.get("routes", []) if isinstance(r, dict)}
     marks = _fiducials(report, layout, design)
     steps = []
     for n, entry in enumerate(report.get("stack", []), start=1):
@@ -66,7 +67,12 @@ def sheet_data(report: dict[str, Any], *, design: Any = None, layout: Any = None
         mask = masks.get(entry.get("name"))
         if mask is not None:
             used = [f"masks/{_safe(entry['name'])}.svg", f"masks/{_safe(entry['name'])}.dxf"] + used
-        picture, caption = _picture(entry, own, mask, lay, staging, layout, report)
+        route = routes.get(entry.get("name"))
+        if route is not None:  # cutter, inkjet, stamp/mold, electrodeposit: its files and figures
+            used += [f for f in route.get("files", []) if f not in used]
+        picture, caption = _route_picture(route, staging) if route else (None, "")
+        if picture is None:
+            picture, caption = _picture(entry, own, mask, lay, staging, layout, report)
         steps.append({
             "n": n, "name": entry.get("name"), "method": entry.get("method"),
             "process": entry.get("process"), "material": entry.get("material"),
@@ -75,7 +81,7 @@ def sheet_data(report: dict[str, Any], *, design: Any = None, layout: Any = None
             "settings": settings_with_sources(tiers),
             "written": [(k, v) for k, v in header.items() if k in _WRITTEN],
             "files": used, "picture": picture, "picture_caption": caption,
-            "quantities": quantities(entry, own, report.get("cell"), role=getattr(lay, "role", None),
+            "quantities": quantities(entry, own + ([route] if route else []), report.get("cell"), role=getattr(lay, "role", None),
                                      profiles=profiles),
             "alignment": _alignment(entry, own, mask, header, marks, first=n == 1),
         })
@@ -252,6 +258,15 @@ def _published() -> list[str]:
     return [f"[{d.ref}] {d.electrodes}, {d.electrolyte}: {d.energy_mwh_cm2:g} mWh/cm², "
             f"{d.power_mw_cm2:g} mW/cm²" + (f" ({d.cited_as})" if d.cited_as else "")
             for d in published_devices() if d.on_ragone]
+
+
+def _route_picture(route: dict[str, Any], staging: Path | None) -> tuple[str | None, str]:
+    """(inline SVG, caption) of a route's own picture (its first SVG file), or (None, "")."""
+    for file in route.get("files", []):
+        if staging is not None and file.endswith(".svg") and (staging / file).is_file():
+            text = (staging / file).read_text(encoding="utf-8")
+            return _scoped(text, f"r-{_safe(str(route.get('layer')))}"), f"{file} ({route.get('method')})"
+    return None, ""
 
 
 def _picture(entry: dict[str, Any], jobs: list[dict[str, Any]], mask: Any, lay: Any,
