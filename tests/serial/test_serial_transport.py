@@ -9,7 +9,8 @@ import pytest
 from zmfab.errors import DeviceError, ParameterError
 from zmfab.serial import transport as tmod
 from zmfab.serial.jobfile import load_job
-from zmfab.serial.jobscan import clean_line, resume_preamble, scan, state_before
+from zmfab.serial.jobscan import clean_line, scan, state_before
+from zmfab.serial.resume import resume_preamble
 from zmfab.serial.transport import open_transport
 
 

@@ -258,11 +258,3 @@ def move_times(lines: list[str], *, rapid: tuple[float, float, float] = (6000.0,
         out.append(dist / feed * 60.0 if feed > 0 and not state.inverse_feed else (
             60.0 / state.feed if state.inverse_feed and state.feed else math.inf))
     return out
-
-
-def resume_preamble(lines: list[str], from_line: int, *, dialect: str = "grbl",
-                    restore_power: bool = False) -> list[str]:
-    """The lines that rebuild the machine state before ``from_line`` (see :mod:`.resume`)."""
-    from .resume import resume_plan
-
-    return resume_plan(lines, from_line, dialect=dialect, restore_power=restore_power).preamble

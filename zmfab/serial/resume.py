@@ -92,6 +92,12 @@ def resume_plan(lines: list[str], from_line: int, *, dialect: str = "grbl",
     return ResumePlan(out, st, word, first)
 
 
+def resume_preamble(lines: list[str], from_line: int, *, dialect: str = "grbl",
+                    restore_power: bool = False) -> list[str]:
+    """Just the preamble lines of :func:`resume_plan`."""
+    return resume_plan(lines, from_line, dialect=dialect, restore_power=restore_power).preamble
+
+
 def _heaters(st: Modal) -> list[str]:
     """Set every heater first (they warm together), then wait for each."""
     out = []

@@ -18,14 +18,11 @@ says something about every line sent before its poll:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import DeviceError
 from .protocol import Reply
 from .window import Window
-
-if TYPE_CHECKING:
-    from .streamer import Streamer
 
 REPOLL = 1.0  # seconds before a poll whose report never came is repeated
 _PLAIN = re.compile(r"(G0?[01])?([XYZFS][-+]?[\d.]+)*")  # a move that waits for nothing but room
@@ -35,7 +32,8 @@ _WAITS = re.compile(r"G0?4(?![\d.])|^\$|M0?[0-2](?!\d)")  # dwell, system comman
 class Watch:
     """The streamer's eyes on the machine; one per streamed job."""
 
-    def __init__(self, streamer: Streamer, window: Window) -> None:
+    def __init__(self, streamer: Any, window: Window) -> None:
+        """``streamer``: the :class:`~.streamer.Streamer` whose link, dialect and clock to use."""
         self.s, self.w = streamer, window
         self.next_poll = streamer.clock.now()
         self.mark: int | None = None  # items sent before the poll in flight
