@@ -227,7 +227,8 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     dialect = make_dialect(firmware, mode=mode, bufsize=bufsize, off_codes=off_code,
                            banner_timeout=connect_timeout, start_timeout=connect_timeout)
     transport, clock = open_transport(port, baud=baud)
-    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
+    # line-buffered: the record survives a kill, and a tail -f sees each line as it happens
+    log = open(log_path, "w", encoding="utf-8", buffering=1) if log_path else None  # noqa: SIM115
     sink = _Progress(log=log, quiet=quiet, simulated=port.startswith("sim://"))
     signals = _Signals()
     streamer = Streamer(transport, dialect=dialect, clock=clock, on_event=sink, on_pause=_ask,
