@@ -7,8 +7,8 @@ adapter (1 ms each way) with GRBL taking 0.5 ms to parse and plan a line; and th
 line, where the controller, not the link, is the limit.
 
 Real time (``--pty-lines``, 0 to skip): ``zmfab emulate grbl --pty --baud 115200`` in its own
-process, a 5,000-line job streamed over the pseudo-terminal by zmfab, by a minimal
-character-counting client (pyserial, GRBL's stream.py protocol) and by a send-and-wait client,
+process, a 5,000-line job streamed over the pseudo-terminal by zmfab, by ``zmfab stream``
+(the command, in its own process, with ``--log``), by a minimal character-counting client (pyserial, GRBL's stream.py protocol) and by a send-and-wait client,
 each run ``--runs`` times on a fresh emulator; prints the median % of the link's 11,520 B/s and
 the ratio of zmfab's rate to the send-and-wait client's.
 
@@ -113,6 +113,25 @@ def pty_zmfab(path: str, lines: list[str]) -> float:
     return times["last"] - times["first"]
 
 
+def pty_cli(path: str, lines: list[str]) -> float:
+    """``zmfab stream JOB --port PTY --log LOG --quiet`` in its own process (as an operator runs
+    it): seconds from the first job line sent to the last ok, from its log."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        job_path, log = Path(tmp) / "job.gcode", Path(tmp) / "job.jsonl"
+        job_path.write_text("\n".join(lines) + "\n")
+        subprocess.run([sys.executable, "-c", "from zmfab.cli import main; main()", "stream",
+                        str(job_path), "--port", path, "--log", str(log), "--quiet",
+                        "--estimate", "10s"], check=True, capture_output=True)
+        records = [json.loads(x) for x in log.read_text().splitlines()]
+    first = next(r["t"] for r in records if r["event"] == "sent")
+    last = max(r["t"] for r in records if r["event"] == "ack")
+    return last - first
+
+
 def _grbl_port(path: str):
     import serial
 
@@ -158,6 +177,13 @@ def pty_plain(path: str, lines: list[str]) -> float:
     return elapsed
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the CLI run, not the emulator,
+    which is still running when this is read)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def real_time(n: int, runs: int) -> None:
     """Median % of link over ``runs`` fresh emulators for each client, and zmfab's ratio."""
     lines = job(n)
@@ -167,15 +193,15 @@ def real_time(n: int, runs: int) -> None:
           f"{nbytes} bytes, {runs} run(s) each (median)")
     rates = {}
     cpu_ms = {}
-    for name, client in (("zmfab streamer", pty_zmfab),
+    for name, client in (("zmfab streamer", pty_zmfab), ("zmfab stream (CLI, --log)", pty_cli),
                          ("40-line char-counting client", pty_counting_client),
                          ("send-and-wait client", pty_plain)):
         samples, cpu = [], []
         for _ in range(runs):
             with PtyEmulator() as emu:
-                c0 = time.process_time()
+                c0 = _cpu()
                 samples.append(nbytes / client(emu.path, lines))
-                cpu.append(time.process_time() - c0)
+                cpu.append(_cpu() - c0)
         rates[name] = statistics.median(samples)
         cpu_ms[name] = 1000 * statistics.median(cpu) / len(lines)
         spread = f"{100 * min(samples) / link:.0f}-{100 * max(samples) / link:.0f} %"
