@@ -11,25 +11,15 @@ executed line ran in (a laser fires in G1/G2/G3 only).
 from __future__ import annotations
 
 import math
-import re
 from collections import deque
 
 from .device import Device, Faults, Link
+from .grbl_block import parse_block
 from .grbl_codes import DEFAULT_SETTINGS
-from .jobscan import words
 
 BANNER = "Grbl 1.1h ['$' for help]"
 LINE_BUFFER = 80
 PLANNER_BLOCKS = 15
-_G_OK = {0, 1, 2, 3, 4, 10, 17, 18, 19, 20, 21, 28, 30, 38.2, 38.3, 38.4, 38.5, 40, 43.1, 49, 53,
-         54, 55, 56, 57, 58, 59, 61, 80, 90, 91, 90.1, 91.1, 92, 92.1, 93, 94, 28.1, 30.1}
-_M_OK = {0, 1, 2, 3, 4, 5, 7, 8, 9, 30, 56}
-_LETTERS = set("FIJKLNPRSTXYZ")
-_WORD = re.compile(r"[A-Z][+-]?(?:\d+\.?\d*|\.\d+)")
-_GROUPS = {0: 1, 1: 1, 2: 1, 3: 1, 38.2: 1, 80: 1, 90: 3, 91: 3, 20: 6, 21: 6, 93: 5, 94: 5,
-           17: 2, 18: 2, 19: 2, 4: 0, 10: 0, 28: 0, 30: 0, 53: 0, 92: 0}
-
-
 class GrblDevice(Device):
     """GRBL 1.1h as seen from its serial port."""
 
@@ -274,7 +264,9 @@ class GrblDevice(Device):
             return self._system(text)
         if self.state == "Alarm":
             return "error:9"
-        err, target, moved = self._parse(text)
+        err, target, moved, modal = parse_block(text, self.modal, self.pos)
+        if not err:
+            self.modal = modal  # check mode parses into the modal state too; leaving it resets
         if err:
             return f"error:{err}"
         if self.check:
@@ -333,64 +325,6 @@ class GrblDevice(Device):
     def _within(self, p: list[float]) -> bool:
         return all(-1e-9 <= p[i] <= self.settings[130 + i] + 1e-9 for i in range(2)) and (
             abs(p[2]) <= self.settings[132] + 1e-9)
-
-    def _parse(self, text: str) -> tuple[int, list[float], bool]:
-        ws = words(text)
-        if not ws or not text[0].isalpha():
-            return 1, self.pos, False
-        if _WORD.sub("", text):  # something that is not a well-formed word: bad number format
-            return 2, self.pos, False
-        m = dict(self.modal)
-        seen: set[str] = set()
-        groups: set[int] = set()
-        axes: dict[str, float] = {}
-        for letter, v in ws:
-            if letter == "G":
-                g = round(v, 1)
-                if g not in _G_OK:
-                    return 20, self.pos, False
-                grp = _GROUPS.get(g, 100 + int(g))
-                if grp in groups:
-                    return 21, self.pos, False
-                groups.add(grp)
-                if g in (0, 1, 2, 3):
-                    m["motion"] = int(g)
-                elif g in (90, 91):
-                    m["relative"] = g == 91
-                elif g in (20, 21):
-                    m["inches"] = g == 20
-            elif letter == "M":
-                if v not in _M_OK:
-                    return 20, self.pos, False
-                if v in (3, 4, 5):
-                    m["spindle"] = int(v)
-                elif v in (2, 30):
-                    m["spindle"], m["motion"] = 5, 1
-            elif letter not in _LETTERS:
-                return 20, self.pos, False
-            else:
-                if letter in seen:
-                    return 25, self.pos, False
-                seen.add(letter)
-                if letter in "FS" and v < 0:
-                    return 4, self.pos, False
-                if letter == "F":
-                    m["feed"] = v * (25.4 if m["inches"] else 1.0)
-                elif letter == "S":
-                    m["power"] = v
-                elif letter in "XYZ":
-                    axes[letter] = v * (25.4 if m["inches"] else 1.0)
-        moved = bool(axes)
-        if moved and m["motion"] in (1, 2, 3) and not m["feed"]:
-            return 22, self.pos, False
-        if m["motion"] in (2, 3) and moved and not seen & set("IJR"):
-            return 35, self.pos, False
-        target = list(self.pos)
-        for i, a in enumerate("XYZ"):
-            if a in axes:
-                target[i] = target[i] + axes[a] if m["relative"] else axes[a]
-        self.modal = m  # check mode parses into the modal state too; leaving it resets
-        return 0, target, moved
 
     def _system(self, text: str) -> str | None:
         cmd = text[1:]
