@@ -408,6 +408,9 @@ class GrblDevice(BenchCommands, Device):
             self.emit(f"[GC:G{self.modal['motion']} G54 G17 G{21 - self.modal['inches']} "
                       f"G{91 if self.modal['relative'] else 90} G94 M{self.modal['spindle']} M9 T0 "
                       f"F{self.modal['feed']:g} S{self.modal['power']:g}]")
+        elif cmd == "#":
+            self.emit("[G54:" + ",".join(f"{v:.3f}" for v in self.wco) + "]")
+            self.emit("[G92:0.000,0.000,0.000]")
         elif cmd == "I":
             self.emit("[VER:1.1h.20190830:]")
             self.emit(f"[OPT:V,{PLANNER_BLOCKS},{self.rx_size}]")
