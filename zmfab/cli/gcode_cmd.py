@@ -42,13 +42,19 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--dpi", type=float, default=None, help="SVG pixels per inch when the file gives no size")
 @click.option("--offset", default=None, metavar="X,Y", help="bed position of the design's origin, e.g. 10mm,10mm")
 @click.option("--date", default=None, help="date written in the header (for reproducible files)")
+@click.option("--transform", "transform", default=None, metavar="ANGLE,DX,DY",
+              help="rotate (degrees, about the origin) then offset the job, e.g. the one "
+                   "zmfab align prints: 0.25deg,0.12mm,-0.05mm")
 def gcode(source: str, output: str | None, op: str | None, layer_name: str | None,
           layer_ops: tuple[str, ...], process: str | None, machine: str | None,
           profiles: tuple[str, ...], power: float | None, speed: float | None, passes: int | None,
-          sets: tuple[str, ...], dpi: float | None, offset: str | None, date: str | None) -> None:
+          sets: tuple[str, ...], dpi: float | None, offset: str | None, date: str | None,
+          transform: str | None = None) -> None:
     """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer)."""
+    from ..gcode.transform import parse_transform, transform_lines
     from ..profiles import Profiles
 
+    rigid = parse_transform(transform) if transform else None  # refused before planning
     profs = Profiles(list(profiles))
     settings: dict[str, Any] = _pairs(sets, "--set")
     offset = settings.pop("offset", None) if offset is None else offset
@@ -73,6 +79,9 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
         raise ParameterError("SOURCE", f"cannot plan from {suffix or 'a file without suffix'} "
                                        "(use .dxf, .svg or a design .toml)")
     target = Path(output) if output else Path(f"{stem}.gcode")
+    if rigid is not None:
+        job.lines = transform_lines(job.lines, rigid)
+        job.meta["transform"] = rigid.describe()
     job.write(target)
     est = job.meta.get("estimate") or {}
     text = f"{target}: {len(job.lines)} lines"

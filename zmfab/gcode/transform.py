@@ -140,7 +140,7 @@ def _line(raw: str, t: Rigid, state: dict, pos: list[float | None], n: int, *,
         return raw
     has_xy = "X" in vals or "Y" in vals
     if 53 in gs or not has_xy or parked:
-        if has_xy and state["abs"] and not (53 in gs):
+        if has_xy and state["abs"] and 53 not in gs:
             pos[0] = vals.get("X", pos[0])
             pos[1] = vals.get("Y", pos[1])
         return raw
