@@ -16,7 +16,8 @@ from .device import Device, Faults, Link
 KEEPALIVE = 2.0  # seconds between "busy: processing" lines
 _KNOWN = {"G0", "G1", "G2", "G3", "G4", "G20", "G21", "G28", "G90", "G91", "G92", "M3", "M4", "M5",
           "M42", "M82", "M83", "M105", "M106", "M107", "M110", "M114", "M400", "M410", "M155", "M104",
-          "M109", "M140", "M190", "M84", "M18", "M2", "M30", "M117", "M118", "M115"}
+          "M109", "M140", "M190", "M84", "M18", "M2", "M30", "M117", "M118", "M115",
+          "M302", "M218", "T0", "T1", "T2", "T3"}
 
 
 def checksum(text: str) -> int:
