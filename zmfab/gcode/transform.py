@@ -2,8 +2,9 @@
 
 Every XY target is rewritten with both X and Y (a rotated move along X also moves Y); relative
 moves (``G91``) and arc centre offsets (``I``/``J``, ``G91.1``) are rotated as vectors, absolute
-arc centres (``G90.1``) as points, ``R`` arcs keep their radius, and arc direction is kept (a
-rotation keeps orientation). Hatch lines are plain moves, so their angle turns with the job; the
+arc centres (``G90.1``) as points, ``R`` arcs are rewritten with their centre as ``I``/``J`` (a
+half circle given by ``R`` would not survive rounding), and arc direction is kept (a rotation
+keeps orientation). Hatch lines are plain moves, so their angle turns with the job; the
 header records the transform, with the bounds and fiducials moved. Lines that name machine
 coordinates (``G53``), homing (``G28``/``G30``) and the park moves after the job's final ``M5``
 are left alone. A job that sets coordinates (``G92 X/Y``, ``G10``) is refused.
@@ -75,8 +76,8 @@ def parse_transform(text: str, *, field: str = "--transform") -> Rigid:
                  parse_length(parts[2], field=field, positive=False))
 
 
-def _fmt(v: float) -> str:
-    text = f"{v:.{DECIMALS}f}".rstrip("0").rstrip(".")
+def _fmt(v: float, decimals: int = DECIMALS) -> str:
+    text = f"{v:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -147,6 +148,7 @@ def _line(raw: str, t: Rigid, state: dict, pos: list[float | None], n: int, *,
     scale = 25.4 if state["inch"] else 1.0
     tt = Rigid(t.angle_deg, t.dx / scale, t.dy / scale)
     new: dict[str, float] = {}
+    start = (pos[0], pos[1])
     if state["abs"]:
         x, y = vals.get("X", pos[0]), vals.get("Y", pos[1])
         if x is None or y is None:
@@ -162,26 +164,52 @@ def _line(raw: str, t: Rigid, state: dict, pos: list[float | None], n: int, *,
     if arc:
         i, j = vals.get("I", 0.0), vals.get("J", 0.0)
         new["I"], new["J"] = tt.point(i, j) if state["arc_abs"] else tt.vector(i, j)
-    return _rewrite(code, new) + comment
+    elif state["motion"] in (2, 3) and "R" in vals:
+        if state["abs"]:
+            if start[0] is None or start[1] is None:
+                raise ParameterError("--transform", f"line {n}: an R arc from an unknown position")
+            chord = (x - start[0], y - start[1])
+        else:
+            chord = (vals.get("X", 0.0), vals.get("Y", 0.0))
+        ci, cj = _r_centre(chord, vals["R"], ccw=state["motion"] == 3)
+        new["I"], new["J"] = tt.vector(ci, cj)
+        if state["arc_abs"]:
+            new["I"], new["J"] = tt.point(start[0] + ci, start[1] + cj)
+        new["R"] = float("nan")  # dropped
+    return _rewrite(code, new, decimals=DECIMALS + (1 if state["inch"] else 0)) + comment
 
 
-def _rewrite(code: str, new: dict[str, float]) -> str:
-    """``code`` with its X/Y (and I/J) words replaced by ``new``, placed where X (I) stood."""
+def _r_centre(chord: tuple[float, float], r: float, *, ccw: bool) -> tuple[float, float]:
+    """The centre of an ``R`` arc relative to its start (``R < 0``: the arc over 180°)."""
+    dx, dy = chord
+    d = math.hypot(dx, dy)
+    if d < 1e-12:
+        raise ParameterError("--transform", "an R arc that ends where it starts has no centre")
+    h = math.sqrt(max(0.0, r * r - d * d / 4))
+    sign = (1.0 if ccw else -1.0) * (1.0 if r > 0 else -1.0)
+    return (dx / 2 - sign * h * dy / d, dy / 2 + sign * h * dx / d)
+
+
+def _rewrite(code: str, new: dict[str, float], *, decimals: int = DECIMALS) -> str:
+    """``code`` with its X/Y (and I/J) words replaced by ``new``, placed where X (I) stood;
+    ``R`` in ``new`` drops the R word (the centre went into I/J)."""
     parts: list[str] = []
     placed: set[str] = set()
     compact = " " not in code.strip()
     for m in _WORD.finditer(code):
         letter = m.group(1).upper()
+        if letter == "R" and "R" in new:
+            letter = "I"
         group = "XY" if letter in "XY" else "IJ" if letter in "IJ" else None
         if group and letter in new:
             if group not in placed:
                 placed.add(group)
-                parts.extend(f"{a}{_fmt(new[a])}" for a in group)
+                parts.extend(f"{a}{_fmt(new[a], decimals)}" for a in group)
             continue
         parts.append(m.group(0).replace(" ", ""))
     for group in ("XY", "IJ"):
         if group[0] in new and group not in placed:
-            parts.extend(f"{a}{_fmt(new[a])}" for a in group)
+            parts.extend(f"{a}{_fmt(new[a], decimals)}" for a in group)
     return ("" if compact else " ").join(parts)
 
 

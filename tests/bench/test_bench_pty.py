@@ -1,0 +1,94 @@
+"""Wall-clock bench tests: interactive jogging by keystrokes through a pty, and bench commands
+to an emulator served on a pty (a real serial device path)."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from zmfab.serial.control import Machine
+from zmfab.serial.emulator import Link, make_device, serve_pty
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+
+
+def _read_until(fd: int, text: str, timeout: float = 20.0) -> str:
+    out = b""
+    deadline = time.monotonic() + timeout
+    while text.encode() not in out:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"{text!r} never came; got {out.decode(errors='replace')!r}")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out.decode(errors="replace")
+
+
+def test_interactive_jog_by_keystrokes(tmp_path):
+    master, slave = os.openpty()
+    log = tmp_path / "jog.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "zmfab", "machine", "jog", "--port", "sim://grbl",
+                             "--log", str(log)], stdin=slave, stdout=slave, stderr=slave,
+                            close_fds=True, cwd=os.getcwd())
+    os.close(slave)
+    try:
+        _read_until(master, "step 1 mm")  # help and the first status: cbreak mode is on
+        keys = ["\x1b[C", "+", "\x1b[A", "-", "-", "\x1b[D", "\x1b[5~", "\x1b[6~", "o", "q"]
+        seen = ""
+        for key in keys:
+            os.write(master, key.encode())
+            seen += _read_until(master, "\n")
+        seen += _read_until(master, "stopped")
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    sent = [json.loads(line)["text"] for line in log.read_text().splitlines()
+            if json.loads(line)["event"] == "sent" and json.loads(line)["text"] != "0x3F"]
+    assert sent[sent.index("$I") + 1:] == [
+        "$J=G21 G91 X1 F1000", "$J=G21 G91 Y10 F1000", "$J=G21 G91 X-0.1 F1000",
+        "$J=G21 G91 Z0.1 F1000", "$J=G21 G91 Z-0.1 F1000", "G10 L20 P1 X0 Y0", "0x85"]
+    assert "step 10 mm" in seen and "step 0.1 mm" in seen
+    assert "X 0.900 Y 10.000" in seen and "(machine 0.900, 10.000)" in seen
+    assert "work origin set here" in seen and "X 0.000 Y 0.000" in seen.split("origin")[-1]
+
+
+def test_bench_commands_to_an_emulator_on_a_pty():
+    device = make_device("grbl", link=Link(), options={"homing": "1"})
+    ready, stop = threading.Event(), threading.Event()
+    path: list[str] = []
+
+    def on_ready(p: str) -> None:
+        path.append(p)
+        ready.set()
+
+    server = threading.Thread(target=serve_pty, args=(device,),
+                              kwargs={"on_ready": on_ready, "stop": stop.is_set}, daemon=True)
+    server.start()
+    try:
+        assert ready.wait(5.0)
+        with Machine.open(path[0], connect_timeout=0.5) as m:
+            assert m.status().state == "Alarm"
+            m.home()
+            st = m.jog(2.0, 1.5, feed=3000)
+            assert st.mpos[:2] == (2.0, 1.5)
+            assert m.set_origin().wpos[:2] == (0.0, 0.0)
+    finally:
+        stop.set()
+        server.join(2.0)
+    assert device.homed == 1 and device.wco[:2] == [2.0, 1.5] and not device.laser_on
