@@ -105,7 +105,8 @@ def test_a_half_circle_given_by_r_survives_as_a_centre():
     lines = ["G90", "G0 X10 Y20", "G3 X10 Y10 R5 F100", "G2 X20 Y10 R5"]
     t = Rigid(0.5, 0.3, -0.2)
     out = transform_lines(lines, t)
-    assert "R" not in out[2] and "I" in out[2] and "R" not in out[3]
+    assert out[0].startswith("; transform:")
+    assert "R" not in out[3] and "I" in out[3] and "R" not in out[4]
     before, after = parse_gcode("\n".join(lines)).moves, parse_gcode("\n".join(out)).moves
     assert len(before) == len(after)
     for a, b in zip(before, after, strict=True):
