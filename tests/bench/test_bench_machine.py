@@ -118,3 +118,24 @@ def test_settings_apply_writes_and_verifies(bench):
         m.write_setting(d.key, d.profile)
     assert b"$32=1\n" in rec.take() and dev.settings[30] == 255 and dev.settings[32] == 1
     assert compare_settings(m.read_settings(), prof) == []
+
+
+def test_readme_at_the_machine_session_runs(tmp_path, monkeypatch):
+    """README's bench session, rehearsed on the emulator (interactive jog left out)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "README.md").read_text()
+    block = re.search(r"## At the machine.*?```sh\n(.*?)\n```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "patterns").symlink_to(root / "patterns")
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.startswith("zmfab ")]
+    assert len(commands) == 9
+    for command in commands:
+        if command.startswith("zmfab machine jog --port"):
+            continue  # interactive: see test_bench_pty
+        port = "sim://grbl?homing=1" if "machine home" in command else "sim://grbl"
+        r = run_cli(*shlex.split(command.replace("$PORT", port))[1:])
+        assert r.code == 0, (command, r.err)

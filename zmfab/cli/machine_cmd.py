@@ -173,10 +173,10 @@ def run_keys(session: Any, *, stop_after_marks: int | None = None) -> None:
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
-    click.echo(HELP)
-    click.echo(session.describe(session.machine.status()))
     try:
-        tty.setcbreak(fd)
+        tty.setcbreak(fd)  # before the prompt: keys typed after it are read one by one
+        click.echo(HELP)
+        click.echo(session.describe(session.machine.status()))
         while not session.done:
             data = os.read(fd, 64).decode("ascii", "replace")
             if not data:
