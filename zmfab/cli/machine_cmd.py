@@ -15,9 +15,10 @@ import click
 from ..errors import ParameterError
 from ..serial.protocol import Event
 from .params import SPEED, LengthType
-from .stream_cmd import PORT_HELP
 
 LENGTH_ANY = LengthType(positive=False)
+PORT_HELP = ("Port, as for zmfab stream: /dev/ttyUSB0, COM3, socket://host:port, a pty, or an "
+             "emulator sim://grbl, sim://marlin (options: ?homing=1&motion=1)")
 
 
 def port_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ from ..errors import ParameterError
 
 def _save(profile: dict, name: str, comment: str) -> Path:
     from ..atomic import write_text
-    from ..profile_file import dump_toml
+    from ..export.profile_toml import dump_toml
 
     path = Path(name if name.endswith(".toml") else f"{name}.toml")
     write_text(path, dump_toml(profile, comment=comment))

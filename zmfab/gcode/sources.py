@@ -39,17 +39,36 @@ def job_from_drawing(source: str | Path, *, op: str | None = None,
         from ..imports import read_layers
 
         layers = read_layers(source, dpi=dpi) if dpi else read_layers(source)
+        unknown = [k for k in ops if k not in layers]
+        if unknown:
+            raise ParameterError("--layer-op", f"no layer {unknown[0]!r} in {source} "
+                                               f"(found: {', '.join(sorted(layers)) or 'none'})")
         wanted = {k: v for k, v in layers.items() if not ops or k in ops}
-        return plan_diw_layers(wanted, profiles=profiles, machine=machine, settings=settings,
-                               offset=offset)
+        job = plan_diw_layers(wanted, profiles=profiles, machine=machine, settings=settings,
+                              offset=offset)
+        refuse_empty(job, source)
+        return job
     if op:
         ops.setdefault("*", op)
     if not ops:
         raise ParameterError("--op", "give --op fill|isolate|cut|diw or --layer-op LAYER=OP")
-    from .laser_job import plan_drawing
+    from .laser_drawing import plan_drawing
 
-    return plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
-                        machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
+    job = plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
+                       machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
+    refuse_empty(job, source)
+    return job
+
+
+def refuse_empty(job: Job, source: str | Path) -> None:
+    """Raise when ``job`` burns or prints nothing (its estimate's burn/print length is 0)."""
+    est = job.meta.get("estimate") or {}
+    key = "burn_mm" if job.dialect == "grbl" else "print_mm"
+    done = est.get(key, job.meta.get(key))
+    if done is not None and float(done) <= 0:
+        verb = "burns" if job.dialect == "grbl" else "prints"
+        raise ParameterError("--op", f"the job for {Path(source).name} {verb} nothing "
+                                     f"({key} 0: no shape is wide enough for the tool)")
 
 
 def job_from_design(source: str | Path, layer_name: str | None = None, *, profiles: Profiles,
@@ -78,6 +97,7 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
     if layer.method == "diw" or (op and op.strip().lower() == "diw"):
         job = plan_diw_layers({layer.name: layer.geometry}, profiles=profiles, machine=machine,
                               settings={**layer.settings, **settings}, offset=offset)
+        refuse_empty(job, source)
         return _registered(job, design, layout, layer, profiles), layer.name
     if layer.method != "laser":
         raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
@@ -86,6 +106,7 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
         layer.settings["op"] = op
     job = plan_layer(design, layout, layer, profiles=profiles, machine=machine, overrides=settings,
                      offset=offset, date=date)
+    refuse_empty(job, source)
     return _registered(job, design, layout, layer, profiles), layer.name
 
 

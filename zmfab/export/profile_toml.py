@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 
 def _value(v: Any, key: str) -> str:
