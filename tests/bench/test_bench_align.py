@@ -141,7 +141,7 @@ def test_design_jobs_carry_the_masks_fiducials(tmp_path):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_interactive_align_by_keystrokes(tmp_path):
-    from tests.bench.test_bench_pty import _read_until
+    from tests.bench.test_bench_pty import Screen
 
     job = tmp_path / "job.gcode"
     job.write_text("\n".join(JOB) + "\n")
@@ -151,13 +151,16 @@ def test_interactive_align_by_keystrokes(tmp_path):
                             stderr=slave, close_fds=True, cwd=str(ROOT))
     os.close(slave)
     try:
-        seen = ""
-        for _ in range(2):  # each fiducial: 3 x 0.1 mm right, 2 x 0.1 mm down, Enter
-            seen += _read_until(master, "step 0.1 mm\r\n")
-            for key in ["\x1b[C"] * 3 + ["\x1b[B"] * 2 + ["\r"]:
+        screen = Screen(master)
+        for k in (1, 2):  # each fiducial: 3 x 0.1 mm right, 2 x 0.1 mm down, Enter
+            screen.wait(f"fiducial {k}: going")
+            screen.wait("step 0.1 mm\r\n", 6 * (k - 1) + 1)  # its first status line
+            for n, key in enumerate(["\x1b[C"] * 3 + ["\x1b[B"] * 2, start=1):
                 os.write(master, key.encode())
-                seen += _read_until(master, "\n")
-        seen += _read_until(master, "or write it with")
+                screen.wait("step 0.1 mm\r\n", 6 * (k - 1) + 1 + n)
+            os.write(master, b"\r")
+            screen.wait("mark 1\r\n", k)
+        seen = screen.wait("or write it with")
         assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:

@@ -19,23 +19,33 @@ from zmfab.serial.emulator import Link, make_device, serve_pty
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 
-def _read_until(fd: int, text: str, timeout: float = 20.0) -> str:
-    out = b""
-    deadline = time.monotonic() + timeout
-    while text.encode() not in out:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"{text!r} never came; got {out.decode(errors='replace')!r}")
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out.decode(errors="replace")
+class Screen:
+    """Everything a pty's master side has printed; ``wait`` blocks until ``text`` has appeared
+    ``count`` times in all of it (so output read early is never lost)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.out = fd, b""
+
+    @property
+    def text(self) -> str:
+        return self.out.decode(errors="replace")
+
+    def wait(self, text: str, count: int = 1, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while self.out.count(text.encode()) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{text!r} (x{count}) never came; got {self.text!r}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"the program ended before {text!r}; got {self.text!r}")
+                self.out += chunk
+        return self.text
 
 
 def test_interactive_jog_by_keystrokes(tmp_path):
@@ -46,13 +56,13 @@ def test_interactive_jog_by_keystrokes(tmp_path):
                             close_fds=True, cwd=os.getcwd())
     os.close(slave)
     try:
-        _read_until(master, "step 1 mm")  # help and the first status: cbreak mode is on
+        screen = Screen(master)
+        screen.wait("step 1 mm\r\n")  # help and the first status: cbreak mode is on
         keys = ["\x1b[C", "+", "\x1b[A", "-", "-", "\x1b[D", "\x1b[5~", "\x1b[6~", "o", "q"]
-        seen = ""
-        for key in keys:
+        for n, key in enumerate(keys, start=3):  # help, status, then one line per key
             os.write(master, key.encode())
-            seen += _read_until(master, "\n")
-        seen += _read_until(master, "stopped")
+            screen.wait("\n", n)
+        seen = screen.wait("stopped")
         assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:
