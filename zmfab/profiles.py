@@ -16,6 +16,8 @@ from .errors import DesignError, ParameterError
 from .toml import load_toml
 
 KINDS: tuple[str, ...] = ("machines", "processes", "materials")
+#: kind -> the word for one of it (the field an unknown name is reported under)
+SINGULAR: dict[str, str] = {"machines": "machine", "processes": "process", "materials": "material"}
 
 
 def _shipped_dir() -> Path:
@@ -75,7 +77,7 @@ class Profiles:
         profiles = self._kind(kind)
         if name not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
-            raise ParameterError(kind.rstrip("s"), f"unknown profile {name!r} (known: {known})")
+            raise ParameterError(SINGULAR.get(kind, kind), f"unknown profile {name!r} (known: {known})")
         return copy.deepcopy(profiles[name])
 
     def find(self, name: str) -> tuple[str, dict[str, Any]]:

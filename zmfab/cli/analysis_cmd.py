@@ -9,8 +9,12 @@ from typing import Any
 
 import click
 
-from ..errors import ZmfabError
-from .params import LENGTH
+from ..errors import ParameterError, ZmfabError
+from ..units import MAX_LENGTH_MM
+from .params import DPI, LENGTH, NumberType
+
+#: Most turns ``roll --turns`` accepts (the strip is also held to 1 m).
+MAX_ROLL_TURNS = 10000.0
 
 _PROFILE = click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
                         help="a profile file merged over the shipped profiles (repeatable)")
@@ -131,7 +135,7 @@ def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[st
               help="folder for field.json and the PNG maps [default: out/<name>]")
 @click.option("--no-maps", is_flag=True, help="do not draw the PNG maps")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
-@click.option("--dpi", type=float, default=None, help="SVG pixels per inch (SVGs without a size)")
+@click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch (SVGs without a size)")
 @_PROFILE
 def simulate(file: str, conductivity: str | None, thickness: str | None, electrolyte: str | None,
              cells: str | None, resolution: str | None, voltage: str | None, domain: str | None,
@@ -212,7 +216,8 @@ def compare(designs: tuple[str, ...], gap: float | None, cells: str | None, cond
 @click.option("--thickness", type=LENGTH, required=True, help="bilayer (strip) thickness, e.g. 2um")
 @click.option("--core-radius", type=LENGTH, required=True, help="radius of the first turn, e.g. 50um")
 @click.option("--length", type=LENGTH, default=None, help="strip length: gives turns and diameter")
-@click.option("--turns", type=float, default=None, help="turns: gives strip length and diameter")
+@click.option("--turns", type=NumberType(0.0, MAX_ROLL_TURNS, exclusive_min=True), default=None,
+              help="turns: gives strip length and diameter")
 @click.option("--diameter", type=LENGTH, default=None, help="outer diameter: gives turns and length")
 @click.option("--width", type=LENGTH, default=1.0, show_default=True, help="strip width (roll height), mm")
 @click.option("--gap", type=LENGTH, default=0.1, show_default=True, help="gap between the two collector tracks")
@@ -226,6 +231,10 @@ def roll(thickness: float, core_radius: float, length: float | None, turns: floa
 
     r = solve_roll(thickness=thickness, core_radius=core_radius, length=length, turns=turns,
                    diameter=diameter, width=width)
+    if not r["length_mm"] <= MAX_LENGTH_MM:
+        given = "--turns" if turns is not None else "--diameter" if diameter is not None else "--length"
+        raise ParameterError(given, f"the strip would be {r['length_mm']:.6g} mm long, above the "
+                                    f"{MAX_LENGTH_MM:g} mm (1 m) limit of any layout")
     if output:
         from ..export import export_layout
 
