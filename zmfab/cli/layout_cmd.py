@@ -101,9 +101,13 @@ def layout() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the metrics as JSON")
 @click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch (only for SVGs without a size)")
-def info(file: str, as_json: bool, dpi: float | None) -> None:
-    """Print the metrics of a design (.toml) or of a DXF/SVG whose layers are named after regions."""
-    from ..regions.metrics import measure
+@click.pass_context
+def info(ctx: click.Context, file: str, as_json: bool, dpi: float | None) -> None:
+    """Print the metrics of a design (.toml) or of a DXF/SVG whose layers are named after regions.
+
+    Exit status: 0, or 1 when anode and cathode touch or overlap (a short, reported with where).
+    """
+    from ..regions.metrics import describe_short, find_short, measure
 
     path = Path(file)
     if not path.exists():
@@ -116,4 +120,13 @@ def info(file: str, as_json: bool, dpi: float | None) -> None:
         from ..imports import layout_from_drawing
 
         lay = layout_from_drawing(path, **({"dpi": dpi} if dpi else {}))
-    emit_metrics(measure(lay), as_json)
+    metrics = measure(lay)
+    short = find_short(lay)
+    if as_json:
+        emit_metrics({**metrics, "short": short}, True)
+    else:
+        emit_metrics(metrics, False)
+        if short:
+            click.echo(describe_short(short))
+    if short:
+        ctx.exit(1)
