@@ -78,7 +78,7 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
     target = Path(output) if output else Path(f"{stem}.gcode")
     job.write(target)
     est = job.meta.get("estimate") or {}
-    text = f"{target}: {len(job.lines)} lines"
+    text = f"{target}: {job.commands} lines"
     if est:
         text += (f", {est['time_s']:.1f} s, burn {est.get('burn_mm', 0):.1f} mm"
                  if job.dialect == "grbl" else f", {est['time_s']:.1f} s")

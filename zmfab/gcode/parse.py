@@ -120,6 +120,18 @@ def _text_of(data: bytes, name: str) -> str:
     return text
 
 
+def command_body(raw: str) -> str:
+    """A line without its comments (``;`` to the end, ``( ... )``): what a machine is sent."""
+    return re.sub(r"\([^)]*\)", "", raw.split(";", 1)[0]).strip()
+
+
+def count_commands(lines: list[str]) -> int:
+    """G-code lines of a job: lines with a command, comments and blank lines not counted.
+
+    The one count every report gives (``gcode``, ``build``, ``estimate``, the streamer)."""
+    return sum(1 for raw in lines if (body := command_body(raw)) and not body.startswith("%"))
+
+
 def header_meta(lines: list[str]) -> dict[str, str]:
     """``; key: value`` comment lines before the first command, as a dict."""
     meta: dict[str, str] = {}
@@ -157,7 +169,7 @@ def parse_gcode(text: str, *, dialect: str | None = None, strict: bool = False,
     prog = Program([], meta, dialect=dialect or _guess_dialect(text, meta))
     st = _State()
     for number, raw in enumerate(raw_lines, start=1):
-        body = re.sub(r"\([^)]*\)", "", raw.split(";", 1)[0]).strip()
+        body = command_body(raw)
         if not body or body.startswith("%"):
             continue
         prog.lines += 1
