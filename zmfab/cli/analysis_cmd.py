@@ -76,7 +76,8 @@ def _num(value: Any, fmt: str = ".4g", unit: str = "") -> str:
 @click.command()
 @click.argument("design", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the estimate as JSON")
-@click.option("--target-np", type=float, default=None, help="N/P ratio to size the anode for [default: 2]")
+@click.option("--target-np", type=NumberType(0.0, 100.0, exclusive_min=True), default=None,
+              help="N/P ratio to size the anode for [default: 2]")
 @_PROFILE
 def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[str, ...]) -> None:
     """Capacity, energy, N/P of a design from its [cell] table (or its stack's loadings)."""
@@ -101,11 +102,12 @@ def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[st
     for role in ("anode", "cathode"):
         e = est[role]
         load = f"{_num(e['loading_mg_cm2'], '.4g', 'mg/cm²')} ({e['loading_from']})"
-        click.echo(f"  {role:<8} {e['material']:<16} {e['area_mm2']:.4g} mm² × {load} "
+        click.echo(f"  {role:<8} {e['material']:<16} {e['loaded_area_mm2']:.4g} mm² (pad excluded) × {load} "
                    f"= {_num(e['mass_mg'], '.4g', 'mg')} -> {e['charge_mah']:.4g} mAh")
     rows = [
         ("capacity", _num(est["capacity_mah"], ".4g", "mAh")),
-        ("voltage", _num(est["voltage_v"], ".3g", "V")),
+        ("voltage", (f"{est['voltage_min_v']:.3g}..{est['voltage_v']:.3g} V" if est.get("voltage_min_v")
+                     else _num(est["voltage_v"], ".3g", "V"))),
         ("energy", _num(est["energy_mwh"], ".4g", "mWh")),
         ("areal capacity", _num(est["areal_capacity_mah_cm2"], ".4g", "mAh/cm² of footprint")),
         ("areal energy", _num(est["areal_energy_mwh_cm2"], ".4g", "mWh/cm² of footprint")),

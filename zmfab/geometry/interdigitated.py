@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.polygon import orient
 
-from ..errors import require
+from ..errors import ParameterError, require
 from ..regions import Layout, margin_box
 from . import fields as F
 from .budget import Work
@@ -41,9 +42,20 @@ class InterdigitatedParams:
         require(abs(n_a - n_c) <= 1, "cathode-fingers",
                 f"{n_c} must be within one of the anode's {n_a} fingers (allowed {n_a - 1}..{n_a + 1})")
         tip = self.gap if self.tip_gap is None else self.tip_gap
-        require(self.finger_length > tip, "finger-length",
-                f"{self.finger_length:g} mm is out of range (must be > the tip gap {tip:g} mm "
-                "so that the fingers interleave)")
+        if self.finger_length <= tip:
+            # blame what was changed: a long gap (the tip gap defaults to it) or a short finger
+            defaults = {f.name: f.default for f in dataclasses.fields(self)}
+            short_finger = self.finger_length != defaults["finger_length"] and (
+                self.tip_gap is not None or self.gap == defaults["gap"])
+            if short_finger:
+                raise ParameterError("finger-length", (
+                    f"{self.finger_length:g} mm is out of range (must be > the tip gap {tip:g} mm, "
+                    "each finger ending one tip gap from the opposite bus, so that the fingers interleave)"))
+            field = "gap" if self.tip_gap is None else "tip-gap"
+            raise ParameterError(field, (
+                f"{tip:g} mm is out of range (must be < the finger length {self.finger_length:g} mm: "
+                "each finger ends one tip gap from the opposite bus, so the fingers would not interleave"
+                + ("; or set --tip-gap)" if self.tip_gap is None else ")")))
         r = self.corner_radius
         narrowest = min(self.anode_width, self.cathode_width, self.bus_width)
         require(r <= narrowest / 2, "corner-radius",
