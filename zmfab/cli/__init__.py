@@ -103,7 +103,10 @@ def _main(argv: list[str] | None) -> None:
     except Terminated:
         click.echo("error: terminated (SIGTERM); nothing half written", err=True)
         sys.exit(143)
-    except (click.Abort, KeyboardInterrupt):
+    except (click.Abort, KeyboardInterrupt) as exc:
+        if isinstance(exc.__cause__ or exc.__context__, Terminated):  # click turns it into Abort
+            click.echo("error: terminated (SIGTERM); nothing half written", err=True)
+            sys.exit(143)
         click.echo("error: interrupted", err=True)
         sys.exit(130)
     except OSError as exc:
