@@ -26,7 +26,9 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="G-code file [default: SOURCE name (+ layer) .gcode]")
-@click.option("--op", default=None, help="fill | isolate | cut (every layer of a drawing) | diw")
+@click.option("--op", default=None,
+              help="fill | isolate | cut | diw for every layer of a drawing that holds material "
+                   "(outline layers such as footprint or active_area only by --layer-op)")
 @click.option("--layer", "layer_name", default=None, help="stack layer of a design file")
 @click.option("--layer-op", "layer_ops", multiple=True, metavar="LAYER=OP",
               help="operation for one drawing layer or colour (repeatable), e.g. anode=fill")

@@ -17,21 +17,6 @@ from ..errors import ParameterError
 
 #: Hatch lines a fill may need by default (each is about two G-code lines); ``--max-lines`` raises it.
 DEFAULT_MAX_HATCH_LINES = 1_000_000
-#: Layers zmfab writes as outlines: burned only when named (``--layer-op NAME=OP``), never by ``*``.
-OUTLINE_LAYERS = frozenset({"footprint", "active_area", "keep_out", "keep-out", "frame", "fiducials",
-                            "labels", "substrate"})
-
-
-def chosen_layers(layers: Mapping[str, BaseGeometry], ops: Mapping[str, str]) -> dict[str, tuple[str, BaseGeometry]]:
-    """name -> (op, geometry) of every layer an operation burns (outline layers only when named)."""
-    out: dict[str, tuple[str, BaseGeometry]] = {}
-    for name, geom in layers.items():
-        op = ops.get(name) or (None if name.lower() in OUTLINE_LAYERS else ops.get("*"))
-        if op and not geom.is_empty:
-            out[name] = (str(op).strip().lower(), geom)
-    return out
-
-
 def hatch_lines(geom: BaseGeometry, *, interval: float, angle: Any = "auto", cross: bool = False,
                 passes: int = 1) -> int:
     """Hatch lines (upper estimate) a fill of ``geom`` at ``interval`` mm needs, all passes."""
@@ -53,21 +38,22 @@ def hatch_lines(geom: BaseGeometry, *, interval: float, angle: Any = "auto", cro
     return int(math.ceil(total)) * max(1, int(passes))
 
 
-def check_drawing_job(layers: Mapping[str, BaseGeometry], ops: Mapping[str, str], *,
-                      machine: Mapping[str, Any], machine_name: str, fill_settings: Mapping[str, Any] | None,
+def check_drawing_job(chosen: Mapping[str, list[BaseGeometry]], *, machine: Mapping[str, Any],
+                      machine_name: str, fill_settings: Mapping[str, Any] | None,
                       offset: tuple[float, float] | None, max_lines: int | None = None) -> None:
-    """Refuse a drawing job whose burned layers leave the bed, or whose fills exceed the line budget."""
+    """Refuse a drawing job whose burned layers (``chosen``: op -> geometries) leave the bed, or
+    whose fills exceed the hatch-line budget."""
     from shapely import total_bounds
 
     from .grbl_laser import check_bounds
 
-    burned = chosen_layers(layers, ops)
+    burned = [g for geoms in chosen.values() for g in geoms if not g.is_empty]
     if not burned:
         return
     off = offset if offset is not None else tuple(float(v) for v in machine.get("origin_mm", (0.0, 0.0)))
-    x0, y0, x1, y1 = (float(v) for v in total_bounds([g for _, g in burned.values()]))
+    x0, y0, x1, y1 = (float(v) for v in total_bounds(burned))
     check_bounds((x0 + off[0], y0 + off[1], x1 + off[0], y1 + off[1]), machine, name=machine_name)
-    fills = [g for op, g in burned.values() if op == "fill"]
+    fills = [g for g in chosen.get("fill", []) if not g.is_empty]
     if not fills or fill_settings is None:
         return
     s = fill_settings
