@@ -74,6 +74,7 @@ CASES: list[tuple[str, int, list[str], list[str]]] = [
     ("layout interdigitated --margin 1e400", 2, ["--margin", "finite"], []),
     ("roll --thickness 2um --core-radius 50um --turns 1e9 -o strip.svg", 2, ["--turns"], []),
     ("roll --thickness 2um --core-radius 50um --turns 2000", 2, ["--turns", "1 m"], []),
+    ("simulate {in}/good.toml --thickness 1e9 --no-maps -o sim", 2, ["thickness", "1000 mm"], []),
     ("info {in}/idt.dxf --dpi -96", 2, ["--dpi", "1..10000"], []),
     ("stream {in}/job.gcode --port sim://grbl --baud 0", 2, ["--baud"], []),
     ("stream {in}/job.gcode --port sim://grbl --timeout -1", 2, ["--timeout", "> 0"], []),
