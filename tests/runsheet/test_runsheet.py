@@ -156,3 +156,18 @@ def test_a_forced_build_lists_its_violations(tmp_path):
     first = drc["violations"][0]
     assert f"{first['rule']}: {first['layer']}: measured {first['measured_mm']:.4g} mm" in html
     assert "design-rule violations ignored (--force)" in html  # the build's warning
+
+
+@pytest.mark.parametrize("pattern,words", [
+    ("zn-mno2-electrodeposited", ["charge", "deposit/"]),
+    ("zn-mns-cut-stencil", ["cut/", ".plt"]),
+])
+def test_route_layers_show_their_files_figures_and_picture(tmp_path, pattern, words):
+    ctx = build(load_design(ROOT / "patterns" / f"{pattern}.toml"), tmp_path / "out")
+    html = unescape((tmp_path / "out" / "runsheet.html").read_text())
+    route = ctx.report["routes"][0]
+    for file in route["files"]:
+        assert file in html
+    for word in words:
+        assert word in html
+    assert f"({route['method']})" in html  # the route's own picture is the step's picture

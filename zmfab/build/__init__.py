@@ -27,6 +27,7 @@ STEPS: list[str] = [
     "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
     "zmfab.analysis.build_step:cell_step",
+    "zmfab.build.routes:routes_step",
     "zmfab.analysis.power:power_step",
     "zmfab.build.runsheet:runsheet_step",  # last: it reads the whole report
 ]

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cell": ("zmfab.cli.analysis_cmd:cell", "Capacity, energy and N/P of a design (from [cell] or its stack)."),
     "simulate": ("zmfab.cli.analysis_cmd:simulate", "Thin-film electrolyte field: resistance, current uniformity, maps."),
     "compare": ("zmfab.cli.analysis_cmd:compare", "Compare designs side by side (areas, resistance, uniformity, capacity)."),
+    "deposit": ("zmfab.cli.deposit_cmd:deposit", "Charge, current and time to electrodeposit a design's layers (Faraday's law)."),
     "roll": ("zmfab.cli.analysis_cmd:roll", "Self-rolled Swiss-roll: turns and diameter from a strip, and its flat pattern."),
 }
 

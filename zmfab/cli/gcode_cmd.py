@@ -46,16 +46,26 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
               help="refuse fills estimated above N hatch lines [default: 1000000]")
 @click.option("--offset", default=None, metavar="X,Y", help="bed position of the design's origin, e.g. 10mm,10mm")
 @click.option("--date", default=None, help="date written in the header (for reproducible files)")
+@click.option("--dialect", type=click.Choice(["gcode", "hpgl"]), default="gcode",
+              help="gcode (GRBL laser, Marlin DIW) or hpgl: a drag-knife cutter's .plt (--op cut)")
 def gcode(source: str, output: str | None, op: str | None, layer_name: str | None,
           layer_ops: tuple[str, ...], process: str | None, machine: str | None,
           profiles: tuple[str, ...], power: float | None, speed: float | None, passes: int | None,
           sets: tuple[str, ...], dpi: float | None, max_lines: int | None, offset: str | None,
-          date: str | None) -> None:
-    """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer)."""
+          date: str | None, dialect: str = "gcode") -> None:
+    """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer);
+    with --dialect hpgl, a cutter's HPGL (or, with -o x.svg, its Silhouette Studio SVG)."""
     from ..profiles import Profiles
 
     profs = Profiles(list(profiles))
     settings: dict[str, Any] = _pairs(sets, "--set")
+    if dialect == "hpgl":
+        from .cut_cmd import write_cut
+
+        write_cut(source, output=output, op=op, layer_name=layer_name, layer_ops=layer_ops,
+                  profiles=profs, machine=machine, settings=settings, speed=speed, passes=passes,
+                  power=power, dpi=dpi, offset=offset, process=process)
+        return
     offset = settings.pop("offset", None) if offset is None else offset
     date = settings.pop("date", None) if date is None else date
     for key, value in (("power", power), ("speed", speed), ("passes", passes)):
