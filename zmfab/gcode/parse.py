@@ -27,9 +27,9 @@ GRBL11_WORDS: frozenset[str] = frozenset("FIJKLNPRSTXYZ")
 _WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)?")
 _META = re.compile(r"^\s*;\s*([A-Za-z_][\w .-]*?)\s*:\s*(.*?)\s*$")
 #: A block a strict reader accepts: words (letter + number) only, optionally a line number N and
-#: a Marlin checksum ``*NN``; ``M117``/``M118`` carry free text.
+#: a Marlin checksum ``*NN``; ``M0``/``M1``/``M117``/``M118`` carry free text.
 _BLOCK = re.compile(r"^(?:\s*[A-Za-z]\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)+\s*(?:\*\d+\s*)?$")
-_TEXT_COMMAND = re.compile(r"^\s*(?:N\d+\s*)?M11[78]\b", re.IGNORECASE)
+_TEXT_COMMAND = re.compile(r"^\s*(?:N\d+\s*)?M(?:0|1|117|118)(?![\d.])", re.IGNORECASE)
 #: Largest coordinate a strict reader accepts, mm (100 m: far beyond any bed).
 MAX_COORDINATE_MM = 1e5
 ARC_TOLERANCE_MM = 0.002
@@ -176,8 +176,9 @@ def parse_gcode(text: str, *, dialect: str | None = None, strict: bool = False,
         if body.startswith("$"):
             prog.commands.add("$")
             continue
-        if strict and _TEXT_COMMAND.match(body):
-            continue
+        text_command = _TEXT_COMMAND.match(body) if strict else None
+        if text_command:  # M0/M1/M117/M118 carry a message: keep the command, not the text
+            body = text_command.group(0).strip()
         words = [(w.upper(), v) for w, v in _WORD.findall(body)]
         if strict:
             _check_block(body, words, number, source)
