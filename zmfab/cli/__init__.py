@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stream": ("zmfab.cli.stream_cmd:stream", "Stream a G-code job to a GRBL laser or Marlin printer."),
     "ports": ("zmfab.cli.stream_cmd:ports", "List serial ports (description, USB VID:PID)."),
     "emulate": ("zmfab.cli.stream_cmd:emulate", "Run a GRBL or Marlin emulator (on a pty with --pty)."),
+    "machine": ("zmfab.cli.machine_cmd:machine", "Bench control: status, home, unlock, reset, origin, goto, jog, settings."),
+    "frame": ("zmfab.cli.bench_cmd:frame", "Trace a job's bounding box (or hull) on the machine, laser off or at frame power."),
+    "align": ("zmfab.cli.bench_cmd:align", "Register a layer: measure two fiducials, compute the rotation and offset."),
+    "testcard": ("zmfab.cli.testcard_cmd:testcard", "Calibration cards: laser power x speed, DIW flow x speed; save the pick."),
     "gcode": ("zmfab.cli.gcode_cmd:gcode", "G-code for a DXF/SVG drawing or a design layer (laser, DIW)."),
     "estimate": ("zmfab.cli.gcode_cmd:estimate", "Time, burn/print and travel lengths, bounds of a G-code file."),
     "preview": ("zmfab.cli.gcode_cmd:preview", "Draw a G-code file (SVG or PNG): burns, beads, travels, bed."),
@@ -64,8 +68,30 @@ def cli() -> None:
     """
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every ``finally`` runs: staging folders go, lasers go off."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: library errors and usage errors become one ``error:`` line and exit 2."""
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="zmfab", standalone_mode=False)
     except ZmfabError as exc:
@@ -75,11 +101,17 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__.startswith("NoArgsIsHelp"):
             click.echo(exc.format_message())
             sys.exit(0)
-        click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+        click.echo(f"error: {_one_line(_message(exc))}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except Terminated:
+        click.echo("error: terminated (SIGTERM); nothing half written", err=True)
+        sys.exit(143)
+    except (click.Abort, KeyboardInterrupt) as exc:
+        if isinstance(exc.__cause__ or exc.__context__, Terminated):  # click turns it into Abort
+            click.echo("error: terminated (SIGTERM); nothing half written", err=True)
+            sys.exit(143)
         click.echo("error: interrupted", err=True)
         sys.exit(130)
     except OSError as exc:
@@ -92,6 +124,17 @@ def main(argv: list[str] | None = None) -> None:
                    err=True)
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _message(exc: click.ClickException) -> str:
+    """``--opt: what`` for a bad option value (the library's ``field: what`` form), else click's text."""
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter) \
+            and (exc.param is not None or exc.param_hint):
+        name = exc.param_hint or (exc.param.opts[0] if exc.param.opts else exc.param.name)  # type: ignore[union-attr]
+        if isinstance(name, (list, tuple)):
+            name = name[0]
+        return f"{str(name).strip(chr(39))}: {exc.message}"
+    return exc.format_message()
 
 
 def _one_line(text: str) -> str:

@@ -9,8 +9,12 @@ from typing import Any
 
 import click
 
-from ..errors import ZmfabError
-from .params import LENGTH
+from ..errors import ParameterError, ZmfabError
+from ..units import MAX_LENGTH_MM
+from .params import DPI, LENGTH, NumberType
+
+#: Most turns ``roll --turns`` accepts (the strip is also held to 1 m).
+MAX_ROLL_TURNS = 10000.0
 
 _PROFILE = click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
                         help="a profile file merged over the shipped profiles (repeatable)")
@@ -72,7 +76,8 @@ def _num(value: Any, fmt: str = ".4g", unit: str = "") -> str:
 @click.command()
 @click.argument("design", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the estimate as JSON")
-@click.option("--target-np", type=float, default=None, help="N/P ratio to size the anode for [default: 2]")
+@click.option("--target-np", type=NumberType(0.0, 100.0, exclusive_min=True), default=None,
+              help="N/P ratio to size the anode for [default: 2]")
 @click.option("--c-rate", default=None, metavar="RATE",
               help="C-rate of the areal power (1C empties the cell in an hour) [default: [cell] c_rate, else 1]")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
@@ -150,11 +155,12 @@ def _print_cell(d: Any, est: dict[str, Any]) -> None:
     for role in ("anode", "cathode"):
         e = est[role]
         load = f"{_num(e['loading_mg_cm2'], '.4g', 'mg/cm²')} ({e['loading_from']})"
-        click.echo(f"  {role:<8} {e['material']:<16} {e['area_mm2']:.4g} mm² × {load} "
+        click.echo(f"  {role:<8} {e['material']:<16} {e['loaded_area_mm2']:.4g} mm² (pad excluded) × {load} "
                    f"= {_num(e['mass_mg'], '.4g', 'mg')} -> {e['charge_mah']:.4g} mAh")
     rows = [
         ("capacity", _num(est["capacity_mah"], ".4g", "mAh")),
-        ("voltage", _num(est["voltage_v"], ".3g", "V")),
+        ("voltage", (f"{est['voltage_min_v']:.3g}..{est['voltage_v']:.3g} V" if est.get("voltage_min_v")
+                     else _num(est["voltage_v"], ".3g", "V"))),
         ("energy", _num(est["energy_mwh"], ".4g", "mWh")),
         ("areal capacity", _num(est["areal_capacity_mah_cm2"], ".4g", "mAh/cm² of footprint")),
         ("areal energy", _num(est["areal_energy_mwh_cm2"], ".4g", "mWh/cm² of footprint")),
@@ -198,7 +204,7 @@ def _print_cell(d: Any, est: dict[str, Any]) -> None:
               help="folder for field.json and the PNG maps [default: out/<name>]")
 @click.option("--no-maps", is_flag=True, help="do not draw the PNG maps")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
-@click.option("--dpi", type=float, default=None, help="SVG pixels per inch (SVGs without a size)")
+@click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch (SVGs without a size)")
 @_PROFILE
 def simulate(file: str, conductivity: str | None, thickness: str | None, electrolyte: str | None,
              cells: str | None, resolution: str | None, voltage: str | None, domain: str | None,
@@ -279,7 +285,8 @@ def compare(designs: tuple[str, ...], gap: float | None, cells: str | None, cond
 @click.option("--thickness", type=LENGTH, required=True, help="bilayer (strip) thickness, e.g. 2um")
 @click.option("--core-radius", type=LENGTH, required=True, help="radius of the first turn, e.g. 50um")
 @click.option("--length", type=LENGTH, default=None, help="strip length: gives turns and diameter")
-@click.option("--turns", type=float, default=None, help="turns: gives strip length and diameter")
+@click.option("--turns", type=NumberType(0.0, MAX_ROLL_TURNS, exclusive_min=True), default=None,
+              help="turns: gives strip length and diameter")
 @click.option("--diameter", type=LENGTH, default=None, help="outer diameter: gives turns and length")
 @click.option("--width", type=LENGTH, default=1.0, show_default=True, help="strip width (roll height), mm")
 @click.option("--gap", type=LENGTH, default=0.1, show_default=True, help="gap between the two collector tracks")
@@ -293,6 +300,10 @@ def roll(thickness: float, core_radius: float, length: float | None, turns: floa
 
     r = solve_roll(thickness=thickness, core_radius=core_radius, length=length, turns=turns,
                    diameter=diameter, width=width)
+    if not r["length_mm"] <= MAX_LENGTH_MM:
+        given = "--turns" if turns is not None else "--diameter" if diameter is not None else "--length"
+        raise ParameterError(given, f"the strip would be {r['length_mm']:.6g} mm long, above the "
+                                    f"{MAX_LENGTH_MM:g} mm (1 m) limit of any layout")
     if output:
         from ..export import export_layout
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .params import max_vertices_option
+
 
 @click.command()
 @click.argument("design", type=click.Path(dir_okay=False))
@@ -21,9 +23,10 @@ import click
 @click.option("--wiring", "wiring", type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
               default=None, help="panel wiring")
 @click.option("--machine", default=None, help="machine profile whose bed every layer must fit")
+@max_vertices_option
 def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...],
           array: str | None = None, pitch: str | None = None, wiring: str | None = None,
-          machine: str | None = None) -> None:
+          machine: str | None = None, max_vertices: int | None = None) -> None:
     """Build a design file: layout SVG/DXF, preview, report (and every later stage's files).
 
     The design-rule check runs first: when it fails the build stops with one error line
@@ -38,11 +41,11 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
     d = load_design(design)
     target = Path(outdir) if outdir else Path("out") / Path(design).stem
     ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles),
-                    array=array, pitch=pitch, wiring=wiring, machine=machine)
+                    array=array, pitch=pitch, wiring=wiring, machine=machine, max_vertices=max_vertices)
     for warning in ctx.warnings:
         click.echo(f"warning: {warning}", err=True)
     m = ctx.report.get("metrics", {})
-    click.echo(f"{d.title}: {len(ctx.files) + 1} files in {target}/")
+    click.echo(f"{d.title}: {len(ctx.files)} files in {target}/")
     if m:
         click.echo(f"  electrodes {m['anode_area_mm2']:.4g} + {m['cathode_area_mm2']:.4g} mm², "
                    f"gap {m['min_gap_mm'] * 1000:.4g} µm, footprint {m['footprint_area_mm2']:.4g} mm²")
@@ -59,5 +62,5 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
         seconds = job.get("time_s", job.get("estimate_s")) if isinstance(job, dict) else None
         if seconds is not None and "file" in job:
             click.echo(f"  {job['file']}: {job.get('lines', '?')} lines, {seconds / 60:.1f} min estimated")
-    for name in sorted(set(ctx.files)) + ["report.json"]:
+    for name in sorted(ctx.files):
         click.echo(f"  {name}")

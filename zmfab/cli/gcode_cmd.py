@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ParameterError
-from .params import FRACTION, SPEED
+from .params import DPI, FRACTION, SPEED
 
 
 def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
@@ -41,20 +41,29 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--passes", type=click.IntRange(1, 1000), default=None, help="passes")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="any other setting (repeatable): kerf=150um, overscan=2mm, angle=90, tabs=2...")
-@click.option("--dpi", type=float, default=None, help="SVG pixels per inch when the file gives no size")
+@click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch when the file gives no size")
+@click.option("--max-lines", type=click.IntRange(1, 10**9), default=None, metavar="N",
+              help="refuse fills estimated above N hatch lines [default: 1000000]")
 @click.option("--offset", default=None, metavar="X,Y", help="bed position of the design's origin, e.g. 10mm,10mm")
 @click.option("--date", default=None, help="date written in the header (for reproducible files)")
 @click.option("--dialect", type=click.Choice(["gcode", "hpgl"]), default="gcode",
               help="gcode (GRBL laser, Marlin DIW) or hpgl: a drag-knife cutter's .plt (--op cut)")
+@click.option("--transform", "transform", default=None, metavar="ANGLE,DX,DY",
+              help="rotate (degrees, about the origin) then offset the job, e.g. the one "
+                   "zmfab align prints: 0.25deg,0.12mm,-0.05mm")
 def gcode(source: str, output: str | None, op: str | None, layer_name: str | None,
           layer_ops: tuple[str, ...], process: str | None, machine: str | None,
           profiles: tuple[str, ...], power: float | None, speed: float | None, passes: int | None,
-          sets: tuple[str, ...], dpi: float | None, offset: str | None, date: str | None,
-          dialect: str = "gcode") -> None:
+          sets: tuple[str, ...], dpi: float | None, max_lines: int | None, offset: str | None,
+          date: str | None, dialect: str = "gcode", transform: str | None = None) -> None:
     """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer);
     with --dialect hpgl, a cutter's HPGL (or, with -o x.svg, its Silhouette Studio SVG)."""
+    from ..gcode.transform import parse_transform, transform_lines
     from ..profiles import Profiles
 
+    rigid = parse_transform(transform) if transform else None  # refused before planning
+    if rigid is not None and dialect != "gcode":
+        raise ParameterError("--transform", "applies to G-code jobs (--dialect gcode)")
     profs = Profiles(list(profiles))
     settings: dict[str, Any] = _pairs(sets, "--set")
     if dialect == "hpgl":
@@ -76,7 +85,7 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
     if suffix in (".dxf", ".svg"):
         job = job_from_drawing(source, op=op, layer_ops=_pairs(layer_ops, "--layer-op"),
                                profiles=profs, process=process, machine=machine, settings=settings,
-                               dpi=dpi, offset=offset, date=date)
+                               dpi=dpi, offset=offset, date=date, max_lines=max_lines)
         stem = Path(source).stem
     elif suffix == ".toml":
         job, name = job_from_design(source, layer_name, profiles=profs, op=op, machine=machine,
@@ -86,9 +95,12 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
         raise ParameterError("SOURCE", f"cannot plan from {suffix or 'a file without suffix'} "
                                        "(use .dxf, .svg or a design .toml)")
     target = Path(output) if output else Path(f"{stem}.gcode")
+    if rigid is not None:
+        job.lines = transform_lines(job.lines, rigid)
+        job.meta["transform"] = rigid.describe()
     job.write(target)
     est = job.meta.get("estimate") or {}
-    text = f"{target}: {len(job.lines)} lines"
+    text = f"{target}: {job.commands} lines"
     if est:
         text += (f", {est['time_s']:.1f} s, burn {est.get('burn_mm', 0):.1f} mm"
                  if job.dialect == "grbl" else f", {est['time_s']:.1f} s")

@@ -13,7 +13,10 @@ import click
 
 from ..errors import DeviceError, ParameterError
 from ..serial.protocol import Event
-from .params import DURATION
+from .params import DURATION, NumberType
+
+#: A serial timeout in seconds: above 0, at most an hour.
+TIMEOUT = NumberType(0.0, 3600.0, exclusive_min=True, unit="s")
 
 PORT_HELP = ("pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, loop://, or an emulator "
              "sim://grbl, sim://marlin (options: ?baud=115200&fault=drop:0.01&seed=1)")
@@ -174,7 +177,8 @@ def _job_dialect(lines: list[str]) -> str | None:
 @click.command("stream")
 @click.argument("job", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", "-p", required=True, help=PORT_HELP)
-@click.option("--baud", default=115200, show_default=True, help="Baud rate for real serial ports.")
+@click.option("--baud", type=click.IntRange(50, 4_000_000), default=115200, show_default=True,
+              help="Baud rate for real serial ports (50..4000000).")
 @click.option("--firmware", type=click.Choice(["auto", "grbl", "marlin"]), default="auto",
               show_default=True,
               help="Protocol; auto = the job's '; dialect:' header, else marlin for sim://marlin, "
@@ -189,18 +193,29 @@ def _job_dialect(lines: list[str]) -> str | None:
               help="Job time estimate (e.g. 12min) for the ETA; default: zmfab's own estimate.")
 @click.option("--mode", type=click.Choice(["count", "simple"]), default="count", show_default=True,
               help="GRBL flow control: character counting or send-and-wait.")
-@click.option("--bufsize", default=4, show_default=True, help="Marlin commands in flight (BUFSIZE).")
+@click.option("--bufsize", type=click.IntRange(1, 128), default=4, show_default=True,
+              help="Marlin commands in flight (BUFSIZE).")
 @click.option("--off-code", multiple=True, help="Extra Marlin line sent on abort (e.g. 'M42 P4 S0').")
 @click.option("--machine", help="Machine profile (e.g. marlin-pneumatic): its dialect, and its valve-"
               "off codes for the Marlin safe stop.")
-@click.option("--connect-timeout", default=2.5, show_default=True, help="Seconds to wait for the banner.")
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds without any reply before failing.")
+@click.option("--connect-timeout", type=TIMEOUT, default=2.5, show_default=True,
+              help="Seconds to wait for the banner (> 0, up to 3600).")
+@click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
+              help="Seconds without any reply before failing (> 0, up to 3600).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--layer", help="Stack layer to plan and stream when JOB is a design (.toml).")
+@click.option("--frame", "frame_first", is_flag=True,
+              help="Trace the job's bounding box first (laser off or at frame_power), then ask.")
+@click.option("--yes", is_flag=True, help="With --frame: do not ask before the job.")
+@click.option("--align", "align_to", metavar="X1,Y1,X2,Y2",
+              help="Move the job onto these measured fiducials (see zmfab align).")
+@click.option("--fiducials", default="1,3", show_default=True,
+              help="With --align: which two of the job's fiducials were measured.")
 def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None, dry_run: bool,
            on_error: str, log_path: Path | None, estimate_s: float | None, mode: str, bufsize: int,
            off_code: tuple[str, ...], machine: str | None, connect_timeout: float, timeout: float,
-           quiet: bool, layer: str | None) -> None:
+           quiet: bool, layer: str | None, frame_first: bool = False, yes: bool = False,
+           align_to: str | None = None, fiducials: str = "1,3") -> None:
     """Stream a G-code JOB (or a design's laser/diw layer) to a GRBL laser or a Marlin printer."""
     from ..serial import report
     from ..serial.jobfile import load_job
@@ -208,6 +223,11 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     from ..serial.transport import open_transport
 
     lines = load_job(job, layer=layer, machine=machine)
+    if align_to:
+        from .bench_cmd import aligned_lines
+
+        lines, reg = aligned_lines(lines, align_to, fiducials=fiducials)
+        click.echo(f"aligned: {reg.transform.describe()}", err=True)
     if estimate_s is None:
         estimate_s = _job_estimate(lines)
     profile_dialect, profile_off = _machine_facts(machine) if machine else (None, ())
@@ -235,6 +255,10 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
                         on_error=on_error, timeout=timeout, interrupted=signals)
     signals.install(streamer)
     try:
+        if frame_first:
+            from .bench_cmd import frame_before_stream
+
+            frame_before_stream(transport, clock, dialect, lines, sink=sink, machine=machine, yes=yes)
         result = streamer.run(lines, from_line=from_line, dry_run=dry_run, estimate_s=estimate_s)
     except DeviceError as exc:
         if sink.tty and not quiet:
@@ -278,7 +302,7 @@ def ports() -> None:
 @click.command("emulate")
 @click.argument("firmware", type=click.Choice(["grbl", "marlin"]))
 @click.option("--pty", "use_pty", is_flag=True, help="Serve on a pseudo-terminal; prints its path.")
-@click.option("--baud", type=int, help="Model this baud rate (bytes take 10 bits each).")
+@click.option("--baud", type=click.IntRange(50, 4_000_000), help="Model this baud rate (bytes take 10 bits each).")
 @click.option("--fault", multiple=True, help="drop:P corrupt:P error:LINE[:CODE] alarm:LINE "
               "disconnect:LINE slow:S busy:LINE:S lostok:LINE badok:LINE reset:LINE freeze:LINE "
               "badstatus:N")

@@ -31,8 +31,10 @@ def job_from_drawing(source: str | Path, *, op: str | None = None,
                      layer_ops: dict[str, str] | None = None, profiles: Profiles,
                      process: str | None = None, machine: str | None = None,
                      settings: dict[str, Any] | None = None, dpi: float | None = None,
-                     offset: Any = None, date: str | None = None) -> Job:
-    """A laser job (``op`` fill|isolate|cut, or one op per layer) or a DIW job (``op="diw"``)."""
+                     offset: Any = None, date: str | None = None, max_lines: int | None = None) -> Job:
+    """A laser job (``op`` fill|isolate|cut, or one op per layer) or a DIW job (``op="diw"``).
+
+    A laser job is sized first (the bed, the hatch lines of its fills against ``max_lines``)."""
     ops = dict(layer_ops or {})
     settings = dict(settings or {})
     if op and op.strip().lower() == "diw":
@@ -52,6 +54,8 @@ def job_from_drawing(source: str | Path, *, op: str | None = None,
         ops.setdefault("*", op)
     if not ops:
         raise ParameterError("--op", "give --op fill|isolate|cut|diw or --layer-op LAYER=OP")
+    _precheck_drawing(source, ops, profiles=profiles, process=process or "laser-co2", machine=machine,
+                      settings=settings, dpi=dpi, offset=offset, max_lines=max_lines)
     from .laser_drawing import plan_drawing
 
     job = plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
@@ -69,6 +73,37 @@ def refuse_empty(job: Job, source: str | Path) -> None:
         verb = "burns" if job.dialect == "grbl" else "prints"
         raise ParameterError("--op", f"the job for {Path(source).name} {verb} nothing "
                                      f"({key} 0: no shape is wide enough for the tool)")
+
+
+def _precheck_drawing(source: str | Path, ops: dict[str, str], *, profiles: Profiles, process: str,
+                      machine: str | None, settings: dict[str, Any], dpi: float | None, offset: Any,
+                      max_lines: int | None) -> None:
+    """The bed and the hatch budget of a drawing's laser job, before any toolpath is planned.
+
+    The layers are chosen as the planner chooses them (:func:`.laser_drawing.drawing_ops`)."""
+    from ..units import parse_length
+    from .drawing_budget import check_drawing_job
+    from .laser_drawing import drawing_ops
+    from .laser_job import machine_profile, resolve_settings
+
+    try:
+        chosen, _, _ = drawing_ops(source, ops, dpi=dpi)
+    except ParameterError:
+        return  # the planner reports it, in its own words
+    name = machine or profiles.get("processes", process).get("machine", "grbl-diode")
+    prof = machine_profile(profiles, name)
+    fill = None
+    if chosen.get("fill"):
+        overrides = {k: v for k, v in settings.items() if k != "within"}
+        fill = resolve_settings(profiles, process, "fill", overrides=overrides, machine=prof)
+    off = None
+    if offset is not None:
+        items = offset.split(",") if isinstance(offset, str) else list(offset)
+        if len(items) != 2:
+            raise ParameterError("--offset", f"{offset!r} must be two lengths X,Y")
+        off = (parse_length(items[0], field="--offset"), parse_length(items[1], field="--offset"))
+    check_drawing_job(chosen, machine=prof, machine_name=name, fill_settings=fill, offset=off,
+                      max_lines=max_lines)
 
 
 def job_from_design(source: str | Path, layer_name: str | None = None, *, profiles: Profiles,
@@ -98,7 +133,7 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
         job = plan_diw_layers({layer.name: layer.geometry}, profiles=profiles, machine=machine,
                               settings={**layer.settings, **settings}, offset=offset)
         refuse_empty(job, source)
-        return job, layer.name
+        return _registered(job, design, layout, layer, profiles), layer.name
     if layer.method != "laser":
         raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
                                         "for laser and diw layers)")
@@ -107,4 +142,13 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
     job = plan_layer(design, layout, layer, profiles=profiles, machine=machine, overrides=settings,
                      offset=offset, date=date)
     refuse_empty(job, source)
-    return job, layer.name
+    return _registered(job, design, layout, layer, profiles), layer.name
+
+
+def _registered(job: Job, design: Any, layout: Any, layer: Any, profiles: Profiles) -> Job:
+    """The job with the masks' fiducials and the process's registration tolerance in its header
+    (what ``zmfab align`` and ``stream --align`` read)."""
+    from ..process.registration import process_tolerance, with_registration
+
+    return with_registration(job, design, layout,
+                             tolerance_mm=process_tolerance(profiles, layer.process))

@@ -56,6 +56,25 @@ def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001, by: str =
     return {layer: rings_to_multipolygon(items) for layer, items in rings.items()}
 
 
+#: Entities that draw lines but bound no area.
+OPEN_KINDS = ("LINE", "ARC", "SPLINE", "ELLIPSE", "LWPOLYLINE", "POLYLINE")
+
+
+def open_dxf_layers(path: str | Path) -> dict[str, int]:
+    """Layer -> how many open entities (unclosed polylines, lines, arcs, splines) it holds."""
+    try:
+        doc = ezdxf.readfile(str(path))
+    except (OSError, ezdxf.DXFError, ValueError, UnicodeError, KeyError, IndexError):
+        return {}
+    counts: dict[str, int] = defaultdict(int)
+    for entity in doc.modelspace():
+        kind = entity.dxftype()
+        closed = (kind == "LWPOLYLINE" and entity.closed) or (kind == "POLYLINE" and entity.is_closed)
+        if kind in OPEN_KINDS and not closed:
+            counts[entity.dxf.layer] += 1
+    return dict(counts)
+
+
 def _colour(doc, entity) -> str:
     from ezdxf import colors
 

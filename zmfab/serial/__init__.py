@@ -8,4 +8,7 @@
 - :mod:`.jobscan`: job bounds, laser use, move times and modal state; :mod:`.resume`: the
   ``--from-line`` preamble; :mod:`.window`, :mod:`.watch`, :mod:`.outputs`, :mod:`.record`,
   :mod:`.report`: the streamer's state, eyes on the machine, outputs to switch off, record, words
+- :mod:`.control`: bench commands (status, home, unlock, reset, origin, goto, jog) on one
+  connection; :mod:`.jog`: interactive jogging keys; :mod:`.settings`: ``$$`` vs a profile
+- :mod:`.grbl_bench`: the GRBL emulator's ``$J=``, 0x85, ``G10 L20`` and substrate model
 """

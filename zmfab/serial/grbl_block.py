@@ -15,9 +15,11 @@ _GROUPS = {0: 1, 1: 1, 2: 1, 3: 1, 38.2: 1, 80: 1, 90: 3, 91: 3, 20: 6, 21: 6, 9
            17: 2, 18: 2, 19: 2, 4: 0, 10: 0, 28: 0, 30: 0, 53: 0, 92: 0}
 
 
-def parse_block(text: str, modal: dict, pos: list[float]) -> tuple[int, list[float], bool, dict]:
-    """Check one block against GRBL's rules: (error code or 0, target in mm, whether it moves,
-    the modal state after it). ``modal``: motion, relative, inches, feed, spindle, power."""
+def parse_block(text: str, modal: dict, pos: list[float], *,
+                wco: list[float] | None = None) -> tuple[int, list[float], bool, dict]:
+    """Check one block against GRBL's rules: (error code or 0, target in machine mm, whether it
+    moves, the modal state after it). ``modal``: motion, relative, inches, feed, spindle, power;
+    ``wco``: the work coordinate offset absolute targets are shifted by."""
     ws = words(text)
     if not ws or not text[0].isalpha():
         return 1, pos, False, modal
@@ -71,5 +73,5 @@ def parse_block(text: str, modal: dict, pos: list[float]) -> tuple[int, list[flo
     target = list(pos)
     for i, a in enumerate("XYZ"):
         if a in axes:
-            target[i] = target[i] + axes[a] if m["relative"] else axes[a]
+            target[i] = target[i] + axes[a] if m["relative"] else axes[a] + (wco[i] if wco else 0.0)
     return 0, target, moved, m
