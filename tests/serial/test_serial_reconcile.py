@@ -128,3 +128,11 @@ def test_a_running_machine_is_probed_not_waited_for(h, url, firmware):
     assert first_sent - t0 < 0.5
     if firmware == "grbl":
         assert tr.device.resets == 0
+
+
+def test_safe_stop_on_an_instant_link_lets_time_pass(stream, h):
+    """No baud rate: replies take no time, so the safe stop must pace its polls (it spun)."""
+    run = stream("sim://grbl?motion=1&fault=freeze:30", h.laser_job(100), stall=1.0)
+    assert isinstance(run.error, DeviceError) and "stalled" in str(run.error)
+    assert run.kinds("safe_stop")[0].text == "feed hold + soft reset"
+    assert not run.device.laser_on

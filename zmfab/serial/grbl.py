@@ -164,11 +164,16 @@ class GrblDialect:
         deadline = link.now() + 1.0
         replies = 0  # the first status may answer a poll sent before the hold: skip it
         self.stopped_idle = False
-        while link.now() < deadline:
-            link.write(codes.STATUS)
-            r, _ = link.wait_for(lambda x: x.startswith("<"), 0.2)
-            replies += r is not None
-            if replies >= 2 and r and r.startswith(("<Hold:0", "<Idle", "<Alarm", "<Check")):
+        next_poll = link.now()
+        while link.now() < deadline:  # poll every 50 ms: never faster than time moves
+            if link.now() >= next_poll:
+                link.write(codes.STATUS)
+                next_poll = link.now() + 0.05
+            r = link.read(max(0.0, min(next_poll, deadline) - link.now()))
+            if r is None or not r.startswith("<"):
+                continue
+            replies += 1
+            if replies >= 2 and r.startswith(("<Hold:0", "<Idle", "<Alarm", "<Check")):
                 self.stopped_idle = r.startswith("<Idle")
                 break
         link.write(codes.SOFT_RESET)
