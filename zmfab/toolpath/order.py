@@ -26,7 +26,7 @@ from .order_index import Grid, Tree, has_scipy
 from .path import Polyline, travel_length
 
 #: The improvement scores about this many candidate moves per polyline before it stops.
-WORK_PER_PATH = 3000
+WORK_PER_PATH = 800
 #: A closed polyline takes part in the greedy search through this many of its vertices.
 RING_SAMPLES = 16
 #: Nearest entries looked up at once for every exit (the greedy step's first candidates).
