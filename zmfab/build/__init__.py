@@ -63,8 +63,11 @@ def layout_step(ctx: BuildContext) -> None:
     ctx.report["metrics"] = measure(ctx.layout)
 
 
-def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
-    """Run every build step for ``design`` and move the outputs into ``outdir``."""
+def build(design: Design, outdir: str | Path, *, progress: Any = None,
+          **options: Any) -> BuildContext:
+    """Run every build step for ``design`` and move the outputs into ``outdir``.
+
+    ``progress(done, total, label)``, when given, is called before and after each step."""
     out = Path(outdir)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
@@ -82,9 +85,13 @@ def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
             "family": design.family,
             "params": ctx.layout.params,
         })
-        for step in STEPS:
+        for k, step in enumerate(STEPS):
             module, func = step.split(":")
+            if progress:
+                progress(k, len(STEPS), func.removesuffix("_step"))
             getattr(importlib.import_module(module), func)(ctx)
+        if progress:
+            progress(len(STEPS), len(STEPS), "files")
         ctx.report["files"] = sorted(set(ctx.files)) + ["report.json"]
         ctx.report["warnings"] = ctx.warnings
         (staging / "report.json").write_text(json.dumps(ctx.report, indent=2, default=_jsonable) + "\n")

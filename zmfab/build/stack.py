@@ -17,8 +17,8 @@ def stack_step(ctx: Any) -> None:
     from ..drc import check, design_profile_files, summary
     from ..export.mask import stack_masks, write_mask
     from ..export.preview import stack_preview_svg
-    from ..profiles import Profiles
     from ..process.stack import resolve_stack, resolve_substrate
+    from ..profiles import Profiles
 
     profiles = Profiles(design_profile_files(ctx.design) + list(ctx.options.get("profiles", [])))
     layers = resolve_stack(ctx.design, ctx.layout, profiles)

@@ -133,11 +133,12 @@ def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[st
 @click.option("--no-maps", is_flag=True, help="do not draw the PNG maps")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 @click.option("--dpi", type=float, default=None, help="SVG pixels per inch (SVGs without a size)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 @_PROFILE
 def simulate(file: str, conductivity: str | None, thickness: str | None, electrolyte: str | None,
              cells: str | None, resolution: str | None, voltage: str | None, domain: str | None,
              solver: str | None, outdir: str | None, no_maps: bool, as_json: bool, dpi: float | None,
-             profiles: tuple[str, ...]) -> None:
+             profiles: tuple[str, ...], quiet: bool = False) -> None:
     """Solve the thin electrolyte film of a design or a DXF/SVG (layers anode, cathode).
 
     Prints the ionic resistance between the electrodes and how evenly current leaves their edges;
@@ -153,16 +154,26 @@ def simulate(file: str, conductivity: str | None, thickness: str | None, electro
     settings = field_settings(d, _profiles(profiles, d), conductivity=conductivity,
                               thickness=thickness, electrolyte=electrolyte, cells=cells,
                               resolution=resolution, voltage=voltage, domain=domain, solver=solver)
-    solving = time.perf_counter()
-    result = solve_field(lay, settings=settings)
-    s = result.summary
-    target = Path(outdir) if outdir else Path("out") / Path(file).stem
-    written = [write_text(target / "field.json", json.dumps(_jsonable(s), indent=2) + "\n")]
-    drawing = time.perf_counter()
-    if not no_maps:
-        from ..analysis.maps import write_maps
+    from .progress import Bar
 
-        written += write_maps(result, target)
+    bar = Bar(quiet=quiet, unit="stages")
+    stages = 1 if no_maps else 2
+    try:
+        solving = time.perf_counter()
+        bar(0, stages, "solve")
+        result = solve_field(lay, settings=settings)
+        s = result.summary
+        target = Path(outdir) if outdir else Path("out") / Path(file).stem
+        written = [write_text(target / "field.json", json.dumps(_jsonable(s), indent=2) + "\n")]
+        drawing = time.perf_counter()
+        if not no_maps:
+            from ..analysis.maps import write_maps
+
+            bar(1, stages, "maps")
+            written += write_maps(result, target)
+        bar(stages, stages)
+    finally:
+        bar.close()
     done = time.perf_counter()
     if as_json:
         click.echo(json.dumps(_jsonable(s), indent=2))

@@ -48,29 +48,55 @@ def _family_command(name: str) -> click.Command:
                      help="panel pitch x[,y] (default: the device footprint)"),
         click.Option(["--wiring"], type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
                      default=None, help="panel wiring (series: cathode pad to the next anode pad)"),
+        click.Option(["-q", "--quiet"], is_flag=True, help="no progress bar"),
     ]
 
     def run(output: str | None, dxf_version: str, as_json: bool, array: str | None = None,
-            pitch: str | None = None, wiring: str | None = None, **values: Any) -> None:
+            pitch: str | None = None, wiring: str | None = None, quiet: bool = False,
+            **values: Any) -> None:
+        from .progress import Bar
+
         chosen = {"--" + k.replace("_", "-"): v for k, v in values.items() if v is not None}
-        lay = generate(name, **chosen)
-        if array or pitch or wiring:
-            from ..process.panel import panel_from_design
-
-            if not array:
-                raise click.UsageError("--pitch and --wiring need --array NxM")
-            lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
-        if output:
-            from ..export import export_layout
-
-            export_layout(lay, output, dxf_version=dxf_version)
-        from ..regions.metrics import measure
-
-        emit_metrics(measure(lay), as_json)
+        bar = Bar(quiet=quiet, unit="stages")
+        stages = 3 if output else 2
+        try:
+            metrics = _make(name, chosen, output, dxf_version, array, pitch, wiring,
+                            lambda k, label: bar(k, stages, label))
+        finally:
+            bar.close()
+        emit_metrics(metrics, as_json)
         if output and not as_json:
             click.echo(f"wrote {output}")
 
     return click.Command(name, params=params, callback=run, help=gen.summary, short_help=gen.summary)
+
+
+def _make(name: str, chosen: dict[str, Any], output: str | None, dxf_version: str,
+          array: str | None, pitch: str | None, wiring: str | None,
+          stage: Any) -> dict[str, Any]:
+    """Generate (and panel) the layout, export it to ``output`` and measure it, calling
+    ``stage(done, label)`` before each step; the metrics."""
+    stage(0, "generate")
+    lay = generate(name, **chosen)
+    if array or pitch or wiring:
+        from ..process.panel import panel_from_design
+
+        if not array:
+            raise click.UsageError("--pitch and --wiring need --array NxM")
+        lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
+    done = 1
+    if output:
+        from ..export import export_layout
+
+        stage(done, "export")
+        export_layout(lay, output, dxf_version=dxf_version)
+        done += 1
+    from ..regions.metrics import measure
+
+    stage(done, "metrics")
+    metrics = measure(lay)
+    stage(done + 1, "")
+    return metrics
 
 
 class FamilyGroup(click.Group):

@@ -14,6 +14,7 @@ import click
 from ..errors import DeviceError
 from ..serial.protocol import Event
 from .params import DURATION
+from .progress import bar_text
 
 PORT_HELP = ("pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, loop://, or an emulator "
              "sim://grbl, sim://marlin (options: ?baud=115200&fault=drop:0.01&seed=1)")
@@ -46,16 +47,8 @@ class _Progress:
         d = self.last
         if not d:
             return ""
-        pct = d["percent"]
-        filled = int(pct / 100 * 30)
-        eta = "--:--" if d["eta"] is None else _mmss(d["eta"])
-        return (f"[{'#' * filled}{'.' * (30 - filled)}] {pct:5.1f}%  {d['acked']}/{d['total']} lines  "
-                f"elapsed {_mmss(d['elapsed'])}  ETA {eta}")
-
-
-def _mmss(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+        return bar_text(d["acked"], d["total"], elapsed=d["elapsed"], eta=d["eta"], unit="lines",
+                        percent=d["percent"])
 
 
 def _ask(reason: str) -> str:
