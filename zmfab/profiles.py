@@ -16,6 +16,8 @@ from .errors import DesignError, ParameterError
 from .toml import load_toml
 
 KINDS: tuple[str, ...] = ("machines", "processes", "materials")
+#: kind -> the word for one of it (the field an unknown name is reported under)
+SINGULAR: dict[str, str] = {"machines": "machine", "processes": "process", "materials": "material"}
 
 
 def _shipped_dir() -> Path:
@@ -75,7 +77,7 @@ class Profiles:
         profiles = self._kind(kind)
         if name not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
-            raise ParameterError(kind.rstrip("s"), f"unknown profile {name!r} (known: {known})")
+            raise ParameterError(SINGULAR.get(kind, kind), f"unknown profile {name!r} (known: {known})")
         return copy.deepcopy(profiles[name])
 
     def find(self, name: str) -> tuple[str, dict[str, Any]]:
@@ -89,3 +91,54 @@ class Profiles:
         if kind not in self.table:
             raise ParameterError("kind", f"unknown profile kind {kind!r} (use one of {', '.join(KINDS)})")
         return self.table[kind]
+
+
+def shipped_path(kind: str, name: str) -> Path | None:
+    """The shipped TOML file of profile ``name`` of ``kind`` (None for one defined by a user file)."""
+    path = SHIPPED / kind / f"{name}.toml"
+    return path if path.is_file() else None
+
+
+def profile_comments(path: str | Path) -> tuple[list[str], dict[tuple[str, str], tuple[list[str], str]]]:
+    """The sources a profile file states in its comments.
+
+    Returns (the leading comment block, ``(table, key)`` -> (the comment lines above that key, its
+    end-of-line comment or "")), ``table`` being ``""`` for top-level keys.
+    """
+    lead: list[str] = []
+    notes: dict[tuple[str, str], tuple[list[str], str]] = {}
+    pending: list[str] = []
+    table, started = "", False
+    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("#"):
+            (pending if started else lead).append(line)
+            continue
+        if not line:
+            if not started:
+                started = bool(lead)
+            continue
+        started = True
+        if line.startswith("["):
+            table, pending = line.strip("[] "), []
+            continue
+        key = line.split("=", 1)[0].strip().strip('"')
+        tail = _trailing_comment(line)
+        if pending or tail:
+            notes[(table, key)] = (pending, tail or "")
+        pending = []
+    return lead, notes
+
+
+def _trailing_comment(line: str) -> str | None:
+    """The ``# ...`` after a value (a ``#`` inside a quoted string does not count)."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[i:].strip()
+    return None

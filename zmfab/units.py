@@ -47,6 +47,12 @@ MM_PER_MIN: dict[str, float] = {
 
 SECONDS_PER: dict[str, float] = {"ms": 1e-3, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0}
 
+#: Largest length anything zmfab draws or plans may have, mm (1 m: beyond every bed and substrate).
+MAX_LENGTH_MM = 1000.0
+#: Smallest feature a generator draws, mm (1 µm: below the finest shipped process, photolithography's
+#: 20 µm, so custom profiles have room, and far above the picometre slack of the geometry).
+MIN_FEATURE_MM = 0.001
+
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([^\d\s][^\s]*)?\s*$")
 
@@ -151,6 +157,45 @@ def parse_duration(value: str | float | int, *, field: str = "time") -> float:
     if number < 0:
         raise ParameterError(field, f"{value!r} is out of range (must be >= 0 s)")
     return number
+
+
+def parse_number(
+    value: str | float | int,
+    *,
+    field: str = "value",
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive_min: bool = False,
+    unit: str = "",
+) -> float:
+    """A finite plain number within ``minimum``..``maximum`` (``exclusive_min``: above ``minimum``)."""
+    if isinstance(value, bool):
+        raise ParameterError(field, f"expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(field, f"cannot read {value!r} as a number") from None
+    if not math.isfinite(number):
+        raise ParameterError(field, f"{value!r} is not a finite number")
+    low = minimum is not None and (number <= minimum if exclusive_min else number < minimum)
+    high = maximum is not None and number > maximum
+    if low or high:
+        raise ParameterError(field, f"{value!r} is out of range ({describe_range(minimum, maximum, exclusive_min=exclusive_min, unit=unit)})")
+    return number
+
+
+def describe_range(minimum: float | None, maximum: float | None, *, exclusive_min: bool = False,
+                   unit: str = "") -> str:
+    """``"allowed 1..100"``, ``"must be > 0 s"``: the words an out-of-range error gives."""
+    u = f" {unit}" if unit else ""
+    if minimum is not None and maximum is not None and not exclusive_min:
+        return f"allowed {minimum:g}..{maximum:g}{u}"
+    parts = []
+    if minimum is not None:
+        parts.append(f"{'>' if exclusive_min else '>='} {minimum:g}{u}")
+    if maximum is not None:
+        parts.append(f"<= {maximum:g}{u}")
+    return "must be " + " and ".join(parts) if parts else "any finite number"
 
 
 def format_length(mm: float) -> str:

@@ -79,16 +79,20 @@ def test_voltage_override_and_target_np():
 
 
 def test_hybrid_capacitor_half_c_v_squared():
-    """Zn // activated carbon: C = 0.3 mg × 150 F/g = 45 mF; E = ½ C V² over 1.6 V."""
+    """Zn // activated carbon: C = 0.3 mg × 150 F/g = 45 mF; E = ½ C (Vmax² − Vmin²) over 0.2-1.8 V.
+
+    ½ C ΔV² over the 1.6 V span would be 20 % low (2.56 against 3.2 V²)."""
     d = design('anode_material = "zn"\ncathode_material = "activated-carbon"\n'
                'anode_loading = "5mg/cm2"\ncathode_loading = "3mg/cm2"')
     est = estimate(cell_spec(d, square_layout(), PROFILES))
     c = 0.3e-3 * 150.0
     assert est["device_type"] == "hybrid capacitor"
     assert est["capacitance_mf"] == pytest.approx(c * 1e3)
-    assert est["energy_mwh"] == pytest.approx(0.5 * c * 1.6**2 / 3.6)
+    assert est["energy_mwh"] == pytest.approx(0.5 * c * (1.8**2 - 0.2**2) / 3.6)
+    assert est["energy_mwh"] == pytest.approx(0.5 * c * 1.6**2 / 3.6 / 0.8)
     assert est["capacity_mah"] == pytest.approx(c * 1.6 / 3.6)
-    assert est["voltage_v"] == pytest.approx(1.6)
+    assert est["voltage_v"] == pytest.approx(1.8)
+    assert est["voltage_min_v"] == pytest.approx(0.2)
 
 
 def test_symmetric_capacitor_series_and_areal_capacitance():

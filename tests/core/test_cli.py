@@ -75,7 +75,7 @@ def test_console_script_exit_status(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "zmfab", "layout", "interdigitated", "--gap", "-1mm"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: --gap: -1mm is out of range (must be > 0 mm)"
+    assert proc.stderr.strip() == "error: --gap: -1mm is out of range (allowed 0.001..1000 mm)"
 
 
 def test_build_writes_the_foundation_files(tmp_path):

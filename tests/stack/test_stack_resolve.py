@@ -95,7 +95,7 @@ def test_design_stack_parses_lengths_defaults_and_free_settings():
 
 
 @pytest.mark.parametrize(("entry", "key", "words"), [
-    ('method = "inkjet"\nregions = ["anode"]', "method", ["inkjet", "screen", "stencil"]),
+    ('method = "flexo"\nregions = ["anode"]', "method", ["flexo", "screen", "stencil", "inkjet"]),
     ('method = "screen"\nprocess = "gravure"\nregions = ["anode"]', "process", ["gravure", "screen-print"]),
     ('method = "screen"\nregions = ["anodes"]', "regions", ["anodes", "anode_pad"]),
     ('method = "screen"', "regions", ["missing"]),
@@ -118,7 +118,8 @@ def test_bad_stack_entries_name_the_entry_key_and_line(entry, key, words):
 
 
 def test_methods_cover_the_contract():
-    assert set(METHODS) == {"laser", "screen", "stencil", "diw", "photolithography", "cast", "spray"}
+    assert set(METHODS) == {"laser", "screen", "stencil", "diw", "photolithography", "cast", "spray",
+                            "cutter", "inkjet", "stamp", "mold", "electrodeposit"}
 
 
 def test_substrate_defaults_to_footprint_plus_border_and_reads_the_table():

@@ -129,3 +129,13 @@ def test_ranges_hit_their_stop_whatever_the_float_noise():
         assert all(b > a for a, b in zip(values, values[1:], strict=False))
 
     check()
+
+
+def test_variant_budget_refuses_before_expanding():
+    """A million variants (a step typed in µm) is refused above the budget, naming --max-variants."""
+    axes = parse_axes(["gap=1um:1000mm:1um"], "interdigitated")
+    with pytest.raises(ParameterError, match="--max-variants"):
+        expand(axes)
+    assert len(expand(parse_axes(["gap=0.1:0.3:0.1"], "interdigitated"), max_variants=3)) == 3
+    with pytest.raises(ParameterError, match="budget of 2"):
+        expand(parse_axes(["gap=0.1:0.3:0.1"], "interdigitated"), max_variants=2)

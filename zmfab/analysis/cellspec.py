@@ -11,6 +11,7 @@
     cathode_active_fraction = 0.7     # active share of a thickness-derived mass (default 1)
     voltage = "1.35V"                 # override the material potentials / capacitor window
     target_np = 2.0                   # N/P the anode loading is sized for
+    c_rate = 1.0                      # rate of the areal power (zmfab.analysis.power), 1/h
 
 A key missing here is looked up in the stack: the layer whose role is ``anode`` (``cathode``)
 gives ``material`` and its ``loading`` or ``thickness`` setting.
@@ -35,7 +36,7 @@ from .materials import (
 
 ROLE_KEYS = ("material", "loading", "thickness", "density", "active_fraction", "areal_capacitance")
 CELL_KEYS: tuple[str, ...] = tuple(f"{r}_{k}" for r in ("anode", "cathode") for k in ROLE_KEYS) + (
-    "voltage", "target_np")
+    "voltage", "target_np", "c_rate")
 
 
 def cell_spec(design: Any, layout: Layout, profiles: Any) -> CellSpec:

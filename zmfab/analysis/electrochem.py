@@ -9,8 +9,11 @@ Pure arithmetic on plain numbers, so a reader can redo it by hand:
 * battery: capacity = the smaller electrode's, voltage = cathode potential − anode potential (vs
   Zn²⁺/Zn), energy = capacity × voltage, N/P = anode capacity / cathode capacity;
 * capacitor (symmetric or Zn-ion hybrid): the capacitive electrodes in series give C, the energy
-  is ½·C·V² over the window V, and the capacity C·V/3.6 (a battery electrode is taken as never
-  limiting the capacitance but can limit the charge);
+  is ½·C·(Vmax² − Vmin²) between the window's ends and the capacity C·(Vmax − Vmin)/3.6. A
+  symmetric capacitor charges from 0 V (Vmin = 0, Vmax = the window); a Zn//carbon hybrid works
+  between the capacitive material's ``voltage_min_v`` and ``voltage_max_v`` against Zn²⁺/Zn
+  (0.2-1.8 V for activated carbon: ½·C·ΔV² would be 20 % low). A battery electrode is taken as
+  never limiting the capacitance but can limit the charge;
 * a panel of n devices: in series the voltage is n times, in parallel (or unwired: the total
   of n separate devices) the capacity; areal figures use the panel's footprint.
 """
@@ -27,7 +30,8 @@ MAH_PER_COULOMB = 1.0 / 3.6
 
 @dataclass(frozen=True)
 class Electrode:
-    """One electrode: its material, area (mm²) and active loading (mg/cm²) or areal capacitance."""
+    """One electrode: its material, loaded area (mm², the electrode without its pad, which stays
+    bare for contact) and active loading (mg/cm²) or areal capacitance."""
 
     role: str
     material: Material
@@ -91,15 +95,18 @@ def estimate(spec: CellSpec) -> dict[str, Any]:
     """Capacity (mAh), energy (mWh), areal figures per footprint, N/P and, for capacitors, C (mF)."""
     a, c = spec.anode, spec.cathode
     capacitive = [e for e in (a, c) if e.material.capacitive]
+    v_min = 0.0
     if capacitive:
-        window = spec.voltage_v or min(e.material.voltage_window_v or 1.0 for e in capacitive)
+        kind = "capacitor" if len(capacitive) == 2 else "hybrid capacitor"
+        v_min, v_max = voltage_window(capacitive, hybrid=kind == "hybrid capacitor",
+                                      override=spec.voltage_v)
+        window = v_max - v_min
         caps = [e.capacitance_f() or 0.0 for e in capacitive]
         cap_f = 1.0 / sum(1.0 / x for x in caps) if all(x > 0 for x in caps) else 0.0
         q_a, q_c = a.charge_mah(window), c.charge_mah(window)
         capacity = min(cap_f * window * MAH_PER_COULOMB, q_a, q_c)
-        energy = 0.5 * cap_f * window**2 * MAH_PER_COULOMB  # J -> mWh is the same 1/3.6
-        voltage = window
-        kind = "capacitor" if len(capacitive) == 2 else "hybrid capacitor"
+        energy = 0.5 * cap_f * (v_max**2 - v_min**2) * MAH_PER_COULOMB  # J -> mWh is the same 1/3.6
+        voltage = v_max
     else:
         cap_f = None
         q_a, q_c = a.charge_mah(), c.charge_mah()
@@ -124,6 +131,7 @@ def estimate(spec: CellSpec) -> dict[str, Any]:
         "capacity_mah": total_capacity,
         "energy_mwh": total_energy,
         "voltage_v": voltage * v_scale,
+        "voltage_min_v": v_min * v_scale,
         "areal_capacity_mah_cm2": total_capacity / (footprint / 100.0),
         "areal_energy_mwh_cm2": total_energy / (footprint / 100.0),
         "np_ratio": np_ratio,
@@ -147,6 +155,30 @@ def estimate(spec: CellSpec) -> dict[str, Any]:
     return out
 
 
+def voltage_window(capacitive: list[Electrode], *, hybrid: bool, override: float | None = None
+                   ) -> tuple[float, float]:
+    """(Vmin, Vmax) in V a capacitor works between.
+
+    A hybrid uses its capacitive material's ``voltage_min_v``..``voltage_max_v`` (vs Zn²⁺/Zn) when
+    the profile gives them; otherwise (and for a symmetric capacitor) 0..window. ``override``
+    (the design's ``[cell] voltage``) replaces Vmax.
+    """
+    mats = [e.material for e in capacitive]
+    if hybrid and all(m.voltage_max_v is not None for m in mats):
+        v_min = max(m.voltage_min_v or 0.0 for m in mats)
+        v_max = min(m.voltage_max_v or 0.0 for m in mats)
+    else:
+        v_min, v_max = 0.0, min(m.voltage_window_v or 1.0 for m in mats)
+    if override:
+        v_max = override
+    if not v_max > v_min:
+        from ..errors import ParameterError
+
+        raise ParameterError("voltage", f"{v_max:g} V is out of range (must be above the window's "
+                                        f"lower end {v_min:g} V)")
+    return v_min, v_max
+
+
 def _thickness_um(loading_mg_cm2: float | None, density_g_cm3: float | None) -> float | None:
     """Film thickness (µm) of a loading at a density (mg/cm² ÷ g/cm³ = 10 µm per unit)."""
     if loading_mg_cm2 is None or not density_g_cm3:
@@ -157,7 +189,7 @@ def _thickness_um(loading_mg_cm2: float | None, density_g_cm3: float | None) -> 
 def _electrode_report(e: Electrode, charge: float) -> dict[str, Any]:
     return {
         "material": e.material.name,
-        "area_mm2": e.area_mm2,
+        "loaded_area_mm2": e.area_mm2,  # the electrode without its pad: what carries active material
         "loading_mg_cm2": e.loading_mg_cm2,
         "loading_from": e.loading_from,
         "mass_mg": e.mass_mg,

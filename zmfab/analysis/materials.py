@@ -67,6 +67,8 @@ class Material:
     potential_v: float | None = None
     specific_capacitance_f_g: float | None = None
     voltage_window_v: float | None = None
+    voltage_min_v: float | None = None   # ends of the window vs Zn²⁺/Zn (a hybrid's cell voltages)
+    voltage_max_v: float | None = None
     density_g_cm3: float | None = None
     source: str = ""
 
@@ -96,7 +98,8 @@ def material(profiles: Any, name: str, *, field: str) -> Material:
                     specific_capacity_mah_g=num("specific_capacity_mah_g"),
                     potential_v=num("potential_v"),
                     specific_capacitance_f_g=num("specific_capacitance_f_g"),
-                    voltage_window_v=num("voltage_window_v"), density_g_cm3=num("density_g_cm3"),
+                    voltage_window_v=num("voltage_window_v"), voltage_min_v=num("voltage_min_v"),
+                    voltage_max_v=num("voltage_max_v"), density_g_cm3=num("density_g_cm3"),
                     source=str(data.get("source", "")))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DesignError, ParameterError
-from ..units import parse_length
+from ..units import MAX_LENGTH_MM, parse_length
 from .field import FieldSettings
 from .materials import CONDUCTIVITY_UNITS, VOLTAGE_UNITS, electrolyte_conductivity, parse_quantity
 
@@ -62,9 +62,9 @@ def field_settings(design: Any, profiles: Any, **overrides: Any) -> FieldSetting
     sigma_default, h_default = electrolyte or electrolyte_conductivity(profiles, DEFAULT_ELECTROLYTE)
     sigma = parse("conductivity", lambda v, f: parse_quantity(
         v, CONDUCTIVITY_UNITS, field=f, default_unit="S/m"))
-    h = parse("thickness", lambda v, f: parse_length(v, field=f, positive=True))
+    h = parse("thickness", lambda v, f: parse_length(v, field=f, positive=True, maximum=MAX_LENGTH_MM))
     cells = parse("cells", _cells)
-    resolution = parse("resolution", lambda v, f: parse_length(v, field=f, positive=True))
+    resolution = parse("resolution", lambda v, f: parse_length(v, field=f, positive=True, maximum=MAX_LENGTH_MM))
     voltage = parse("voltage", lambda v, f: parse_quantity(v, VOLTAGE_UNITS, field=f, default_unit="V"))
     values: dict[str, Any] = {
         "conductivity_s_m": sigma if sigma is not None else sigma_default,

@@ -27,6 +27,9 @@ STEPS: list[str] = [
     "zmfab.gcode.laser_job:laser_step",
     "zmfab.gcode.diw_job:diw_step",
     "zmfab.analysis.build_step:cell_step",
+    "zmfab.build.routes:routes_step",
+    "zmfab.analysis.power:power_step",
+    "zmfab.build.runsheet:runsheet_step",  # last: it reads the whole report
 ]
 
 
@@ -67,14 +70,25 @@ def build(design: Design, outdir: str | Path, *, progress: Any = None,
           **options: Any) -> BuildContext:
     """Run every build step for ``design`` and move the outputs into ``outdir``.
 
-    ``progress(done, total, label)``, when given, is called before and after each step."""
-    out = Path(outdir)
+    ``progress(done, total, label)``, when given, is called before each step and at the end.
+
+    The layout (and panel) are made and checked against their budgets before anything touches
+    the disk; ``options["max_vertices"]`` raises the vertex budget.
+    """
+    from ..geometry.budget import limits
+
+    with limits(max_vertices=options.get("max_vertices")):
+        layout = _layout(design, options)  # CLI panel values checked here, errors naming --array...
+        return _build(design, layout, Path(outdir), options, progress)
+
+
+def _build(design: Design, layout: Layout, out: Path, options: dict[str, Any],
+           progress: Any = None) -> BuildContext:
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".zmfab-build-", dir=out))
     ok = False
     try:
-        layout = _layout(design, options)  # CLI panel values checked here, errors naming --array...
         design = design.with_panel(array=options.get("array"), pitch=options.get("pitch"),
                                    wiring=options.get("wiring"))
         ctx = BuildContext(design=design, layout=layout, staging=staging, options=options)
@@ -92,10 +106,11 @@ def build(design: Design, outdir: str | Path, *, progress: Any = None,
             getattr(importlib.import_module(module), func)(ctx)
         if progress:
             progress(len(STEPS), len(STEPS), "files")
-        ctx.report["files"] = sorted(set(ctx.files)) + ["report.json"]
+        ctx.files = list(dict.fromkeys([*ctx.files, "report.json"]))
+        ctx.report["files"] = sorted(ctx.files)
         ctx.report["warnings"] = ctx.warnings
         (staging / "report.json").write_text(json.dumps(ctx.report, indent=2, default=_jsonable) + "\n")
-        for name in [*dict.fromkeys(ctx.files), "report.json"]:
+        for name in ctx.files:
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
@@ -108,11 +123,32 @@ def build(design: Design, outdir: str | Path, *, progress: Any = None,
 
 
 def _layout(design: Design, options: dict[str, Any]) -> Layout:
-    """The design's layout, as a panel when ``[panel]`` or the array/pitch/wiring options ask."""
-    from ..process.panel import panel_from_design
+    """The design's layout, as a panel when ``[panel]`` or the array/pitch/wiring options ask.
 
-    return panel_from_design(design, design.layout(), array=options.get("array"),
+    The panel's size (against 1 m and the machine's bed) and vertices are checked before it is
+    built.
+    """
+    from ..process.panel import panel_from_design
+    from .budget import check_panel_work
+
+    device = design.layout()
+    bed, machine = _machine_bed(design, options)
+    check_panel_work(design, device, array=options.get("array"), pitch=options.get("pitch"),
+                     bed=bed, machine=machine)
+    return panel_from_design(design, device, array=options.get("array"),
                              pitch=options.get("pitch"), wiring=options.get("wiring"))
+
+
+def _machine_bed(design: Design, options: dict[str, Any]) -> tuple[tuple[float, float] | None, str | None]:
+    """The bed (mm) of the machine the build is checked against (``--machine`` or the design's)."""
+    from ..drc import design_machine, design_profile_files, machine_bed
+    from ..profiles import Profiles
+
+    name = options.get("machine") or design_machine(design)
+    if not name:
+        return None, None
+    profiles = Profiles(design_profile_files(design) + list(options.get("profiles") or []))
+    return machine_bed(profiles.get("machines", name), f"machines.{name}"), name
 
 
 def _jsonable(value: Any) -> Any:

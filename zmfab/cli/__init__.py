@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cell": ("zmfab.cli.analysis_cmd:cell", "Capacity, energy and N/P of a design (from [cell] or its stack)."),
     "simulate": ("zmfab.cli.analysis_cmd:simulate", "Thin-film electrolyte field: resistance, current uniformity, maps."),
     "compare": ("zmfab.cli.analysis_cmd:compare", "Compare designs side by side (areas, resistance, uniformity, capacity)."),
+    "deposit": ("zmfab.cli.deposit_cmd:deposit", "Charge, current and time to electrodeposit a design's layers (Faraday's law)."),
     "roll": ("zmfab.cli.analysis_cmd:roll", "Self-rolled Swiss-roll: turns and diameter from a strip, and its flat pattern."),
 }
 
@@ -63,8 +64,30 @@ def cli() -> None:
     """
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every ``finally`` runs: staging folders go, lasers go off."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: library errors and usage errors become one ``error:`` line and exit 2."""
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="zmfab", standalone_mode=False)
     except ZmfabError as exc:
@@ -74,11 +97,17 @@ def main(argv: list[str] | None = None) -> None:
         if type(exc).__name__.startswith("NoArgsIsHelp"):
             click.echo(exc.format_message())
             sys.exit(0)
-        click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+        click.echo(f"error: {_one_line(_message(exc))}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except Terminated:
+        click.echo("error: terminated (SIGTERM); nothing half written", err=True)
+        sys.exit(143)
+    except (click.Abort, KeyboardInterrupt) as exc:
+        if isinstance(exc.__cause__ or exc.__context__, Terminated):  # click turns it into Abort
+            click.echo("error: terminated (SIGTERM); nothing half written", err=True)
+            sys.exit(143)
         click.echo("error: interrupted", err=True)
         sys.exit(130)
     except OSError as exc:
@@ -91,6 +120,17 @@ def main(argv: list[str] | None = None) -> None:
                    err=True)
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _message(exc: click.ClickException) -> str:
+    """``--opt: what`` for a bad option value (the library's ``field: what`` form), else click's text."""
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter) \
+            and (exc.param is not None or exc.param_hint):
+        name = exc.param_hint or (exc.param.opts[0] if exc.param.opts else exc.param.name)  # type: ignore[union-attr]
+        if isinstance(name, (list, tuple)):
+            name = name[0]
+        return f"{str(name).strip(chr(39))}: {exc.message}"
+    return exc.format_message()
 
 
 def _one_line(text: str) -> str:

@@ -10,8 +10,12 @@ from typing import Any
 
 import click
 
-from ..errors import ZmfabError
-from .params import LENGTH
+from ..errors import ParameterError, ZmfabError
+from ..units import MAX_LENGTH_MM
+from .params import DPI, LENGTH, NumberType
+
+#: Most turns ``roll --turns`` accepts (the strip is also held to 1 m).
+MAX_ROLL_TURNS = 10000.0
 
 _PROFILE = click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
                         help="a profile file merged over the shipped profiles (repeatable)")
@@ -73,36 +77,91 @@ def _num(value: Any, fmt: str = ".4g", unit: str = "") -> str:
 @click.command()
 @click.argument("design", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the estimate as JSON")
-@click.option("--target-np", type=float, default=None, help="N/P ratio to size the anode for [default: 2]")
+@click.option("--target-np", type=NumberType(0.0, 100.0, exclusive_min=True), default=None,
+              help="N/P ratio to size the anode for [default: 2]")
+@click.option("--c-rate", default=None, metavar="RATE",
+              help="C-rate of the areal power (1C empties the cell in an hour) [default: [cell] c_rate, else 1]")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="draw the Ragone chart with the review's published devices (.png, .svg, .pdf)")
 @_PROFILE
-def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[str, ...]) -> None:
-    """Capacity, energy, N/P of a design from its [cell] table (or its stack's loadings)."""
+def cell(design: str, as_json: bool, target_np: float | None, c_rate: str | None, plot: str | None,
+         profiles: tuple[str, ...]) -> None:
+    """Capacity, energy, N/P of a design from its [cell] table (or its stack's loadings).
+
+    With the sim extra (scipy) also the areal power at a C-rate, from the cell's resistance: the
+    electrolyte film's (field solver) plus each electrode's with its collector (sheet resistance).
+    """
     from dataclasses import replace
 
     from ..analysis.cellspec import cell_spec
     from ..analysis.electrochem import estimate
     from ..errors import ParameterError
 
+    rate = None
+    if c_rate is not None:
+        from ..analysis.power import check_c_rate
+
+        rate = check_c_rate(c_rate, field="--c-rate")
+    if plot is not None:
+        from ..analysis.ragone import FORMATS
+
+        if Path(plot).suffix.lower() not in FORMATS:
+            raise ParameterError("--plot", f"{Path(plot).name}: use a .png, .svg or .pdf file")
+    if plot is not None or rate is not None:
+        require_sim()
     d = _design(design)
-    spec = cell_spec(d, d.layout(), _profiles(profiles, d))
+    profs = _profiles(profiles, d)
+    spec = cell_spec(d, d.layout(), profs)
     if target_np is not None:
         if not target_np > 0:
             raise ParameterError("--target-np", f"{target_np:g} is out of range (must be > 0)")
         spec = replace(spec, target_np=target_np)
     est = estimate(spec)
+    if _has_sim():
+        from ..analysis.power import add_power
+
+        try:
+            est = add_power(est, d, d.layout(), profs, c_rate=rate)
+        except ParameterError as exc:
+            raise ParameterError("--c-rate" if exc.field == "c_rate" and rate is not None else exc.field,
+                                 str(exc).split(": ", 1)[1]) from None
+    else:
+        est["areal_power_mw_cm2"] = None
+        est["power_skipped"] = "needs the sim extra (scipy): pip install 'zmfab[sim]'"
+    if plot is not None:
+        from ..analysis.power import ragone_curve
+        from ..analysis.ragone import write_ragone
+
+        write_ragone(plot, design=est, curve=ragone_curve(est, est["resistance_ohm"]))
     if as_json:
-        click.echo(json.dumps(est, indent=2))
+        click.echo(json.dumps(_jsonable(est), indent=2))
         return
+    _print_cell(d, est)
+    if plot is not None:
+        click.echo(f"  wrote {plot}")
+
+
+def _has_sim() -> bool:
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _print_cell(d: Any, est: dict[str, Any]) -> None:
+    """The text report of ``zmfab cell``."""
     click.echo(f"{d.title}: {est['device_type']}, {est['devices']} device"
                f"{'s' if est['devices'] > 1 else ''}{', ' + est['wiring'] if est['devices'] > 1 else ''}")
     for role in ("anode", "cathode"):
         e = est[role]
         load = f"{_num(e['loading_mg_cm2'], '.4g', 'mg/cm²')} ({e['loading_from']})"
-        click.echo(f"  {role:<8} {e['material']:<16} {e['area_mm2']:.4g} mm² × {load} "
+        click.echo(f"  {role:<8} {e['material']:<16} {e['loaded_area_mm2']:.4g} mm² (pad excluded) × {load} "
                    f"= {_num(e['mass_mg'], '.4g', 'mg')} -> {e['charge_mah']:.4g} mAh")
     rows = [
         ("capacity", _num(est["capacity_mah"], ".4g", "mAh")),
-        ("voltage", _num(est["voltage_v"], ".3g", "V")),
+        ("voltage", (f"{est['voltage_min_v']:.3g}..{est['voltage_v']:.3g} V" if est.get("voltage_min_v")
+                     else _num(est["voltage_v"], ".3g", "V"))),
         ("energy", _num(est["energy_mwh"], ".4g", "mWh")),
         ("areal capacity", _num(est["areal_capacity_mah_cm2"], ".4g", "mAh/cm² of footprint")),
         ("areal energy", _num(est["areal_energy_mwh_cm2"], ".4g", "mWh/cm² of footprint")),
@@ -114,8 +173,22 @@ def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[st
     if "capacitance_mf" in est:
         rows.insert(0, ("capacitance", f"{est['capacitance_mf']:.4g} mF "
                                        f"({est['areal_capacitance_mf_cm2']:.4g} mF/cm²)"))
+    if est.get("areal_power_mw_cm2") is not None:
+        r = est["resistance"]
+        rows += [
+            ("resistance", f"{est['resistance_ohm']:.4g} Ω{' per device' if est['devices'] > 1 else ''} (film {r['ionic_ohm']:.4g}, anode "
+                           f"{r['anode_ohm']:.3g}, cathode {r['cathode_ohm']:.3g})"),
+            (f"at {est['c_rate']:g}C", f"{est['current_ma']:.4g} mA, {est['voltage_under_load_v']:.3g} V "
+                                       f"under load, {est['power_mw']:.4g} mW"),
+            ("areal power", f"{est['areal_power_mw_cm2']:.4g} mW/cm² of footprint "
+                            f"(max {_num(est['areal_power_max_mw_cm2'], '.4g')} at a matched load)"),
+        ]
     for label, text in rows:
         click.echo(f"  {label:<18} {text}")
+    for note in (est.get("resistance") or {}).get("notes", []):
+        click.echo(f"  note: {note}")
+    if est.get("power_skipped"):
+        click.echo(f"  areal power: {est['power_skipped']}")
 
 
 @click.command()
@@ -132,7 +205,7 @@ def cell(design: str, as_json: bool, target_np: float | None, profiles: tuple[st
               help="folder for field.json and the PNG maps [default: out/<name>]")
 @click.option("--no-maps", is_flag=True, help="do not draw the PNG maps")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
-@click.option("--dpi", type=float, default=None, help="SVG pixels per inch (SVGs without a size)")
+@click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch (SVGs without a size)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 @_PROFILE
 def simulate(file: str, conductivity: str | None, thickness: str | None, electrolyte: str | None,
@@ -231,7 +304,8 @@ def compare(designs: tuple[str, ...], gap: float | None, cells: str | None, cond
 @click.option("--thickness", type=LENGTH, required=True, help="bilayer (strip) thickness, e.g. 2um")
 @click.option("--core-radius", type=LENGTH, required=True, help="radius of the first turn, e.g. 50um")
 @click.option("--length", type=LENGTH, default=None, help="strip length: gives turns and diameter")
-@click.option("--turns", type=float, default=None, help="turns: gives strip length and diameter")
+@click.option("--turns", type=NumberType(0.0, MAX_ROLL_TURNS, exclusive_min=True), default=None,
+              help="turns: gives strip length and diameter")
 @click.option("--diameter", type=LENGTH, default=None, help="outer diameter: gives turns and length")
 @click.option("--width", type=LENGTH, default=1.0, show_default=True, help="strip width (roll height), mm")
 @click.option("--gap", type=LENGTH, default=0.1, show_default=True, help="gap between the two collector tracks")
@@ -245,6 +319,10 @@ def roll(thickness: float, core_radius: float, length: float | None, turns: floa
 
     r = solve_roll(thickness=thickness, core_radius=core_radius, length=length, turns=turns,
                    diameter=diameter, width=width)
+    if not r["length_mm"] <= MAX_LENGTH_MM:
+        given = "--turns" if turns is not None else "--diameter" if diameter is not None else "--length"
+        raise ParameterError(given, f"the strip would be {r['length_mm']:.6g} mm long, above the "
+                                    f"{MAX_LENGTH_MM:g} mm (1 m) limit of any layout")
     if output:
         from ..export import export_layout
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .params import max_vertices_option
 from .progress import Bar
 
 
@@ -23,10 +24,11 @@ from .progress import Bar
 @click.option("--wiring", "wiring", type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
               default=None, help="panel wiring")
 @click.option("--machine", default=None, help="machine profile whose bed every layer must fit")
+@max_vertices_option
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...],
           array: str | None = None, pitch: str | None = None, wiring: str | None = None,
-          machine: str | None = None, quiet: bool = False) -> None:
+          machine: str | None = None, max_vertices: int | None = None, quiet: bool = False) -> None:
     """Build a design file: layout SVG/DXF, preview, report (and every later stage's files).
 
     The design-rule check runs first: when it fails the build stops with one error line
@@ -43,13 +45,14 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
     bar = Bar(quiet=quiet, unit="steps")
     try:
         ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles),
-                        array=array, pitch=pitch, wiring=wiring, machine=machine, progress=bar)
+                        array=array, pitch=pitch, wiring=wiring, machine=machine,
+                        max_vertices=max_vertices, progress=bar)
     finally:
         bar.close()
     for warning in ctx.warnings:
         click.echo(f"warning: {warning}", err=True)
     m = ctx.report.get("metrics", {})
-    click.echo(f"{d.title}: {len(ctx.files) + 1} files in {target}/")
+    click.echo(f"{d.title}: {len(ctx.files)} files in {target}/")
     if m:
         click.echo(f"  electrodes {m['anode_area_mm2']:.4g} + {m['cathode_area_mm2']:.4g} mm², "
                    f"gap {m['min_gap_mm'] * 1000:.4g} µm, footprint {m['footprint_area_mm2']:.4g} mm²")
@@ -66,5 +69,5 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
         seconds = job.get("time_s", job.get("estimate_s")) if isinstance(job, dict) else None
         if seconds is not None and "file" in job:
             click.echo(f"  {job['file']}: {job.get('lines', '?')} lines, {seconds / 60:.1f} min estimated")
-    for name in sorted(set(ctx.files)) + ["report.json"]:
+    for name in sorted(ctx.files):
         click.echo(f"  {name}")

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ParameterError
-from .params import FRACTION, SPEED
+from .params import DPI, FRACTION, SPEED
 
 
 def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
@@ -26,7 +26,9 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="G-code file [default: SOURCE name (+ layer) .gcode]")
-@click.option("--op", default=None, help="fill | isolate | cut (every layer of a drawing) | diw")
+@click.option("--op", default=None,
+              help="fill | isolate | cut | diw for every layer of a drawing that holds material "
+                   "(outline layers such as footprint or active_area only by --layer-op)")
 @click.option("--layer", "layer_name", default=None, help="stack layer of a design file")
 @click.option("--layer-op", "layer_ops", multiple=True, metavar="LAYER=OP",
               help="operation for one drawing layer or colour (repeatable), e.g. anode=fill")
@@ -39,18 +41,31 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--passes", type=click.IntRange(1, 1000), default=None, help="passes")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="any other setting (repeatable): kerf=150um, overscan=2mm, angle=90, tabs=2...")
-@click.option("--dpi", type=float, default=None, help="SVG pixels per inch when the file gives no size")
+@click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch when the file gives no size")
+@click.option("--max-lines", type=click.IntRange(1, 10**9), default=None, metavar="N",
+              help="refuse fills estimated above N hatch lines [default: 1000000]")
 @click.option("--offset", default=None, metavar="X,Y", help="bed position of the design's origin, e.g. 10mm,10mm")
 @click.option("--date", default=None, help="date written in the header (for reproducible files)")
+@click.option("--dialect", type=click.Choice(["gcode", "hpgl"]), default="gcode",
+              help="gcode (GRBL laser, Marlin DIW) or hpgl: a drag-knife cutter's .plt (--op cut)")
 def gcode(source: str, output: str | None, op: str | None, layer_name: str | None,
           layer_ops: tuple[str, ...], process: str | None, machine: str | None,
           profiles: tuple[str, ...], power: float | None, speed: float | None, passes: int | None,
-          sets: tuple[str, ...], dpi: float | None, offset: str | None, date: str | None) -> None:
-    """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer)."""
+          sets: tuple[str, ...], dpi: float | None, max_lines: int | None, offset: str | None,
+          date: str | None, dialect: str = "gcode") -> None:
+    """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer);
+    with --dialect hpgl, a cutter's HPGL (or, with -o x.svg, its Silhouette Studio SVG)."""
     from ..profiles import Profiles
 
     profs = Profiles(list(profiles))
     settings: dict[str, Any] = _pairs(sets, "--set")
+    if dialect == "hpgl":
+        from .cut_cmd import write_cut
+
+        write_cut(source, output=output, op=op, layer_name=layer_name, layer_ops=layer_ops,
+                  profiles=profs, machine=machine, settings=settings, speed=speed, passes=passes,
+                  power=power, dpi=dpi, offset=offset, process=process)
+        return
     offset = settings.pop("offset", None) if offset is None else offset
     date = settings.pop("date", None) if date is None else date
     for key, value in (("power", power), ("speed", speed), ("passes", passes)):
@@ -63,7 +78,7 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
     if suffix in (".dxf", ".svg"):
         job = job_from_drawing(source, op=op, layer_ops=_pairs(layer_ops, "--layer-op"),
                                profiles=profs, process=process, machine=machine, settings=settings,
-                               dpi=dpi, offset=offset, date=date)
+                               dpi=dpi, offset=offset, date=date, max_lines=max_lines)
         stem = Path(source).stem
     elif suffix == ".toml":
         job, name = job_from_design(source, layer_name, profiles=profs, op=op, machine=machine,
@@ -75,7 +90,7 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
     target = Path(output) if output else Path(f"{stem}.gcode")
     job.write(target)
     est = job.meta.get("estimate") or {}
-    text = f"{target}: {len(job.lines)} lines"
+    text = f"{target}: {job.commands} lines"
     if est:
         text += (f", {est['time_s']:.1f} s, burn {est.get('burn_mm', 0):.1f} mm"
                  if job.dialect == "grbl" else f", {est['time_s']:.1f} s")

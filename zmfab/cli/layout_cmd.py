@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from ..geometry.budget import limits
 from ..geometry.registry import FAMILY_MODULES, field_spec, generate, get_generator
+from .params import DPI, MAX_VERTICES_OPTION
 
 
 def emit_metrics(metrics: dict[str, Any], as_json: bool) -> None:
@@ -48,20 +50,40 @@ def _family_command(name: str) -> click.Command:
                      help="panel pitch x[,y] (default: the device footprint)"),
         click.Option(["--wiring"], type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
                      default=None, help="panel wiring (series: cathode pad to the next anode pad)"),
+        MAX_VERTICES_OPTION,
         click.Option(["-q", "--quiet"], is_flag=True, help="no progress bar"),
     ]
 
     def run(output: str | None, dxf_version: str, as_json: bool, array: str | None = None,
-            pitch: str | None = None, wiring: str | None = None, quiet: bool = False,
-            **values: Any) -> None:
+            pitch: str | None = None, wiring: str | None = None, max_vertices: int | None = None,
+            quiet: bool = False, **values: Any) -> None:
         from .progress import Bar
 
         chosen = {"--" + k.replace("_", "-"): v for k, v in values.items() if v is not None}
         bar = Bar(quiet=quiet, unit="stages")
         stages = 3 if output else 2
         try:
-            metrics = _make(name, chosen, output, dxf_version, array, pitch, wiring,
-                            lambda k, label: bar(k, stages, label))
+            with limits(max_vertices=max_vertices):
+                bar(0, stages, "generate")
+                lay = generate(name, **chosen)
+                if array or pitch or wiring:
+                    from ..build.budget import check_panel_work
+                    from ..process.panel import panel_from_design
+
+                    if not array:
+                        raise click.UsageError("--pitch and --wiring need --array NxM")
+                    check_panel_work(None, lay, array=array, pitch=pitch)
+                    lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
+            if output:
+                from ..export import export_layout
+
+                bar(1, stages, "export")
+                export_layout(lay, output, dxf_version=dxf_version)
+            from ..regions.metrics import measure
+
+            bar(stages - 1, stages, "metrics")
+            metrics = measure(lay)
+            bar(stages, stages)
         finally:
             bar.close()
         emit_metrics(metrics, as_json)
@@ -69,34 +91,6 @@ def _family_command(name: str) -> click.Command:
             click.echo(f"wrote {output}")
 
     return click.Command(name, params=params, callback=run, help=gen.summary, short_help=gen.summary)
-
-
-def _make(name: str, chosen: dict[str, Any], output: str | None, dxf_version: str,
-          array: str | None, pitch: str | None, wiring: str | None,
-          stage: Any) -> dict[str, Any]:
-    """Generate (and panel) the layout, export it to ``output`` and measure it, calling
-    ``stage(done, label)`` before each step; the metrics."""
-    stage(0, "generate")
-    lay = generate(name, **chosen)
-    if array or pitch or wiring:
-        from ..process.panel import panel_from_design
-
-        if not array:
-            raise click.UsageError("--pitch and --wiring need --array NxM")
-        lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
-    done = 1
-    if output:
-        from ..export import export_layout
-
-        stage(done, "export")
-        export_layout(lay, output, dxf_version=dxf_version)
-        done += 1
-    from ..regions.metrics import measure
-
-    stage(done, "metrics")
-    metrics = measure(lay)
-    stage(done + 1, "")
-    return metrics
 
 
 class FamilyGroup(click.Group):
@@ -119,10 +113,14 @@ def layout() -> None:
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the metrics as JSON")
-@click.option("--dpi", type=float, default=None, help="SVG pixels per inch (only for SVGs without a size)")
-def info(file: str, as_json: bool, dpi: float | None) -> None:
-    """Print the metrics of a design (.toml) or of a DXF/SVG whose layers are named after regions."""
-    from ..regions.metrics import measure
+@click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch (only for SVGs without a size)")
+@click.pass_context
+def info(ctx: click.Context, file: str, as_json: bool, dpi: float | None) -> None:
+    """Print the metrics of a design (.toml) or of a DXF/SVG whose layers are named after regions.
+
+    Exit status: 0, or 1 when anode and cathode touch or overlap (a short, reported with where).
+    """
+    from ..regions.metrics import describe_short, find_short, measure
 
     path = Path(file)
     if not path.exists():
@@ -135,4 +133,13 @@ def info(file: str, as_json: bool, dpi: float | None) -> None:
         from ..imports import layout_from_drawing
 
         lay = layout_from_drawing(path, **({"dpi": dpi} if dpi else {}))
-    emit_metrics(measure(lay), as_json)
+    metrics = measure(lay)
+    short = find_short(lay)
+    if as_json:
+        emit_metrics({**metrics, "short": short}, True)
+    else:
+        emit_metrics(metrics, False)
+        if short:
+            click.echo(describe_short(short))
+    if short:
+        ctx.exit(1)

@@ -7,7 +7,14 @@ from typing import Any
 import click
 
 from ..errors import ParameterError
-from ..units import parse_duration, parse_fraction, parse_length, parse_speed
+from ..units import (
+    MAX_LENGTH_MM,
+    parse_duration,
+    parse_fraction,
+    parse_length,
+    parse_number,
+    parse_speed,
+)
 
 
 class _QuantityType(click.ParamType):
@@ -25,12 +32,12 @@ class _QuantityType(click.ParamType):
 
 
 class LengthType(_QuantityType):
-    """A length with units; converts to mm. ``positive`` refuses zero and negatives."""
+    """A length with units; converts to mm. ``positive`` refuses zero and negatives; at most 1 m."""
 
     name = "length"
 
     def __init__(self, *, positive: bool = True, minimum: float | None = None,
-                 maximum: float | None = None) -> None:
+                 maximum: float | None = MAX_LENGTH_MM) -> None:
         self.positive, self.minimum, self.maximum = positive, minimum, maximum
 
     def _parse(self, value: str, field: str) -> float:
@@ -63,6 +70,35 @@ class DurationType(_QuantityType):
 
     def _parse(self, value: str, field: str) -> float:
         return parse_duration(value, field=field)
+
+
+class NumberType(_QuantityType):
+    """A finite plain number within a range (``exclusive_min``: strictly above ``minimum``)."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None, *,
+                 exclusive_min: bool = False, unit: str = "") -> None:
+        self.minimum, self.maximum, self.exclusive_min, self.unit = minimum, maximum, exclusive_min, unit
+
+    def _parse(self, value: str, field: str) -> float:
+        return parse_number(value, field=field, minimum=self.minimum, maximum=self.maximum,
+                            exclusive_min=self.exclusive_min, unit=self.unit)
+
+
+#: SVG pixels per inch: 1..10000 (96 is the CSS inch, 72 Illustrator's).
+DPI = NumberType(1.0, 10000.0, unit="px/in")
+
+#: ``--max-vertices N``: the vertex budget of a layout (see zmfab.geometry.budget).
+MAX_VERTICES_OPTION = click.Option(
+    ["--max-vertices"], type=click.IntRange(1, 10**9), default=None, metavar="N",
+    help="refuse layouts estimated above N vertices [default: 2000000]")
+
+
+def max_vertices_option(func: Any) -> Any:
+    """The ``--max-vertices`` option as a decorator (for ``@click.command`` functions)."""
+    return click.option("--max-vertices", type=click.IntRange(1, 10**9), default=None, metavar="N",
+                        help="refuse layouts estimated above N vertices [default: 2000000]")(func)
 
 
 LENGTH = LengthType()

@@ -42,28 +42,47 @@ def list_(kind: str | None, profiles: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the profile as JSON")
 @_PROFILE
 def show(name: str, kind: str | None, as_json: bool, profiles: tuple[str, ...]) -> None:
-    """Every key of profile NAME (after merging), as TOML or JSON."""
-    from ..profiles import Profiles
+    """Every key of profile NAME (after merging), as TOML or JSON, with the sources its file states."""
+    from ..profiles import Profiles, profile_comments, shipped_path
 
     profs = Profiles(list(profiles))
     if kind:
         found_kind, data = kind.lower(), profs.get(kind.lower(), name)
     else:
         found_kind, data = profs.find(name)
+    path = shipped_path(found_kind, name)
+    lead, notes = profile_comments(path) if path else ([], {})
     if as_json:
-        click.echo(json.dumps({"kind": found_kind, "name": name, "profile": data}, indent=2))
+        sources = {".".join(k for k in key if k): " ".join(n.lstrip("# ") for n in [*above, tail] if n)
+                   for key, (above, tail) in notes.items()}
+        click.echo(json.dumps({"kind": found_kind, "name": name, "file": str(path) if path else None,
+                               "notes": [n.lstrip("# ") for n in lead], "sources": sources,
+                               "profile": data}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"# {found_kind}.{name}")
-    click.echo(to_toml(data).rstrip())
+    where = f" (shipped: profiles/{found_kind}/{name}.toml" + (", merged with --profile files)"
+                                                                if profiles else ")") if path else ""
+    click.echo(f"# {found_kind}.{name}{where}")
+    for line in lead:
+        click.echo(line)
+    click.echo(to_toml(data, notes=notes).rstrip())
 
 
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    """A small TOML rendering of plain profile data (tables after keys)."""
-    lines = [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+def to_toml(data: dict[str, Any], prefix: str = "",
+            notes: dict[tuple[str, str], tuple[list[str], str]] | None = None) -> str:
+    """A small TOML rendering of plain profile data (tables after keys), each key with the comment
+    lines ``notes[(table, key)]`` its file gave it (its source)."""
+    notes = notes or {}
+    table = prefix.rstrip(".")
+    lines: list[str] = []
+    for k, v in data.items():
+        if not isinstance(v, dict):
+            above, tail = notes.get((table, k), ([], ""))
+            lines += above
+            lines.append(f"{_key(k)} = {_value(v)}" + (f"  {tail}" if tail else ""))
     for k, v in data.items():
         if isinstance(v, dict):
             name = f"{prefix}{_key(k)}"
-            lines += ["", f"[{name}]", to_toml(v, prefix=name + ".").rstrip()]
+            lines += ["", f"[{name}]", to_toml(v, prefix=name + ".", notes=notes).rstrip()]
     return "\n".join(lines) + "\n"
 
 

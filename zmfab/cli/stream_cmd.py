@@ -13,8 +13,11 @@ import click
 
 from ..errors import DeviceError
 from ..serial.protocol import Event
-from .params import DURATION
+from .params import DURATION, NumberType
 from .progress import bar_text
+
+#: A serial timeout in seconds: above 0, at most an hour.
+TIMEOUT = NumberType(0.0, 3600.0, exclusive_min=True, unit="s")
 
 PORT_HELP = ("pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, loop://, or an emulator "
              "sim://grbl, sim://marlin (options: ?baud=115200&fault=drop:0.01&seed=1)")
@@ -130,7 +133,8 @@ def _job_dialect(lines: list[str]) -> str | None:
 @click.command("stream")
 @click.argument("job", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", "-p", required=True, help=PORT_HELP)
-@click.option("--baud", default=115200, show_default=True, help="Baud rate for real serial ports.")
+@click.option("--baud", type=click.IntRange(50, 4_000_000), default=115200, show_default=True,
+              help="Baud rate for real serial ports (50..4000000).")
 @click.option("--firmware", type=click.Choice(["auto", "grbl", "marlin"]), default="auto",
               show_default=True,
               help="Protocol; auto = the job's '; dialect:' header, else marlin for sim://marlin, "
@@ -145,12 +149,15 @@ def _job_dialect(lines: list[str]) -> str | None:
               help="Job time estimate (e.g. 12min) for the ETA; default: zmfab's own estimate.")
 @click.option("--mode", type=click.Choice(["count", "simple"]), default="count", show_default=True,
               help="GRBL flow control: character counting or send-and-wait.")
-@click.option("--bufsize", default=4, show_default=True, help="Marlin commands in flight (BUFSIZE).")
+@click.option("--bufsize", type=click.IntRange(1, 128), default=4, show_default=True,
+              help="Marlin commands in flight (BUFSIZE).")
 @click.option("--off-code", multiple=True, help="Extra Marlin line sent on abort (e.g. 'M42 P4 S0').")
 @click.option("--machine", help="Machine profile (e.g. marlin-pneumatic): its dialect, and its valve-"
               "off codes for the Marlin safe stop.")
-@click.option("--connect-timeout", default=2.5, show_default=True, help="Seconds to wait for the banner.")
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds without any reply before failing.")
+@click.option("--connect-timeout", type=TIMEOUT, default=2.5, show_default=True,
+              help="Seconds to wait for the banner (> 0, up to 3600).")
+@click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
+              help="Seconds without any reply before failing (> 0, up to 3600).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--layer", help="Stack layer to plan and stream when JOB is a design (.toml).")
 def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None, dry_run: bool,
@@ -219,7 +226,7 @@ def ports() -> None:
 @click.command("emulate")
 @click.argument("firmware", type=click.Choice(["grbl", "marlin"]))
 @click.option("--pty", "use_pty", is_flag=True, help="Serve on a pseudo-terminal; prints its path.")
-@click.option("--baud", type=int, help="Model this baud rate (bytes take 10 bits each).")
+@click.option("--baud", type=click.IntRange(50, 4_000_000), help="Model this baud rate (bytes take 10 bits each).")
 @click.option("--fault", multiple=True, help="drop:P corrupt:P error:LINE[:CODE] alarm:LINE "
               "disconnect:LINE slow:S busy:LINE:S")
 @click.option("--option", "options", multiple=True, help="Emulator option KEY=VALUE (laser=0, soft=1, "

@@ -43,13 +43,15 @@ from .progress import Bar
 @click.option("--wiring", type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
               default=None, help="panel wiring")
 @click.option("--machine", default=None, help="machine profile whose bed every layer must fit")
+@click.option("--max-variants", type=click.IntRange(1, 1_000_000), default=None, metavar="N",
+              help="refuse sweeps of more than N variants [default: 10000]")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None, jobs: int | None,
           scheduler: str | None, no_build: bool, simulate: bool, rerun: bool,
           plot_axes: tuple[str, str] | None, plot_colour: str | None, plot_file: str | None,
           dxf_version: str, force: bool,
           profiles: tuple[str, ...], array: str | None, pitch: str | None, wiring: str | None,
-          machine: str | None, quiet: bool) -> None:
+          machine: str | None, max_variants: int | None, quiet: bool) -> None:
     """Build (or measure) every variant of DESIGN over the --vary values into one folder each.
 
     DIR/summary.csv and DIR/summary.json hold one row per variant: its values, layout metrics,
@@ -68,6 +70,7 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
     from ..profiles import Profiles
     from ..sweep import sweep as run_sweep
     from ..sweep import with_panel
+    from ..sweep.spec import DEFAULT_MAX_VARIANTS
     from ..sweep.summary import default_colour, plot, table
 
     d = load_design(design)
@@ -78,10 +81,14 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
     build_opts = {"dxf_version": dxf_version, "force": force, "profiles": list(profiles)}
     options = {"build": {**build_opts, **({"machine": machine} if machine else {})},
                "profiles": list(profiles)}
+    if plot_axes:
+        _check_plot(plot_file, target, plot_axes)
     bar = Bar(quiet=quiet, unit="variants", rate=True)
+    wanted = [*(plot_axes or ()), *([plot_colour] if plot_axes and plot_colour else [])]
     result = run_sweep(d, vary, target, zip_axes=zip_axes, build=not no_build, jobs=jobs,
                        scheduler=scheduler, simulate=simulate, resume=not rerun, options=options,
-                       progress=bar)
+                       progress=bar, max_variants=max_variants or DEFAULT_MAX_VARIANTS,
+                       columns=wanted)
     counts: dict[str, int] = {}
     for r in result.records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
@@ -103,3 +110,18 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
         path = Path(plot_file) if plot_file else target / f"{x}_vs_{y}.png"
         colour = plot_colour or default_colour(rows, result.varied, x)
         click.echo(f"  {plot(rows, columns, x, y, path, units=result.units, colour_by=colour)}")
+
+
+def _check_plot(plot_file: str | None, target: object, axes: tuple[str, str]) -> None:
+    """What --plot needs, checked before the sweep runs: matplotlib and a drawable file name."""
+    from pathlib import Path
+
+    from ..errors import ParameterError, ZmfabError
+
+    path = Path(plot_file) if plot_file else Path(f"{axes[0]}_vs_{axes[1]}.png")
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ParameterError("--plot-file", f"{path.name}: use a .png, .svg or .pdf name")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ZmfabError("--plot needs matplotlib: pip install 'zmfab[sim]'") from None

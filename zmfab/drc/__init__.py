@@ -20,7 +20,8 @@ from ..regions import Layout
 from ..units import parse_length
 
 #: Modules whose import registers rules (append yours: ``RULE_MODULES += ("my.module",)``).
-RULE_MODULES: tuple[str, ...] = ("zmfab.drc.process_rules", "zmfab.drc.diw_rules")
+RULE_MODULES: tuple[str, ...] = ("zmfab.drc.process_rules", "zmfab.drc.diw_rules",
+                                 "zmfab.drc.route_rules")
 
 
 @dataclass

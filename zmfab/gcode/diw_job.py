@@ -225,7 +225,7 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
     opts = options_from(raw, fiducials=settings.get("fiducials", ()), extent=tuple(extent),
                         pause_first=parse_bool(settings.get("pause_first", False), field="pause_first"),
                         warnings=[w for ink in inks for w in bead_warnings(ink)])
-    return render_diw(inks, mach, options=opts)
+    return render_diw(inks, mach, options=opts, profile=profiles.get("machines", name))
 
 
 def bead_warnings(ink: Ink) -> list[str]:
@@ -257,7 +257,7 @@ def _slug(name: str) -> str:
 
 def _job_figures(job: Job, file: str, layer: str) -> dict[str, Any]:
     keys = ("estimate_s", "print_mm", "travel_mm", "flow_driver", "machine", "layers")
-    return {"file": file, "layer": layer, "lines": len(job.lines),
+    return {"file": file, "layer": layer, "lines": job.commands,
             **{k: job.meta[k] for k in keys if k in job.meta},
             "ink_ul": {k[7:]: v for k, v in job.meta.items() if k.startswith("ink_ul_")}}
 

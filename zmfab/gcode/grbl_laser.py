@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from .. import __version__
 from ..errors import ParameterError
 from ..toolpath.path import Polyline, Toolpath
+from ..toolpath.simplify import resolution_mm, simplify_points
 from .estimate import bed_size, estimate
 from .job import Job
 from .parse import parse_gcode
@@ -52,7 +54,12 @@ def _power_to_s(power: float, s_max: float) -> float:
 
 def body_lines(paths: Sequence[Polyline], machine: Mapping[str, Any], *, dynamic: bool = True,
                air: bool = False) -> list[str]:
-    """Preamble, moves and footer (no header) of ``paths`` already placed in machine mm."""
+    """Preamble, moves and footer (no header) of ``paths`` already placed in machine mm.
+
+    No move repeats the position it starts from (after rounding to the profile's decimals), and
+    segments shorter than the machine's resolution are merged (:mod:`zmfab.toolpath.simplify`);
+    a polyline that collapses below the resolution is left out.
+    """
     g = machine.get("gcode", {})
     xy, zd = int(g.get("xy_decimals", 3)), int(g.get("z_decimals", 3))
     fd, sd = int(g.get("f_decimals", 0)), int(g.get("s_decimals", 0))
@@ -67,44 +74,51 @@ def body_lines(paths: Sequence[Polyline], machine: Mapping[str, Any], *, dynamic
     s_modal: str | None = "0"
     f_modal: str | None = None
     z_cur: float | None = None
-    here: np.ndarray | None = None
+    here: str | None = None  # the XY words of the position reached
     has_z = bool(machine.get("has_z", False))
+    res = resolution_mm(machine)
 
     def xy_words(pt: np.ndarray) -> str:
         return f"X{_fmt(pt[0], xy)} Y{_fmt(pt[1], xy)}"
 
-    def g1(pt: np.ndarray, s: str, f: str) -> str:
-        nonlocal s_modal, f_modal
-        words = [linear, xy_words(pt)]
+    def g1(pt: np.ndarray, s: str, f: str) -> None:
+        nonlocal s_modal, f_modal, here
+        target = xy_words(pt)
+        if target == here:
+            return
+        here = target
+        words = [linear, target]
         if s != s_modal:
             words.append(f"S{s}")
             s_modal = s
         if f != f_modal:
             words.append(f"F{f}")
             f_modal = f
-        return " ".join(words)
+        lines.append(" ".join(words))
 
     for p in paths:
+        pts = simplify_points(p.points, resolution=res, decimals=xy)
+        if len(pts) < 2:
+            continue
+        p = replace(p, points=pts)
         z = p.settings.get("z")
         if z is not None and (z_cur is None or abs(z - z_cur) > 1e-9):
             if not has_z:
                 raise ParameterError("z_step", "this machine has no Z axis (has_z = false)")
             lines.append(f"{rapid} Z{_fmt(z, zd)}" + (" S0" if s_modal != "0" else ""))
             s_modal, z_cur = "0", z
-        start = p.start
-        if here is None or float(np.hypot(*(start - here))) > 1e-9:
-            lines.append(f"{rapid} {xy_words(start)}" + (" S0" if s_modal != "0" else ""))
-            s_modal = "0"
+        start = xy_words(p.start)
+        if start != here:
+            lines.append(f"{rapid} {start}" + (" S0" if s_modal != "0" else ""))
+            s_modal, here = "0", start
         f = _fmt(float(p.settings.get("speed", 1000.0)), fd)
         s = _fmt(_power_to_s(float(p.settings.get("power", 0.0)), s_max), sd)
-        pts = p.points
-        if p.lead_in > 0 and len(pts) > 1:
-            lines.append(g1(pts[0], "0", f))
+        if p.lead_in > 0:
+            g1(pts[0], "0", f)
         for pt in pts[1:]:
-            lines.append(g1(pt, s, f))
-        if p.lead_out > 0 and len(pts) > 1:
-            lines.append(g1(p.end, "0", f))
-        here = p.end
+            g1(pt, s, f)
+        if p.lead_out > 0:
+            g1(p.end, "0", f)
     safe = machine.get("safe_position_mm", [0.0, 0.0])
     fill = {"air_off": air_off if air else "", "safe_x": _fmt(safe[0], xy),
             "safe_y": _fmt(safe[1], xy)}

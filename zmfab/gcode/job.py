@@ -25,6 +25,13 @@ class Job:
         """The whole job as text, one line per command, newline-terminated."""
         return "\n".join(self.lines) + "\n"
 
+    @property
+    def commands(self) -> int:
+        """G-code lines (comments and blank lines not counted): the count every report gives."""
+        from .parse import count_commands
+
+        return count_commands(self.lines)
+
     def write(self, path: str | Path) -> Path:
         """Write the job to ``path`` atomically."""
         return write_text(path, self.text())

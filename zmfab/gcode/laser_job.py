@@ -8,7 +8,6 @@ speed never exceed the process profile's ``max_power`` / ``max_speed`` nor the m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -18,6 +17,7 @@ from ..profiles import Profiles
 from ..regions import union_all
 from ..toolpath import laser as L
 from ..toolpath.path import Toolpath
+from ..toolpath.simplify import resolution_mm
 from ..units import parse_bool, parse_choice, parse_fraction, parse_length, parse_speed
 from .job import Job
 
@@ -33,7 +33,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "cross": ("bool", "add a cross-hatch at angle + 90°"),
     "bidirectional": ("bool", "hatch both ways (false: every line the same way)"),
     "overscan": ("length", "hatch extension with the laser off, mm"),
-    "outline": ("bool", "trace the fill's outline"),
+    "outline": ("bool", "trace the fill's outline (false: hatch edge to edge, a strip up to half "
+                        "a spot wide may stay unburnt along edges parallel to the hatch)"),
     "kerf": ("length", "cut width, mm"),
     "keep": ("choice", "cut parts (inside) or drop openings (outside)"),
     "tabs": ("int", "uncut bridges per contour"),
@@ -119,6 +120,8 @@ def resolve_settings(profiles: Profiles, process: str, op: str, *, material: str
     if out["power"] > max_power + 1e-12:
         raise ParameterError("power", f"{out['power'] * 100:g}% is out of range (allowed 0..{max_power * 100:g} % "
                                       f"for process {process})")
+    if machine:
+        resolution_mm(machine)  # a bad profile value is refused before any planning
     limits = [(parse_speed(proc["max_speed"]), f"process {process}")] if "max_speed" in proc else []
     if machine and "max_rate_mm_min" in machine:
         limits.append((min(float(v) for v in machine["max_rate_mm_min"][:2]), "the machine's max rate"))
@@ -130,8 +133,18 @@ def resolve_settings(profiles: Profiles, process: str, op: str, *, material: str
 
 
 def plan_toolpath(geometry: BaseGeometry, op: str, settings: Mapping[str, Any], *,
-                  within: BaseGeometry | None = None) -> Toolpath:
-    """The toolpath of ``op`` on ``geometry`` (mm) with resolved ``settings``, passes included."""
+                  within: BaseGeometry | None = None, what: str = "", within_name: str | None = None,
+                  process: str | None = None, profiles: Profiles | None = None,
+                  protect: Mapping[str, BaseGeometry] | None = None) -> Toolpath:
+    """The toolpath of ``op`` on ``geometry`` (mm) with resolved ``settings``, passes included.
+
+    Refused (ParameterError) when it would burn nothing or less than asked: see
+    :mod:`zmfab.gcode.laser_checks`; ``what`` names the layers in the message, ``within_name``
+    the ``within`` region, ``process`` and ``profiles`` find the processes that would do it.
+    An isolation whose gap would take in a layer of ``protect`` (name -> geometry) is refused.
+    """
+    from .laser_checks import check_planned, refuse_burning_layers, refuse_no_gap
+
     op = check_op(op)
     s = dict(settings)
     spot = float(s.get("spot", 0.1))
@@ -148,12 +161,17 @@ def plan_toolpath(geometry: BaseGeometry, op: str, settings: Mapping[str, Any], 
                     settings=burn, optimise=optimise)
     elif op == "isolate":
         gap = L.gap_region(geometry, within=within, reach=s.get("reach"))
+        refuse_no_gap(geometry, gap, reach=s.get("reach"),
+                      within=(within_name or "the within region") if within is not None else None)
+        refuse_burning_layers(gap, protect or {}, what=what,
+                              field="within" if within is not None else "reach")
         tp = L.isolate(gap, spot=spot, overlap=s.get("overlap", 0.25), settings=burn,
-                       optimise=optimise)
+                       optimise=optimise, keep=geometry)
     else:
         tp = L.cut(geometry, kerf=s.get("kerf", spot), keep=s.get("keep", "inside"),
                    tabs=s.get("tabs", 0), tab_width=s.get("tab_width", 0.5), settings=burn,
                    optimise=optimise)
+    check_planned(tp, op, s, what=what, process=process, profiles=profiles)
     z_step = s.get("z_step", 0.0)
     z0 = s.get("z0", 0.0 if z_step else None)
     paths = L.repeat_passes(tp.paths, L.Passes(s["passes"], z_step, z0))
@@ -206,51 +224,16 @@ def plan_geometry(geometry: BaseGeometry, op: str, *, profiles: Profiles | None 
     mach = machine or profs.get("processes", process).get("machine", "grbl-diode")
     s = resolve_settings(profs, process, op, material=material, overrides=settings,
                          machine=machine_profile(profs, mach))
-    tp = plan_toolpath(geometry, op, s, within=within)
+    tp = plan_toolpath(geometry, op, s, within=within, process=process, profiles=profs)
     info = {"op": op, "process": process, **(meta or {})}
     return laser_job(tp, profiles=profs, machine=mach, meta=info, settings=s, offset=offset, date=date)
 
 
-def plan_drawing(path: str | Path, *, ops: Mapping[str, str], profiles: Profiles | None = None,
-                 process: str = "laser-co2", machine: str | None = None,
-                 settings: Mapping[str, Any] | None = None, dpi: float | None = None,
-                 offset: Any = None, date: str | None = None) -> Job:
-    """A job from a DXF/SVG drawing: ``ops`` maps layer names or colours (``"*"``: every layer)
-    to operations; fills run first, then isolation, then cuts (so parts fall out last)."""
-    from ..imports import read_layers
-
-    by = "colour" if any(k.startswith("#") for k in ops) else "layer"
-    layers = read_layers(path, by=by, **({"dpi": dpi} if dpi else {}))
-    if not layers:
-        raise ParameterError(str(path), "no closed shapes found")
-    profs = profiles or Profiles()
-    mach = machine or profs.get("processes", process).get("machine", "grbl-diode")
-    chosen: dict[str, list[BaseGeometry]] = {op: [] for op in L.OPERATIONS}
-    for key in ops:
-        if key != "*" and key not in layers:
-            raise ParameterError("--layer-op", f"no layer or colour {key!r} in {path} "
-                                               f"(found: {', '.join(sorted(layers))})")
-    for name, geom in layers.items():
-        op = ops.get(name, ops.get("*"))
-        if op:
-            chosen[check_op(op)].append(geom)
-    if not any(chosen.values()):
-        raise ParameterError("--op", f"no layer of {path} has an operation "
-                                     f"(layers: {', '.join(sorted(layers))})")
-    tp = Toolpath()
-    used: dict[str, Any] = {}
-    for op in L.OPERATIONS:
-        if not chosen[op]:
-            continue
-        s = resolve_settings(profs, process, op, overrides=settings,
-                             machine=machine_profile(profs, mach))
-        tp = tp + plan_toolpath(union_all(chosen[op]), op, s)
-        used = used or s
-    ops_text = ",".join(op for op in L.OPERATIONS if chosen[op])
-    meta = {"design": Path(path).name, "layer": ",".join(sorted(ops)), "op": ops_text,
-            "process": process}
-    return laser_job(tp, profiles=profs, machine=mach, meta=meta, settings=used, offset=offset,
-                     date=date)
+def names_text(names: Any) -> str | None:
+    """Layer names (a string or a list) as one comma-separated string."""
+    if names is None:
+        return None
+    return names if isinstance(names, str) else ", ".join(names)
 
 
 def default_op(layer: Any) -> str:
@@ -279,11 +262,17 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
     date = date if date is not None else laser_sec.pop("date", None)
     layer_keys = {k: v for k, v in layer.settings.items() if k not in ("op", "machine", "role")}
     merged = {**laser_sec, **layer_keys}
-    within = None
+    within, names = None, None
     if op == "isolate":
-        names = merged.pop("within", None)
+        names = (overrides or {}).get("within") or merged.pop("within", None)
+        merged.pop("within", None)
         if names:
-            within = union_all(layout.get(n) for n in ([names] if isinstance(names, str) else names))
+            wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
+            unknown = [n for n in wanted if n not in layout]
+            if unknown:
+                raise ParameterError("within", f"no region {', '.join(unknown)} in the layout "
+                                               f"(regions: {', '.join(layout)})")
+            within = union_all(layout.get(n) for n in wanted)
         elif not merged.get("reach"):
             # The channels between the electrodes: a closing that bridges the widest designed gap
             # (a spiral's active area would also take in the wedges outside its last turn).
@@ -293,7 +282,9 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
                 merged["reach"] = 1.01 * max(gaps)
     s = resolve_settings(profiles, layer.process, op, material=layer.material, layer=merged,
                          overrides=overrides, machine=machine_profile(profiles, mach))
-    tp = plan_toolpath(layer.geometry, op, s, within=within)
+    tp = plan_toolpath(layer.geometry, op, s, within=within, what=layer.name,
+                       within_name=names_text(names) if within is not None else None,
+                       process=layer.process, profiles=profiles)
     title = getattr(design, "title", None) or layout.meta.get("title", layout.family)
     meta = {"design": title, "layer": layer.name, "op": op, "process": layer.process,
             "uncovered_mm2": round(float(tp.meta.get("uncovered_mm2", 0.0)), 6)}

@@ -248,8 +248,13 @@ def _purge(w: _Writer, ink: Ink, opts: JobOptions, index: int, z0: float) -> Non
           purge=True)
 
 
-def render_diw(inks: list[Ink], machine: Machine, *, options: JobOptions | None = None) -> Job:
-    """A Marlin job laying ``inks`` in order; header holds the estimate and flow facts."""
+def render_diw(inks: list[Ink], machine: Machine, *, options: JobOptions | None = None,
+               profile: dict[str, Any] | None = None) -> Job:
+    """A Marlin job laying ``inks`` in order; header holds the estimate and flow facts.
+
+    The header's time, print and travel lengths are ``zmfab estimate``'s (the trapezoidal model
+    with the machine ``profile``'s limits, over the job's own lines): one computation, one figure.
+    """
     opts = options or JobOptions()
     m = machine
     w = _Writer(m)
@@ -301,12 +306,22 @@ def render_diw(inks: list[Ink], machine: Machine, *, options: JobOptions | None 
     w.lift_to(zsafe, inks[0].z_speed if inks else 300.0)
     w.code("footer")
     _check_bed(w, m)
+    _estimate_into(w, profile)
     meta = _meta(w, inks, m, opts)
     job = Job(_header(w, inks, m, opts) + w.lines, "marlin", meta)
     job.meta["warnings"] = list(opts.warnings)
     job.meta["estimate"] = {"time_s": meta["estimate_s"], "print_mm": meta["print_mm"],
                             "travel_mm": meta["travel_mm"]}
     return job
+
+
+def _estimate_into(w: _Writer, profile: dict[str, Any] | None) -> None:
+    """Replace the writer's running time and lengths by the estimate of its lines."""
+    from .estimate import estimate
+    from .parse import parse_gcode
+
+    est = estimate(parse_gcode("\n".join(w.lines), dialect="marlin"), profile)
+    w.time, w.print_mm, w.travel_mm = est["time_s"], est["print_mm"], est["travel_mm"]
 
 
 def _check_bed(w: _Writer, m: Machine) -> None:
@@ -339,8 +354,8 @@ def _meta(w: _Writer, inks: list[Ink], m: Machine, opts: JobOptions) -> dict[str
         "tool_offset_mode": m.tool_offset_mode if m.tools > 1 else None,
         "bed_mm": ",".join(f"{v:g}" for v in m.bed), "origin_mm": ",".join(f"{v:g}" for v in m.origin),
         "bounds_mm": ",".join(f"{v:.3f}" for v in (*pts.min(axis=0), *pts.max(axis=0))),
-        "estimate_s": round(w.time, 1), "print_mm": round(w.print_mm, 2),
-        "travel_mm": round(w.travel_mm, 2),
+        "estimate_s": round(w.time, 1), "print_mm": round(w.print_mm, 1),
+        "travel_mm": round(w.travel_mm, 1),
     })
     for t in sorted(w.ink):
         meta[f"ink_ul_T{t}"] = round(w.ink[t] + w.purge_ink.get(t, 0.0), 4)

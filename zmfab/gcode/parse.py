@@ -26,6 +26,12 @@ GRBL11_WORDS: frozenset[str] = frozenset("FIJKLNPRSTXYZ")
 
 _WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)?")
 _META = re.compile(r"^\s*;\s*([A-Za-z_][\w .-]*?)\s*:\s*(.*?)\s*$")
+#: A block a strict reader accepts: words (letter + number) only, optionally a line number N and
+#: a Marlin checksum ``*NN``; ``M0``/``M1``/``M117``/``M118`` carry free text.
+_BLOCK = re.compile(r"^(?:\s*[A-Za-z]\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)+\s*(?:\*\d+\s*)?$")
+_TEXT_COMMAND = re.compile(r"^\s*(?:N\d+\s*)?M(?:0|1|117|118)(?![\d.])", re.IGNORECASE)
+#: Largest coordinate a strict reader accepts, mm (100 m: far beyond any bed).
+MAX_COORDINATE_MM = 1e5
 ARC_TOLERANCE_MM = 0.002
 
 
@@ -74,9 +80,56 @@ class Program:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_gcode(path: str | Path) -> Program:
-    """Parse the G-code file at ``path``."""
-    return parse_gcode(Path(path).read_text(encoding="utf-8", errors="replace"))
+def read_gcode(path: str | Path, *, strict: bool = True) -> Program:
+    """Parse the G-code file at ``path``.
+
+    ``strict`` (the default for files) refuses what is not G-code: binary data, a line that is
+    not words, coordinates beyond :data:`MAX_COORDINATE_MM`, and a job without a single move;
+    the error names the file and the first bad line.
+    """
+    from ..errors import ParameterError
+
+    data = Path(path).read_bytes()
+    name = Path(path).name
+    if strict:
+        text = _text_of(data, name)
+        prog = parse_gcode(text, strict=True, source=name)
+        if not prog.moves:
+            what = "is empty" if prog.lines == 0 else "holds no moves"
+            raise ParameterError(name, f"{what}: not a G-code job (nothing to estimate or draw)")
+        return prog
+    return parse_gcode(data.decode("utf-8", errors="replace"))
+
+
+def _text_of(data: bytes, name: str) -> str:
+    """``data`` as text, or a ParameterError naming the first line with binary bytes."""
+    from ..errors import ParameterError
+
+    bad = data.find(b"\0")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = exc.start if bad < 0 else min(bad, exc.start)
+        text = ""
+    if bad < 0 and any(ord(c) < 32 and c not in "\t\r\n\f\v" for c in text):
+        bad = next(i for i, c in enumerate(text) if ord(c) < 32 and c not in "\t\r\n\f\v")
+        bad = len(text[:bad].encode("utf-8"))
+    if bad >= 0:
+        line = data.count(b"\n", 0, bad) + 1
+        raise ParameterError(name, f"line {line}: binary data (byte 0x{data[bad]:02x}), not G-code text")
+    return text
+
+
+def command_body(raw: str) -> str:
+    """A line without its comments (``;`` to the end, ``( ... )``): what a machine is sent."""
+    return re.sub(r"\([^)]*\)", "", raw.split(";", 1)[0]).strip()
+
+
+def count_commands(lines: list[str]) -> int:
+    """G-code lines of a job: lines with a command, comments and blank lines not counted.
+
+    The one count every report gives (``gcode``, ``build``, ``estimate``, the streamer)."""
+    return sum(1 for raw in lines if (body := command_body(raw)) and not body.startswith("%"))
 
 
 def header_meta(lines: list[str]) -> dict[str, str]:
@@ -103,24 +156,51 @@ def _guess_dialect(text: str, meta: dict[str, str]) -> str:
     return "grbl"
 
 
-def parse_gcode(text: str, *, dialect: str | None = None) -> Program:
-    """Parse G-code ``text`` into a :class:`Program` (arcs linearised, units in mm)."""
+def parse_gcode(text: str, *, dialect: str | None = None, strict: bool = False,
+                source: str = "G-code") -> Program:
+    """Parse G-code ``text`` into a :class:`Program` (arcs linearised, units in mm).
+
+    ``strict`` raises ParameterError (field ``source``) at the first line that is not G-code
+    words or whose coordinates lie beyond :data:`MAX_COORDINATE_MM`; otherwise such text is
+    skipped word by word.
+    """
     raw_lines = text.splitlines()
     meta = header_meta(raw_lines)
     prog = Program([], meta, dialect=dialect or _guess_dialect(text, meta))
     st = _State()
     for number, raw in enumerate(raw_lines, start=1):
-        body = re.sub(r"\([^)]*\)", "", raw.split(";", 1)[0]).strip()
+        body = command_body(raw)
         if not body or body.startswith("%"):
             continue
         prog.lines += 1
         if body.startswith("$"):
             prog.commands.add("$")
             continue
+        text_command = _TEXT_COMMAND.match(body) if strict else None
+        if text_command:  # M0/M1/M117/M118 carry a message: keep the command, not the text
+            body = text_command.group(0).strip()
         words = [(w.upper(), v) for w, v in _WORD.findall(body)]
+        if strict:
+            _check_block(body, words, number, source)
         _block(st, words, number, prog)
     prog.tools = st.tools_used or {0}
     return prog
+
+
+def _check_block(body: str, words: list[tuple[str, str]], number: int, source: str) -> None:
+    from ..errors import ParameterError
+
+    if not _BLOCK.match(body):
+        shown = body if len(body) <= 40 else body[:37] + "..."
+        raise ParameterError(source, f"line {number}: {shown!r} is not G-code (a line holds words "
+                                     "such as G1 X10 Y5 F600, or a ; comment)")
+    for letter, value in words:
+        number_value = float(value)
+        if not math.isfinite(number_value) or (letter in "XYZIJKR" and abs(number_value) > MAX_COORDINATE_MM):
+            raise ParameterError(source, f"line {number}: {letter}{value} is out of range "
+                                         f"(coordinates up to {MAX_COORDINATE_MM:g} mm)")
+        if letter in "FSEP" and not abs(number_value) <= 1e9:
+            raise ParameterError(source, f"line {number}: {letter}{value} is out of range (up to 1e9)")
 
 
 class _State:

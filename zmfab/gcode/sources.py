@@ -31,25 +31,79 @@ def job_from_drawing(source: str | Path, *, op: str | None = None,
                      layer_ops: dict[str, str] | None = None, profiles: Profiles,
                      process: str | None = None, machine: str | None = None,
                      settings: dict[str, Any] | None = None, dpi: float | None = None,
-                     offset: Any = None, date: str | None = None) -> Job:
-    """A laser job (``op`` fill|isolate|cut, or one op per layer) or a DIW job (``op="diw"``)."""
+                     offset: Any = None, date: str | None = None, max_lines: int | None = None) -> Job:
+    """A laser job (``op`` fill|isolate|cut, or one op per layer) or a DIW job (``op="diw"``).
+
+    A laser job is sized first (the bed, the hatch lines of its fills against ``max_lines``)."""
     ops = dict(layer_ops or {})
     settings = dict(settings or {})
     if op and op.strip().lower() == "diw":
         from ..imports import read_layers
 
         layers = read_layers(source, dpi=dpi) if dpi else read_layers(source)
+        unknown = [k for k in ops if k not in layers]
+        if unknown:
+            raise ParameterError("--layer-op", f"no layer {unknown[0]!r} in {source} "
+                                               f"(found: {', '.join(sorted(layers)) or 'none'})")
         wanted = {k: v for k, v in layers.items() if not ops or k in ops}
-        return plan_diw_layers(wanted, profiles=profiles, machine=machine, settings=settings,
-                               offset=offset)
+        job = plan_diw_layers(wanted, profiles=profiles, machine=machine, settings=settings,
+                              offset=offset)
+        refuse_empty(job, source)
+        return job
     if op:
         ops.setdefault("*", op)
     if not ops:
         raise ParameterError("--op", "give --op fill|isolate|cut|diw or --layer-op LAYER=OP")
-    from .laser_job import plan_drawing
+    _precheck_drawing(source, ops, profiles=profiles, process=process or "laser-co2", machine=machine,
+                      settings=settings, dpi=dpi, offset=offset, max_lines=max_lines)
+    from .laser_drawing import plan_drawing
 
-    return plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
-                        machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
+    job = plan_drawing(source, ops=ops, profiles=profiles, process=process or "laser-co2",
+                       machine=machine, settings=settings, dpi=dpi, offset=offset, date=date)
+    refuse_empty(job, source)
+    return job
+
+
+def refuse_empty(job: Job, source: str | Path) -> None:
+    """Raise when ``job`` burns or prints nothing (its estimate's burn/print length is 0)."""
+    est = job.meta.get("estimate") or {}
+    key = "burn_mm" if job.dialect == "grbl" else "print_mm"
+    done = est.get(key, job.meta.get(key))
+    if done is not None and float(done) <= 0:
+        verb = "burns" if job.dialect == "grbl" else "prints"
+        raise ParameterError("--op", f"the job for {Path(source).name} {verb} nothing "
+                                     f"({key} 0: no shape is wide enough for the tool)")
+
+
+def _precheck_drawing(source: str | Path, ops: dict[str, str], *, profiles: Profiles, process: str,
+                      machine: str | None, settings: dict[str, Any], dpi: float | None, offset: Any,
+                      max_lines: int | None) -> None:
+    """The bed and the hatch budget of a drawing's laser job, before any toolpath is planned.
+
+    The layers are chosen as the planner chooses them (:func:`.laser_drawing.drawing_ops`)."""
+    from ..units import parse_length
+    from .drawing_budget import check_drawing_job
+    from .laser_drawing import drawing_ops
+    from .laser_job import machine_profile, resolve_settings
+
+    try:
+        chosen, _, _ = drawing_ops(source, ops, dpi=dpi)
+    except ParameterError:
+        return  # the planner reports it, in its own words
+    name = machine or profiles.get("processes", process).get("machine", "grbl-diode")
+    prof = machine_profile(profiles, name)
+    fill = None
+    if chosen.get("fill"):
+        overrides = {k: v for k, v in settings.items() if k != "within"}
+        fill = resolve_settings(profiles, process, "fill", overrides=overrides, machine=prof)
+    off = None
+    if offset is not None:
+        items = offset.split(",") if isinstance(offset, str) else list(offset)
+        if len(items) != 2:
+            raise ParameterError("--offset", f"{offset!r} must be two lengths X,Y")
+        off = (parse_length(items[0], field="--offset"), parse_length(items[1], field="--offset"))
+    check_drawing_job(chosen, machine=prof, machine_name=name, fill_settings=fill, offset=off,
+                      max_lines=max_lines)
 
 
 def job_from_design(source: str | Path, layer_name: str | None = None, *, profiles: Profiles,
@@ -78,6 +132,7 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
     if layer.method == "diw" or (op and op.strip().lower() == "diw"):
         job = plan_diw_layers({layer.name: layer.geometry}, profiles=profiles, machine=machine,
                               settings={**layer.settings, **settings}, offset=offset)
+        refuse_empty(job, source)
         return job, layer.name
     if layer.method != "laser":
         raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
@@ -86,4 +141,5 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
         layer.settings["op"] = op
     job = plan_layer(design, layout, layer, profiles=profiles, machine=machine, overrides=settings,
                      offset=offset, date=date)
+    refuse_empty(job, source)
     return job, layer.name

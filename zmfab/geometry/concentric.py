@@ -19,6 +19,7 @@ from ..errors import require
 from ..regions import Layout, margin_box
 from . import arcs
 from . import fields as F
+from .budget import Work
 from .registry import generator
 
 ELECTRODES: tuple[str, ...] = ("anode", "cathode")
@@ -102,7 +103,22 @@ def ring_radii(p: ConcentricParams) -> list[tuple[str, float, float]]:
     return out
 
 
-@generator("concentric")
+def work(p: ConcentricParams) -> Work:
+    """Footprint size (mm) and vertex count of ``p``, from the ring radii (nothing drawn)."""
+    import math
+
+    radii = ring_radii(p)
+    r_out = radii[-1][2]
+    reach = r_out + resolved_lead(p) + p.pad_size
+    circle = 2 * math.pi
+    vertices = F.segments_for_arc(p.inner_radius, circle, p.tolerance / 2) + 32 + sum(
+        F.segments_for_arc(r_in, circle, p.tolerance / 2) + F.segments_for_arc(r_o, circle, p.tolerance / 2)
+        for _, r_in, r_o in radii)
+    return Work(2 * max(r_out, p.pad_size / 2) + 2 * p.margin, 2 * reach + 2 * p.margin, vertices,
+                {"width": "rings", "height": "rings", "vertices": "rings"})
+
+
+@generator("concentric", work=work)
 def concentric(p: ConcentricParams) -> Layout:
     """Concentric electrodes: a centre disc and interleaved rings, each electrode joined by a radial bus."""
     tol = p.tolerance

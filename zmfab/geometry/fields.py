@@ -6,10 +6,12 @@ import dataclasses
 import math
 from typing import Any
 
+from ..units import MAX_LENGTH_MM, MIN_FEATURE_MM
 
-def length(default: float | None, help: str, *, min: float | None = 0.0, max: float | None = None,
-           exclusive_min: bool = True, optional: bool = False) -> Any:
-    """A length field in mm (users may type any unit)."""
+
+def length(default: float | None, help: str, *, min: float | None = MIN_FEATURE_MM,
+           max: float | None = MAX_LENGTH_MM, exclusive_min: bool = False, optional: bool = False) -> Any:
+    """A length field in mm (users may type any unit): by default 1 µm (``MIN_FEATURE_MM``) to 1 m."""
     return dataclasses.field(default=default, metadata={
         "kind": "length", "help": help, "min": min, "max": max,
         "exclusive_min": exclusive_min, "optional": optional,
@@ -41,7 +43,7 @@ def margin(default: float = 1.0) -> Any:
 
 def tolerance(default: float = 0.001) -> Any:
     """The chord tolerance of curved edges (mm), shared by every family."""
-    return length(default, "chord tolerance of curved edges, mm", min=1e-5, max=0.05)
+    return length(default, "chord tolerance of curved edges, mm", min=1e-5, max=0.05, exclusive_min=False)
 
 
 def segments_for_arc(radius: float, sweep: float, tolerance: float) -> int:

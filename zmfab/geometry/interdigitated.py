@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry.polygon import orient
 
-from ..errors import require
+from ..errors import ParameterError, require
 from ..regions import Layout, margin_box
 from . import fields as F
+from .budget import Work
 from .registry import generator
 
 
@@ -39,23 +42,65 @@ class InterdigitatedParams:
         require(abs(n_a - n_c) <= 1, "cathode-fingers",
                 f"{n_c} must be within one of the anode's {n_a} fingers (allowed {n_a - 1}..{n_a + 1})")
         tip = self.gap if self.tip_gap is None else self.tip_gap
-        require(self.finger_length > tip, "finger-length",
-                f"{self.finger_length:g} mm is out of range (must be > the tip gap {tip:g} mm "
-                "so that the fingers interleave)")
+        if self.finger_length <= tip:
+            # blame what was changed: a long gap (the tip gap defaults to it) or a short finger
+            defaults = {f.name: f.default for f in dataclasses.fields(self)}
+            short_finger = self.finger_length != defaults["finger_length"] and (
+                self.tip_gap is not None or self.gap == defaults["gap"])
+            if short_finger:
+                raise ParameterError("finger-length", (
+                    f"{self.finger_length:g} mm is out of range (must be > the tip gap {tip:g} mm, "
+                    "each finger ending one tip gap from the opposite bus, so that the fingers interleave)"))
+            field = "gap" if self.tip_gap is None else "tip-gap"
+            raise ParameterError(field, (
+                f"{tip:g} mm is out of range (must be < the finger length {self.finger_length:g} mm: "
+                "each finger ends one tip gap from the opposite bus, so the fingers would not interleave"
+                + ("; or set --tip-gap)" if self.tip_gap is None else ")")))
         r = self.corner_radius
         narrowest = min(self.anode_width, self.cathode_width, self.bus_width)
         require(r <= narrowest / 2, "corner-radius",
                 f"{r:g} mm is out of range (allowed 0..{narrowest / 2:g} mm, half the narrowest feature)")
 
 
+def work(p: InterdigitatedParams) -> Work:
+    """Footprint size (mm) and vertex count of ``p``, from closed forms (nothing drawn)."""
+    n_a = p.anode_fingers or p.fingers
+    n_c = p.cathode_fingers or p.fingers
+    tip = p.gap if p.tip_gap is None else p.tip_gap
+    width = n_a * p.anode_width + n_c * p.cathode_width + (n_a + n_c - 1) * p.gap
+    if p.pad_side == "same":
+        width += p.gap + max(p.bus_width, p.pad_size)
+    height = 2 * p.bus_width + p.finger_length + tip + 2 * p.pad_size
+    per_corner = F.segments_for_arc(p.corner_radius, math.pi / 2, p.tolerance) if p.corner_radius > 0 else 1
+    vertices = (n_a + n_c + 4) * 4 * per_corner + 32
+    return Work(width + 2 * p.margin, height + 2 * p.margin, vertices,
+                {"width": "fingers", "height": "finger-length", "vertices": "fingers"})
+
+
 def _comb(xs: list[tuple[float, float]], y_bus: tuple[float, float], y_fingers: tuple[float, float],
           x_span: tuple[float, float]) -> Polygon:
-    bus = box(x_span[0], y_bus[0], x_span[1], y_bus[1])
-    fingers = [box(x0, y_fingers[0], x1, y_fingers[1]) for x0, x1 in xs]
-    return shapely.union_all([bus, *fingers])
+    """A bus with fingers on one side, drawn as one outline (a union of n boxes costs O(n²))."""
+    up = y_fingers[1] > y_bus[1] - 1e-12
+    base, tip, back = (y_bus[1], y_fingers[1], y_bus[0]) if up else (y_bus[0], y_fingers[0], y_bus[1])
+    points = [(x_span[0], back), (x_span[1], back), (x_span[1], base)]
+    for x0, x1 in sorted(xs, reverse=True):
+        points += [(x1, base), (x1, tip), (x0, tip), (x0, base)]
+    points.append((x_span[0], base))
+    return orient(Polygon(_corners(points)))
 
 
-@generator("interdigitated")
+def _corners(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A closed axis-parallel outline without repeated points or straight-through vertices."""
+    ring = [pt for i, pt in enumerate(points) if pt != points[i - 1]]
+    out = []
+    for i, (x, y) in enumerate(ring):
+        (xp, yp), (xn, yn) = ring[i - 1], ring[(i + 1) % len(ring)]
+        if not ((xp == x == xn) or (yp == y == yn)):
+            out.append((x, y))
+    return out
+
+
+@generator("interdigitated", work=work)
 def interdigitated(p: InterdigitatedParams) -> Layout:
     """Interdigitated (comb) electrodes: fingers of anode and cathode interleaved across a gap."""
     n_a = p.anode_fingers or p.fingers

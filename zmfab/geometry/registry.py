@@ -16,7 +16,8 @@ from typing import Any
 
 from ..errors import ParameterError
 from ..regions import Layout
-from ..units import parse_bool, parse_choice, parse_length
+from ..units import describe_range, parse_bool, parse_choice, parse_length
+from .budget import Work, check_work
 
 #: family name -> module that defines it (imported lazily).
 FAMILY_MODULES: dict[str, str] = {
@@ -32,13 +33,19 @@ class Generator:
     func: Callable[[Any], Layout]
     params_type: type
     summary: str
+    work: Callable[[Any], Work] | None = None
 
 
 _REGISTRY: dict[str, Generator] = {}
 
 
-def generator(name: str) -> Callable[[Callable[[Any], Layout]], Callable[[Any], Layout]]:
-    """Register ``func(params) -> Layout`` as family ``name``; its params type is its annotation."""
+def generator(name: str, *, work: Callable[[Any], Work] | None = None,
+              ) -> Callable[[Callable[[Any], Layout]], Callable[[Any], Layout]]:
+    """Register ``func(params) -> Layout`` as family ``name``; its params type is its annotation.
+
+    ``work(params)`` estimates the layout's size and vertices before it is drawn (see
+    :mod:`zmfab.geometry.budget`).
+    """
 
     def register(func: Callable[[Any], Layout]) -> Callable[[Any], Layout]:
         import typing
@@ -46,7 +53,7 @@ def generator(name: str) -> Callable[[Callable[[Any], Layout]], Callable[[Any], 
         hints = typing.get_type_hints(func)
         params_type = next(iter(v for k, v in hints.items() if k != "return"))
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else name
-        _REGISTRY[name] = Generator(name, func, params_type, summary)
+        _REGISTRY[name] = Generator(name, func, params_type, summary, work)
         return func
 
     return register
@@ -85,12 +92,10 @@ def coerce_param(f: dataclasses.Field, value: Any, *, field_name: str | None = N
         raise ParameterError(name, "a value is required")
     if kind == "length":
         number = parse_length(value, field=name)
-        lo, hi = meta.get("min"), meta.get("max")
-        if lo is not None and (number <= lo if meta.get("exclusive_min", True) else number < lo):
-            op = ">" if meta.get("exclusive_min", True) else ">="
-            raise ParameterError(name, f"{value} is out of range (must be {op} {lo:g} mm)")
-        if hi is not None and number > hi:
-            raise ParameterError(name, f"{value} is out of range (must be <= {hi:g} mm)")
+        lo, hi, exclusive = meta.get("min"), meta.get("max"), meta.get("exclusive_min", False)
+        if (lo is not None and (number <= lo if exclusive else number < lo)) or (hi is not None and number > hi):
+            raise ParameterError(name, f"{value} is out of range "
+                                       f"({describe_range(lo, hi, exclusive_min=exclusive, unit='mm')})")
         return number
     if kind == "int":
         try:
@@ -100,10 +105,8 @@ def coerce_param(f: dataclasses.Field, value: Any, *, field_name: str | None = N
         if isinstance(value, bool):
             raise ParameterError(name, f"{value!r} is not a whole number")
         lo, hi = meta.get("min"), meta.get("max")
-        if lo is not None and number < lo:
-            raise ParameterError(name, f"{number} is out of range (must be >= {lo})")
-        if hi is not None and number > hi:
-            raise ParameterError(name, f"{number} is out of range (must be <= {hi})")
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
+            raise ParameterError(name, f"{number} is out of range ({describe_range(lo, hi)})")
         return number
     if kind == "choice":
         return parse_choice(value, meta["choices"], field=name)
@@ -126,8 +129,20 @@ def make_params(family: str, values: dict[str, Any]) -> Any:
     return gen.params_type(**kwargs)
 
 
+def estimate_work(family: str, params: Any) -> Work | None:
+    """The size and vertex estimate of ``params`` (None for a family without an estimate)."""
+    gen = get_generator(family)
+    return gen.work(params) if gen.work else None
+
+
 def generate(family: str, **values: Any) -> Layout:
-    """Generate a layout of ``family`` from user values (strings with units or numbers in mm)."""
+    """Generate a layout of ``family`` from user values (strings with units or numbers in mm).
+
+    The work estimate is checked first: a layout beyond 1 m or the vertex budget is refused
+    before it is drawn.
+    """
     gen = get_generator(family)
     params = make_params(gen.name, values)
+    if gen.work is not None:
+        check_work(gen.work(params), family=gen.name)
     return gen.func(params)

@@ -43,6 +43,7 @@ from ..errors import ParameterError, require
 from ..regions import Layout, margin_box
 from . import arcs
 from . import fields as F
+from .budget import Work
 from .registry import generator
 
 #: Largest angle step along an edge, rad (keeps tiny-radius starts from being drawn too coarsely).
@@ -185,12 +186,7 @@ def edge_angles(a: float, *, c_outer: float, angles: tuple[float, float], tolera
     keeps a tangent corner within ρ(1/cos(Δ/2) - 1) of the curve, and a chord within less.
     """
     phi0, phi1 = angles
-    k = np.arange(math.floor(phi0 / CHUNK), math.ceil(phi1 / CHUNK) + 1)
-    edges = k * CHUNK
-    rho = np.maximum(a * edges[1:] - c_outer, 1e-12)
-    # 1% under the tolerance pays for a sample dropped next to an end (a step up to 0.1% longer).
-    step = np.minimum(2 * np.arccos(rho / (rho + 0.99 * tolerance)), MAX_STEP)
-    counts = np.ceil(CHUNK / step).astype(np.int64)
+    edges, counts = _chunk_counts(a, c_outer=c_outer, angles=angles, tolerance=tolerance)
     chunk = np.repeat(np.arange(len(counts)), counts)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     local = np.arange(int(counts.sum())) - offsets[chunk]
@@ -198,6 +194,33 @@ def edge_angles(a: float, *, c_outer: float, angles: tuple[float, float], tolera
     phis = edges[:-1][chunk] + local * h
     keep = (phis > phi0 + 1e-3 * h) & (phis < phi1 - 1e-3 * h)
     return np.concatenate([[phi0], phis[keep], [phi1]])
+
+
+def _chunk_counts(a: float, *, c_outer: float, angles: tuple[float, float],
+                  tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk edges (rad) over ``angles`` and the samples in each chunk (see :func:`edge_angles`)."""
+    phi0, phi1 = angles
+    k = np.arange(math.floor(phi0 / CHUNK), math.ceil(phi1 / CHUNK) + 1)
+    edges = k * CHUNK
+    rho = np.maximum(a * edges[1:] - c_outer, 1e-12)
+    # 1% under the tolerance pays for a sample dropped next to an end (a step up to 0.1% longer).
+    step = np.minimum(2 * np.arccos(rho / (rho + 0.99 * tolerance)), MAX_STEP)
+    return edges, np.ceil(CHUNK / step).astype(np.int64)
+
+
+def work(p: SwissRollParams) -> Work:
+    """Footprint size (mm) and vertex count of ``p``: sample counts per chunk, nothing drawn."""
+    a = base_radius(p)
+    offsets, ranges = bands(p), angle_ranges(p)
+    vertices = 64
+    for name, (c_outer, _) in offsets.items():
+        _, counts = _chunk_counts(a, c_outer=c_outer, angles=ranges[name], tolerance=p.tolerance / 2)
+        vertices += 2 * int(counts.sum())
+    s_end = a * ranges["cathode"][1]
+    r_max = math.hypot(a, s_end)
+    # the disc of the roll with the leads and pads beyond it (an upper bound on either side)
+    size = 2 * (r_max + resolved_lead(p) + p.pad_size + p.margin)
+    return Work(size, size, vertices, {"width": "turns", "height": "turns", "vertices": "turns"})
 
 
 def involute_points(a: float, *, c: float, phis: np.ndarray, rotation: float = 0.0) -> np.ndarray:
@@ -246,7 +269,7 @@ def _frame(a: float, phi: float, rotation: float, xs: list[float], ys: list[floa
     return np.outer(xs, u) + np.outer(np.add(ys, a), t)
 
 
-@generator("swiss-roll")
+@generator("swiss-roll", work=work)
 def swiss_roll(p: SwissRollParams) -> Layout:
     """Swiss-roll electrodes: two involute spiral tracks interleaved at a constant gap."""
     a = base_radius(p)

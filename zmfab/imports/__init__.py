@@ -34,6 +34,18 @@ def layout_from_drawing(path: str | Path, **options: float) -> Layout:
     layers = read_layers(path, **options)
     regions = {name: geom for name, geom in layers.items() if name in REGIONS}
     if "anode" not in regions or "cathode" not in regions:
+        missing = [name for name in ("anode", "cathode") if name not in regions]
+        if Path(path).suffix.lower() == ".dxf":
+            from .dxf import open_dxf_layers
+
+            opened = open_dxf_layers(path)
+            only_open = [name for name in missing if opened.get(name)]
+            if only_open:
+                detail = ", ".join(f"{name} ({opened[name]} open)" for name in only_open)
+                raise ParameterError(str(path), (
+                    f"layers {detail} hold only open polylines or lines, which bound no area: "
+                    "close them (LWPOLYLINE closed flag, or PEDIT Close / Join in CAD)"))
         found = ", ".join(sorted(layers)) or "none"
-        raise ParameterError(str(path), f"needs layers named 'anode' and 'cathode' (found: {found})")
+        raise ParameterError(str(path), f"needs closed shapes on layers named 'anode' and 'cathode' "
+                                        f"(layers with closed shapes: {found})")
     return Layout("drawing", regions, meta={"source": str(path)})

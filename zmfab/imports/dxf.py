@@ -9,18 +9,23 @@ from pathlib import Path
 import ezdxf
 from shapely.geometry import MultiPolygon
 
-from ..errors import DesignError
-from .rings import rings_to_multipolygon
+from ..errors import DesignError, ParameterError
+from .rings import Key, rings_to_multipolygon
 
+#: How shapes may be keyed.
+BY: tuple[str, ...] = ("layer", "colour", "layer+colour")
 #: $INSUNITS code -> millimetres per drawing unit (0 = unitless, taken as mm).
 INSUNITS_MM: dict[int, float] = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0,
                                  8: 25.4e-6, 9: 0.0254, 10: 914.4, 13: 1e-3, 14: 1e-4}
 
 
 def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001, by: str = "layer"
-                    ) -> dict[str, MultiPolygon]:
-    """Closed shapes of the DXF at ``path`` in mm, keyed by layer (``by="layer"``) or by colour
-    (``by="colour"``: ``#rrggbb`` of the entity, or of its layer when BYLAYER)."""
+                    ) -> dict[Key, MultiPolygon]:
+    """Closed shapes of the DXF at ``path`` in mm, keyed by layer (``by="layer"``), by colour
+    (``by="colour"``: ``#rrggbb`` of the entity, or of its layer when BYLAYER) or by both
+    (``by="layer+colour"``: ``(layer, colour)`` keys)."""
+    if by not in BY:
+        raise ParameterError("by", f"{by!r} is not allowed (use one of {', '.join(BY)})")
     try:
         doc = ezdxf.readfile(str(path))
     except OSError as exc:
@@ -30,10 +35,11 @@ def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001, by: str =
         raise DesignError(str(path), f"not a valid DXF ({reason})") from None
     scale = INSUNITS_MM.get(int(doc.header.get("$INSUNITS", 0)), 1.0)
     tol = arc_tolerance / scale  # the tolerance is in mm; the entities in drawing units
-    rings: dict[str, list[list[tuple[float, float]]]] = defaultdict(list)
+    rings: dict[Key, list] = defaultdict(list)
     for entity in doc.modelspace():
         kind = entity.dxftype()
-        layer = entity.dxf.layer if by == "layer" else _colour(doc, entity)
+        layer = (entity.dxf.layer if by == "layer" else _colour(doc, entity) if by == "colour"
+                 else (entity.dxf.layer, _colour(doc, entity)))
         if kind == "LWPOLYLINE" and entity.closed:
             pts = _flatten(entity, tol)
         elif kind == "POLYLINE" and entity.is_closed:
@@ -48,6 +54,25 @@ def read_dxf_layers(path: str | Path, *, arc_tolerance: float = 0.001, by: str =
             continue
         rings[layer].append([(x * scale, y * scale) for x, y in pts])
     return {layer: rings_to_multipolygon(items) for layer, items in rings.items()}
+
+
+#: Entities that draw lines but bound no area.
+OPEN_KINDS = ("LINE", "ARC", "SPLINE", "ELLIPSE", "LWPOLYLINE", "POLYLINE")
+
+
+def open_dxf_layers(path: str | Path) -> dict[str, int]:
+    """Layer -> how many open entities (unclosed polylines, lines, arcs, splines) it holds."""
+    try:
+        doc = ezdxf.readfile(str(path))
+    except (OSError, ezdxf.DXFError, ValueError, UnicodeError, KeyError, IndexError):
+        return {}
+    counts: dict[str, int] = defaultdict(int)
+    for entity in doc.modelspace():
+        kind = entity.dxftype()
+        closed = (kind == "LWPOLYLINE" and entity.closed) or (kind == "POLYLINE" and entity.is_closed)
+        if kind in OPEN_KINDS and not closed:
+            counts[entity.dxf.layer] += 1
+    return dict(counts)
 
 
 def _colour(doc, entity) -> str:

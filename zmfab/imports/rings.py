@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+#: How a reader keys its shapes: a layer name or colour, or a (layer, colour) pair.
+Key = str | tuple[str, str]
+
 
 def rings_to_multipolygon(rings: Sequence[Sequence[tuple[float, float]]]) -> MultiPolygon:
     """Even-odd fill of closed rings: a ring inside an odd number of others is a hole."""

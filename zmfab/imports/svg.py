@@ -22,7 +22,7 @@ from shapely.geometry import MultiPolygon
 
 from ..errors import DesignError, ParameterError
 from ..units import parse_length
-from .rings import rings_to_multipolygon
+from .rings import Key, rings_to_multipolygon
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 INKSCAPE_LABEL = "{http://www.inkscape.org/namespaces/inkscape}label"
@@ -35,21 +35,22 @@ Ring = list[tuple[float, float]]
 
 
 def read_svg_layers(path: str | Path, *, dpi: float | None = None, by: str = "layer",
-                    tolerance: float = 0.002) -> dict[str, MultiPolygon]:
+                    tolerance: float = 0.002) -> dict[Key, MultiPolygon]:
     """Closed shapes of the SVG at ``path`` in mm, keyed by group label (``by="layer"``: the
     nearest ``inkscape:label`` or ``id``; shapes outside groups go to ``"default"``) or by
-    ``by="colour"`` (``#rrggbb`` of the stroke, else the fill)."""
+    ``by="colour"`` (``#rrggbb`` of the stroke, else the fill), or ``by="layer+colour"``
+    (``(label, colour)`` keys)."""
     try:
         root = ET.parse(str(path)).getroot()
     except (OSError, ET.ParseError) as exc:
         raise DesignError(str(path), f"not a readable SVG ({exc})") from None
-    if by not in ("layer", "colour"):
-        raise ParameterError("by", f"{by!r} is not allowed (use layer or colour)")
+    if by not in ("layer", "colour", "layer+colour"):
+        raise ParameterError("by", f"{by!r} is not allowed (use layer, colour or layer+colour)")
     sx, sy, x0, y_top = _scale(root, dpi, str(path))
     tol_user = tolerance / max(min(abs(sx), abs(sy)), 1e-12)
-    rings: dict[str, list[Ring]] = defaultdict(list)
+    rings: dict[Key, list] = defaultdict(list)
     for el, matrix, label, colour in _walk(root, np.eye(3), "default", {}):
-        key = label if by == "layer" else colour
+        key = label if by == "layer" else colour if by == "colour" else (label, colour)
         for ring in _rings(el, tol_user):
             pts = _apply(matrix, ring)
             rings[key].append([((x - x0) * sx, (y_top - y) * sy) for x, y in pts])

@@ -1,0 +1,1 @@
+"""The process stack: layers and their methods, stencil bridges, panels of cells."""

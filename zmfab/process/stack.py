@@ -5,6 +5,7 @@ A design lists its layers as ``[[stack]]`` tables::
     [[stack]]
     name = "anode ink"
     method = "screen"            # laser | screen | stencil | diw | photolithography | cast | spray
+                                 # | cutter | inkjet | stamp | mold | electrodeposit
     process = "screen-print"     # process profile (default: by method)
     material = "zn"              # material profile name
     regions = ["anode", "anode_pad"]
@@ -33,7 +34,8 @@ from ..regions.merge import merge
 from ..units import parse_length
 
 #: Every method a layer may use.
-METHODS: tuple[str, ...] = ("laser", "screen", "stencil", "diw", "photolithography", "cast", "spray")
+METHODS: tuple[str, ...] = ("laser", "screen", "stencil", "diw", "photolithography", "cast", "spray",
+                             "cutter", "inkjet", "stamp", "mold", "electrodeposit")
 
 #: The process profile a method uses when a layer names none.
 DEFAULT_PROCESS: dict[str, str] = {
@@ -44,6 +46,11 @@ DEFAULT_PROCESS: dict[str, str] = {
     "photolithography": "photolithography",
     "cast": "cast",
     "spray": "spray",
+    "cutter": "cutter-stencil",
+    "inkjet": "inkjet",
+    "stamp": "stamp",
+    "mold": "mold",
+    "electrodeposit": "electrodeposit",
 }
 
 #: Methods that may run without a process profile (no feature-size rules then).

@@ -93,3 +93,31 @@ def format_table(metrics: dict[str, Any]) -> str:
         rows.append((label, f"{text} {unit}".strip()))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{label:<{width}}  {text}" for label, text in rows)
+
+
+def find_short(layout: Layout) -> dict[str, Any] | None:
+    """Where anode and cathode (pads included) touch or overlap: a short circuit, or None.
+
+    Returns ``kind`` (``"overlap"`` with area, or ``"touch"``), ``overlap_area_mm2`` and
+    ``where_mm``, a point of the contact (mm), and its ``bounds_mm``.
+    """
+    anode, cathode = layout.electrode("anode"), layout.electrode("cathode")
+    if anode.is_empty or cathode.is_empty or not anode.intersects(cathode):
+        return None
+    contact = anode.intersection(cathode)
+    area = contact.area
+    point = contact.representative_point() if not contact.is_empty else anode.boundary.intersection(
+        cathode.boundary).representative_point()
+    return {
+        "kind": "overlap" if area > 0 else "touch",
+        "overlap_area_mm2": round(area, 6),
+        "where_mm": [round(point.x, 6), round(point.y, 6)],
+        "bounds_mm": [round(v, 6) for v in contact.bounds] if not contact.is_empty else [],
+    }
+
+
+def describe_short(short: dict[str, Any]) -> str:
+    """One line for people: ``short: anode and cathode overlap (2.5 mm²) at (3, 4) mm``."""
+    x, y = short["where_mm"]
+    what = (f"overlap ({short['overlap_area_mm2']:.4g} mm²)" if short["kind"] == "overlap" else "touch")
+    return f"short: anode and cathode {what} at ({x:.4g}, {y:.4g}) mm"

@@ -25,8 +25,8 @@ from typing import Any
 from .. import __version__
 from ..design import Design
 from .runner import Progress, SweepResult, plan, run
-from .spec import Axis, Variant, expand, parse_axes, parse_vary
-from .summary import default_colour, plot, table, write_summary
+from .spec import DEFAULT_MAX_VARIANTS, Axis, Variant, expand, parse_axes, parse_vary
+from .summary import default_colour, planned_columns, plot, resolve_column, table, write_summary
 from .worker import variant_design, with_panel
 
 
@@ -44,18 +44,25 @@ def vary_tokens(vary: Mapping[str, Any] | Sequence[str]) -> list[str]:
 def sweep(design: Design, vary: Mapping[str, Any] | Sequence[str], outdir: str | Path, *,
           zip_axes: bool = False, build: bool = True, jobs: int | None = None,
           scheduler: Any = None, simulate: bool = False, resume: bool = True,
-          options: dict[str, Any] | None = None, progress: Progress | None = None) -> SweepResult:
+          options: dict[str, Any] | None = None, progress: Progress | None = None,
+          max_variants: int = DEFAULT_MAX_VARIANTS, columns: Sequence[str] = ()) -> SweepResult:
     """Run every variant of ``design`` over ``vary`` into ``outdir`` and write its summary.
 
     ``vary`` maps parameter names (or ``family``) to ``"START:STOP:STEP"`` ranges or value lists;
     ``zip_axes`` pairs values instead of taking the cartesian product. ``build=False`` measures
     layouts without writing files. ``jobs`` processes (None: every core) or a Dask ``scheduler``
     (address, Client or cluster). ``options``: ``{"build": {...}, "profiles": [...]}``.
+    More than ``max_variants`` variants is refused up front; ``columns`` (e.g. what a plot will
+    draw) must be columns the summary will have, checked before any variant runs.
     """
     out = Path(outdir)
     axes = parse_axes(vary_tokens(vary), design.family)
-    variants = expand(axes, zip_axes=zip_axes)
+    variants = expand(axes, zip_axes=zip_axes, max_variants=max_variants)
     tasks = plan(design, variants, out, build=build, options=options, simulate=simulate)
+    if columns:
+        expected = planned_columns(design, axes, tasks[0].stages if tasks else ())
+        for name in columns:
+            resolve_column(name, expected)
     result = run(tasks, out, jobs=jobs, scheduler=scheduler, progress=progress, resume=resume)
     meta = {"zmfab_version": __version__, "design": str(design.path) if design.path else None,
             "title": design.title, "family": design.family,

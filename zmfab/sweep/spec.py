@@ -19,8 +19,10 @@ from typing import Any
 from ..errors import ParameterError
 from ..units import parse_length
 
-#: A sweep larger than this is refused (almost certainly a typo in a step).
+#: Values one ``--vary`` range may expand to, whatever the budget (almost certainly a typo in a step).
 MAX_VARIANTS = 1_000_000
+#: Variants a sweep may have by default; ``--max-variants`` (``max_variants=``) raises it.
+DEFAULT_MAX_VARIANTS = 10_000
 #: Relative tolerance for a range's stop to count as reached.
 STOP_RTOL = 1e-9
 _SAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
@@ -158,7 +160,8 @@ def _range(text: str, kind: str, label: str) -> tuple[Any, ...]:
     span = (stop - start) / step
     count = math.floor(span + STOP_RTOL * max(1.0, abs(span))) + 1
     if count > MAX_VARIANTS:
-        raise ParameterError(label, f"{count} values is too many (at most {MAX_VARIANTS})")
+        raise ParameterError(label, f"{count} values is too many (at most {MAX_VARIANTS} per --vary: "
+                                    "check the step)")
     if kind == "int":
         return tuple(int(start + i * step) for i in range(count))
     return tuple(_round(start + i * step) for i in range(count))
@@ -186,8 +189,11 @@ def variant_name(values: dict[str, Any], kinds: dict[str, str]) -> str:
     return _SAFE.sub("-", text)[:200]
 
 
-def expand(axes: Sequence[Axis], *, zip_axes: bool = False) -> list[Variant]:
-    """Every variant of ``axes``: their cartesian product, or paired values with ``zip_axes``."""
+def expand(axes: Sequence[Axis], *, zip_axes: bool = False,
+           max_variants: int = DEFAULT_MAX_VARIANTS) -> list[Variant]:
+    """Every variant of ``axes``: their cartesian product, or paired values with ``zip_axes``.
+
+    More than ``max_variants`` is refused before any is made."""
     names = [a.name for a in axes]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
@@ -202,8 +208,10 @@ def expand(axes: Sequence[Axis], *, zip_axes: bool = False) -> list[Variant]:
     else:
         combos = itertools.product(*(a.values for a in axes))
         total = math.prod(len(a.values) for a in axes)
-    if total > MAX_VARIANTS:
-        raise ParameterError("--vary", f"{total} variants is too many (at most {MAX_VARIANTS})")
+    if total > max_variants:
+        detail = f" ({' x '.join(str(len(a.values)) for a in axes)})" if len(axes) > 1 else ""
+        raise ParameterError("--vary", f"{total} variants{detail} is above the budget of {max_variants} "
+                                       "(raise it with --max-variants N, or use a coarser step)")
     kinds = {a.name: a.kind for a in axes}
     out: list[Variant] = []
     seen: dict[str, int] = {}

@@ -79,6 +79,21 @@ def write_summary(outdir: Path, records: Sequence[dict[str, Any]], *,
     return csv_path, json_path
 
 
+def planned_columns(design: Any, axes: Sequence[Any], stages: Sequence[str]) -> list[str]:
+    """The columns a sweep of ``design`` over ``axes`` running ``stages`` will have, before it runs."""
+    from ..regions.metrics import METRIC_UNITS
+    from .stages import CELL_COLUMNS
+
+    columns = [*LEADING, *(a.name for a in axes if a.name != "family"), *METRIC_UNITS]
+    if "drc" in stages:
+        columns += ["drc_ok", "drc_violations", "drc_rules"]
+    if "capacity" in stages and "cell" in design.sections:
+        columns += list(CELL_COLUMNS)
+    if "resistance" in stages:
+        columns.append("resistance_ohm")
+    return list(dict.fromkeys(columns))
+
+
 def resolve_column(name: str, columns: Sequence[str]) -> str:
     """The column ``name`` means: exact, or with a unit suffix (``min_gap`` -> ``min_gap_mm``)."""
     for candidate in (name, f"{name}_mm", f"{name}_mm2", f"{name}_mah", f"{name}_ohm"):

@@ -165,11 +165,24 @@ def fill(region: BaseGeometry, *, spot: float, interval: float | None = None, an
         ring = inner if inset > 0 else area
         hatch += [Polyline(r, {**base, "kind": "outline"}, closed=True) for r in _rings(ring)]
     paths = order_paths(hatch, origin=origin, optimise=optimise)
-    covered = _burnt(paths, spot)
+    left = area.difference(_burnt(paths, spot)) if paths else area
     return Toolpath(paths, {"op": "fill", "spot_mm": spot, "interval_mm": step, "angle_deg": angle,
                             "cross": cross, "overscan_mm": overscan,
-                            "uncovered_mm2": float(area.difference(covered).area) if paths else
-                            float(area.area)})
+                            "uncovered_mm2": float(left.area), "missed": missed_parts(left, spot)})
+
+
+def missed_parts(left: BaseGeometry, spot: float) -> list[dict[str, float]]:
+    """The unburnt pieces of ``left`` (mm) larger than a spot-sized square (a round spot's
+    misses in a sharp corner are smaller), largest first: where (x, y), area (mm²) and
+    about how wide (twice area over perimeter, mm)."""
+    pieces = shapely.get_parts(as_multipolygon(left))
+    pieces = pieces[shapely.area(pieces) > spot * spot] if len(pieces) else pieces
+    out = []
+    for piece in sorted(pieces, key=lambda g: -g.area):
+        pt = piece.representative_point()
+        out.append({"x": pt.x, "y": pt.y, "area_mm2": piece.area,
+                    "width_mm": 2 * piece.area / max(piece.length, 1e-12)})
+    return out
 
 
 def auto_angle(region: BaseGeometry, *, interval: float) -> float:
@@ -189,8 +202,9 @@ def gap_region(keep: BaseGeometry, *, within: BaseGeometry | None = None,
     parts = list(mp.geoms)
     if reach is None:
         if len(parts) < 2:
-            raise ParameterError("reach", "one shape has no gap to isolate; give --set within=... "
-                                          "or a reach")
+            raise ParameterError("reach", "one shape has no gap to isolate; give --set "
+                                          "within=LAYER (a region around it whose rest is the "
+                                          "gap) or --set reach=LENGTH")
         reach = 1.01 * min(parts[i].distance(parts[j]) for i in range(len(parts))
                            for j in range(i + 1, len(parts)))
     closed = mp.buffer(reach, join_style="mitre").buffer(-reach, join_style="mitre")
@@ -199,12 +213,14 @@ def gap_region(keep: BaseGeometry, *, within: BaseGeometry | None = None,
 
 def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
             settings: dict[str, Any] | None = None, origin: tuple[float, float] = (0.0, 0.0),
-            optimise: bool = True) -> Toolpath:
+            optimise: bool = True, keep: BaseGeometry | None = None) -> Toolpath:
     """Clear the whole ``gap`` (mm) with contour-parallel passes ``spot × (1 - overlap)`` apart.
 
     The first contour runs ``spot/2`` inside the gap's edge (so nothing outside it burns); the
     last, if a sliver is left in the middle, traces that sliver. Parts of the gap narrower than
-    the spot cannot be cleared without burning outside it: ``meta["uncovered_mm2"]`` says how much.
+    the spot cannot be cleared without burning outside it: ``meta["uncovered_mm2"]`` says how much,
+    and, given the shapes to ``keep``, ``meta["joined"]`` lists where an unburnt piece still joins
+    two of them (x, y and the gap's width there, mm).
     """
     _positive(spot, "spot")
     if not 0.0 <= overlap < 1.0:
@@ -235,8 +251,31 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
              if shapely.polygons(r).area > 1e-9]
     uncovered = left.difference(_burnt(extra, spot)) if extra else left
     paths = order_paths(contours + extra, origin=origin, optimise=optimise)
+    joined = joined_at(uncovered, keep, spot=spot) if keep is not None else []
     return Toolpath(paths, {"op": "isolate", "spot_mm": spot, "step_mm": step,
-                            "uncovered_mm2": float(uncovered.area)})
+                            "gap_mm2": float(area.area), "uncovered_mm2": float(uncovered.area),
+                            "joined": joined})
+
+
+def joined_at(left: BaseGeometry, keep: BaseGeometry, *, spot: float) -> list[dict[str, float]]:
+    """Where an unburnt piece of ``left`` touches two pieces of ``keep`` (so they stay joined):
+    x, y of the piece and the gap's width there (the distance between the two pieces within a
+    spot of it), mm; narrowest first."""
+    pieces = shapely.get_parts(as_multipolygon(left))
+    parts = shapely.get_parts(as_multipolygon(shapely.union_all(shapely.get_parts(keep))))
+    if len(pieces) == 0 or len(parts) < 2:
+        return []
+    tree = shapely.STRtree(parts)
+    which, hit = tree.query(shapely.buffer(pieces, 1e-6), predicate="intersects")
+    out = []
+    for k in np.nonzero(np.bincount(which, minlength=len(pieces)) >= 2)[0]:
+        touching = parts[hit[which == k]]
+        near = shapely.intersection(touching, pieces[k].buffer(spot))
+        width = min(float(shapely.distance(near[i], near[j])) for i in range(len(near))
+                    for j in range(i + 1, len(near)))
+        pt = pieces[k].representative_point()
+        out.append({"x": pt.x, "y": pt.y, "width_mm": width})
+    return sorted(out, key=lambda d: d["width_mm"])
 
 
 def cut(shapes: BaseGeometry, *, kerf: float, keep: str = "inside", tabs: int = 0,
