@@ -92,7 +92,8 @@ def main() -> None:
         design.write_text(design_text(CELL))
         small.write_text(design_text(SMALL))
         report(f"build {build_array} panel, 200 fingers", zmfab + [
-            "build", str(design), "--array", build_array, "--series", "--force", "-q", "-o",
+            "build", str(design), "--array", build_array, "--pitch", "82mm,13mm", "--series",
+            "--force", "-q", "-o",
             str(work / "build")])
         report(f"check {check_array} panel, 4 fingers", zmfab + [
             "check", str(small), "--array", check_array, "--pitch", "9.5mm"])
