@@ -48,15 +48,22 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--date", default=None, help="date written in the header (for reproducible files)")
 @click.option("--dialect", type=click.Choice(["gcode", "hpgl"]), default="gcode",
               help="gcode (GRBL laser, Marlin DIW) or hpgl: a drag-knife cutter's .plt (--op cut)")
+@click.option("--transform", "transform", default=None, metavar="ANGLE,DX,DY",
+              help="rotate (degrees, about the origin) then offset the job, e.g. the one "
+                   "zmfab align prints: 0.25deg,0.12mm,-0.05mm")
 def gcode(source: str, output: str | None, op: str | None, layer_name: str | None,
           layer_ops: tuple[str, ...], process: str | None, machine: str | None,
           profiles: tuple[str, ...], power: float | None, speed: float | None, passes: int | None,
           sets: tuple[str, ...], dpi: float | None, max_lines: int | None, offset: str | None,
-          date: str | None, dialect: str = "gcode") -> None:
+          date: str | None, dialect: str = "gcode", transform: str | None = None) -> None:
     """G-code for a DXF/SVG drawing (--op / --layer-op) or a design's stack layer (--layer);
     with --dialect hpgl, a cutter's HPGL (or, with -o x.svg, its Silhouette Studio SVG)."""
+    from ..gcode.transform import parse_transform, transform_lines
     from ..profiles import Profiles
 
+    rigid = parse_transform(transform) if transform else None  # refused before planning
+    if rigid is not None and dialect != "gcode":
+        raise ParameterError("--transform", "applies to G-code jobs (--dialect gcode)")
     profs = Profiles(list(profiles))
     settings: dict[str, Any] = _pairs(sets, "--set")
     if dialect == "hpgl":
@@ -88,6 +95,9 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
         raise ParameterError("SOURCE", f"cannot plan from {suffix or 'a file without suffix'} "
                                        "(use .dxf, .svg or a design .toml)")
     target = Path(output) if output else Path(f"{stem}.gcode")
+    if rigid is not None:
+        job.lines = transform_lines(job.lines, rigid)
+        job.meta["transform"] = rigid.describe()
     job.write(target)
     est = job.meta.get("estimate") or {}
     text = f"{target}: {job.commands} lines"

@@ -160,16 +160,29 @@ def _job_dialect(lines: list[str]) -> str | None:
               help="Seconds without any reply before failing (> 0, up to 3600).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--layer", help="Stack layer to plan and stream when JOB is a design (.toml).")
+@click.option("--frame", "frame_first", is_flag=True,
+              help="Trace the job's bounding box first (laser off or at frame_power), then ask.")
+@click.option("--yes", is_flag=True, help="With --frame: do not ask before the job.")
+@click.option("--align", "align_to", metavar="X1,Y1,X2,Y2",
+              help="Move the job onto these measured fiducials (see zmfab align).")
+@click.option("--fiducials", default="1,3", show_default=True,
+              help="With --align: which two of the job's fiducials were measured.")
 def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None, dry_run: bool,
            on_error: str, log_path: Path | None, estimate_s: float | None, mode: str, bufsize: int,
            off_code: tuple[str, ...], machine: str | None, connect_timeout: float, timeout: float,
-           quiet: bool, layer: str | None) -> None:
+           quiet: bool, layer: str | None, frame_first: bool = False, yes: bool = False,
+           align_to: str | None = None, fiducials: str = "1,3") -> None:
     """Stream a G-code JOB (or a design's laser/diw layer) to a GRBL laser or a Marlin printer."""
     from ..serial.jobfile import load_job
     from ..serial.streamer import Streamer, make_dialect
     from ..serial.transport import open_transport
 
     lines = load_job(job, layer=layer, machine=machine)
+    if align_to:
+        from .bench_cmd import aligned_lines
+
+        lines, reg = aligned_lines(lines, align_to, fiducials=fiducials)
+        click.echo(f"aligned: {reg.transform.describe()}", err=True)
     if estimate_s is None:
         estimate_s = _job_estimate(lines)
     profile_dialect, profile_off = _machine_facts(machine) if machine else (None, ())
@@ -187,6 +200,10 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
                         on_error=on_error, timeout=timeout, interrupted=ctrl_c)
     previous = signal.signal(signal.SIGINT, ctrl_c.handler)
     try:
+        if frame_first:
+            from .bench_cmd import frame_before_stream
+
+            frame_before_stream(transport, clock, dialect, lines, sink=sink, machine=machine, yes=yes)
         result = streamer.run(lines, from_line=from_line, dry_run=dry_run, estimate_s=estimate_s)
     except DeviceError as exc:
         if sink.tty and not quiet:

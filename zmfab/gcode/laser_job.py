@@ -294,6 +294,7 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
 
 def laser_step(ctx: Any) -> None:
     """Build step: ``gcode/<layer>.gcode`` for every laser layer, estimates in report["jobs"]."""
+    from ..process.registration import process_tolerance, with_registration
     from ..process.stack import resolve_stack
 
     profiles = Profiles(ctx.options.get("profiles", []))
@@ -304,6 +305,8 @@ def laser_step(ctx: Any) -> None:
             continue
         job = plan_layer(ctx.design, ctx.layout, layer, profiles=profiles,
                          date=ctx.options.get("date"))
+        job = with_registration(job, ctx.design, ctx.layout,  # fiducials for zmfab align
+                                tolerance_mm=process_tolerance(profiles, layer.process))
         name = f"gcode/{slug(layer.name)}.gcode"
         job.write(ctx.path(name))
         jobs.append({"layer": layer.name, "method": "laser", "op": job.meta.get("op"),

@@ -133,7 +133,7 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
         job = plan_diw_layers({layer.name: layer.geometry}, profiles=profiles, machine=machine,
                               settings={**layer.settings, **settings}, offset=offset)
         refuse_empty(job, source)
-        return job, layer.name
+        return _registered(job, design, layout, layer, profiles), layer.name
     if layer.method != "laser":
         raise ParameterError("--layer", f"{layer.name!r} is a {layer.method} layer (G-code is made "
                                         "for laser and diw layers)")
@@ -142,4 +142,13 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
     job = plan_layer(design, layout, layer, profiles=profiles, machine=machine, overrides=settings,
                      offset=offset, date=date)
     refuse_empty(job, source)
-    return job, layer.name
+    return _registered(job, design, layout, layer, profiles), layer.name
+
+
+def _registered(job: Job, design: Any, layout: Any, layer: Any, profiles: Profiles) -> Job:
+    """The job with the masks' fiducials and the process's registration tolerance in its header
+    (what ``zmfab align`` and ``stream --align`` read)."""
+    from ..process.registration import process_tolerance, with_registration
+
+    return with_registration(job, design, layout,
+                             tolerance_mm=process_tolerance(profiles, layer.process))

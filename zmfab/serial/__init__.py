@@ -5,4 +5,7 @@
 - :mod:`.streamer`: the one streaming state machine; :mod:`.jobfile`: :func:`~.jobfile.load_job`
 - :mod:`.emulator` (+ :mod:`.grbl_emu`, :mod:`.marlin_emu`): firmware emulators with faults
 - :mod:`.jobscan`: job bounds, laser use and the ``--from-line`` resume preamble
+- :mod:`.control`: bench commands (status, home, unlock, reset, origin, goto, jog) on one
+  connection; :mod:`.jog`: interactive jogging keys; :mod:`.settings`: ``$$`` vs a profile
+- :mod:`.grbl_bench`: the GRBL emulator's ``$J=``, 0x85, ``G10 L20`` and substrate model
 """

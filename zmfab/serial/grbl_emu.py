@@ -3,7 +3,11 @@
 Modelled on gnea/grbl's protocol.c/serial.c/report.c behaviour (written from the documentation
 and reading, not copied). Options (URL query): ``laser=0|1`` ($32), ``soft=1`` ($20 soft limits),
 ``travel=X,Y,Z`` ($130-$132), ``echo=1`` (``[echo:...]`` before each line), ``motion=1`` (moves take
-distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes).
+distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes), ``homing=1`` ($22: start
+in Alarm until ``$H``), ``substrate=DX,DY,DEG`` (a sheet placed rotated by DEG about the machine
+origin, then shifted by DX,DY mm: :meth:`GrblDevice.on_substrate` maps burns onto it).
+Bench commands: ``$H``, ``$J=`` jogging (cancelled by the 0x85 byte), ``G10 L2/L20 P1`` work
+offsets (reported as ``WCO:``), and every burnt move is kept in :attr:`GrblDevice.burns`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 from collections import deque
 
 from .device import Device, Faults, Link
+from .grbl_bench import BenchCommands
 from .grbl_codes import DEFAULT_SETTINGS
 from .jobscan import words
 
@@ -28,7 +33,7 @@ _GROUPS = {0: 1, 1: 1, 2: 1, 3: 1, 38.2: 1, 80: 1, 90: 3, 91: 3, 20: 6, 21: 6, 9
            17: 2, 18: 2, 19: 2, 4: 0, 10: 0, 28: 0, 30: 0, 53: 0, 92: 0}
 
 
-class GrblDevice(Device):
+class GrblDevice(BenchCommands, Device):
     """GRBL 1.1h as seen from its serial port."""
 
     def __init__(self, *, link: Link | None = None, faults: Faults | None = None, seed: int = 0,
@@ -51,7 +56,14 @@ class GrblDevice(Device):
         self.resets = 0
         self.alarms: list[int] = []
         self.realtime: list[tuple[float, str]] = []
-        self._power_on(alarm=False)
+        self.settings[22] = float(opts.get("homing", 0))
+        self.substrate = tuple(float(v) for v in opts.get("substrate", "0,0,0").split(",")[:3])
+        self.burns: list[tuple[tuple[float, float], tuple[float, float], float]] = []
+        self.wco = [0.0, 0.0, 0.0]
+        self._wco_due = 0
+        self.jogging = False
+        self.homed = 0
+        self._power_on(alarm=bool(self.settings[22]))
 
     def _power_on(self, *, alarm: bool) -> None:
         """Firmware start: buffers empty, parser defaults (M5 S0), Alarm kept if ``alarm``."""
@@ -68,8 +80,10 @@ class GrblDevice(Device):
         self.planner: deque[tuple[float, tuple[float, float, float]]] = deque()
         self.head_end: float | None = None
         self.head_left = 0.0
-        self.pos = [0.0, 0.0, 0.0]  # planned position (end of the last accepted move)
-        self.mpos = [0.0, 0.0, 0.0]  # machine position (end of the last finished move)
+        kept = getattr(self, "mpos", None)  # a soft reset keeps the position (GRBL does)
+        self.pos = list(kept) if kept else [0.0, 0.0, 0.0]  # planned position (last accepted move)
+        self.mpos = list(kept) if kept else [0.0, 0.0, 0.0]  # machine position (last finished move)
+        self.jogging = False
         self.modal = {"motion": 0, "relative": False, "inches": False, "feed": 0.0, "spindle": 5,
                       "power": 0.0}
         self._laser()
@@ -85,7 +99,8 @@ class GrblDevice(Device):
         """Opening the port toggles DTR, which resets the Arduino: laser off, fresh banner."""
         super().reconnect()
         self.rx.clear()
-        self._power_on(alarm=False)
+        self.mpos = None  # power cycle: the position is lost
+        self._power_on(alarm=bool(self.settings[22]))
         self.boot()
 
     # ----- real-time bytes and the RX buffer -------------------------------------------------
@@ -101,6 +116,9 @@ class GrblDevice(Device):
         elif b == 0x18:
             self.realtime.append((self.t, "reset"))
             self._reset()
+        elif b == 0x85:
+            self.realtime.append((self.t, "jog_cancel"))
+            self._jog_cancel()
         elif b > 0x7F:
             pass
         elif len(self.rx) < self.rx_size:
@@ -114,13 +132,19 @@ class GrblDevice(Device):
         state = "Hold:0" if self.state == "Hold" and self.hold_done_at is None else (
             "Hold:1" if self.state == "Hold" else self.state)
         if self.state == "Idle" and (self.planner or self.busy_until is not None):
-            state = "Run"
+            state = "Jog" if self.jogging else "Run"
         pos = ",".join(f"{v:.3f}" for v in self.mpos)
         text = f"<{state}|MPos:{pos}"
+
         if int(self.settings[10]) & 2:
             text += f"|Bf:{PLANNER_BLOCKS - len(self.planner)},{self.rx_size - len(self.rx)}"
         feed = self.modal["feed"] if self.planner and not self.hold else 0.0
-        return text + f"|FS:{feed:g},{self.modal['power'] if self.laser_on else 0:g}>"
+        text += f"|FS:{feed:g},{self.modal['power'] if self.laser_on else 0:g}"
+        self._wco_due -= 1
+        if self._wco_due <= 0:  # GRBL reports WCO when it changed, else every 10-30 reports
+            text += "|WCO:" + ",".join(f"{v:.3f}" for v in self.wco)
+            self._wco_due = 10
+        return text + ">"
 
     def _feed_hold(self) -> None:
         if self.state in ("Alarm", "Check"):
@@ -248,11 +272,17 @@ class GrblDevice(Device):
         if self.check:
             self.checked.append(text)
             return "ok"
+        if self._work_offset(text):
+            self.executed.append(text)
+            return "ok"
         if moved and self.settings[20] and not self._within(target):
             self._alarm(2)
             return None
         self.executed.append(text)
         self._laser()
+        if moved and self.laser_on and self.modal["motion"] in (1, 2, 3):
+            self.burns.append(((self.pos[0], self.pos[1]), (target[0], target[1]),
+                               self.modal["power"]))
         if moved:
             self.pos = list(target)
             return self._plan(text, target)
@@ -282,6 +312,7 @@ class GrblDevice(Device):
         _, target = self.planner.popleft()
         self.mpos = list(target)
         self.head_end = None
+        self.jogging = self.jogging and bool(self.planner)
         self._start_head()
         if self.waiting is not None and len(self.planner) < PLANNER_BLOCKS:
             self.waiting = None
@@ -346,7 +377,7 @@ class GrblDevice(Device):
         target = list(self.pos)
         for i, a in enumerate("XYZ"):
             if a in axes:
-                target[i] = target[i] + axes[a] if m["relative"] else axes[a]
+                target[i] = target[i] + axes[a] if m["relative"] else axes[a] + self.wco[i]
         self.modal = m  # check mode parses into the modal state too; leaving it resets
         return 0, target, moved
 
@@ -377,11 +408,20 @@ class GrblDevice(Device):
             self.emit(f"[GC:G{self.modal['motion']} G54 G17 G{21 - self.modal['inches']} "
                       f"G{91 if self.modal['relative'] else 90} G94 M{self.modal['spindle']} M9 T0 "
                       f"F{self.modal['feed']:g} S{self.modal['power']:g}]")
+        elif cmd == "#":
+            self.emit("[G54:" + ",".join(f"{v:.3f}" for v in self.wco) + "]")
+            self.emit("[G92:0.000,0.000,0.000]")
         elif cmd == "I":
             self.emit("[VER:1.1h.20190830:]")
             self.emit(f"[OPT:V,{PLANNER_BLOCKS},{self.rx_size}]")
         elif cmd == "H":
-            return "error:5"
+            if not self.settings[22]:
+                return "error:5"
+            self.mpos = [0.0, 0.0, 0.0]
+            self.pos = [0.0, 0.0, 0.0]
+            self.state, self.homed = "Idle", self.homed + 1
+        elif cmd.startswith("J="):
+            return self._jog(cmd[2:])
         elif "=" in cmd and cmd.split("=")[0].isdigit():
             key, _, val = cmd.partition("=")
             if int(key) not in self.settings:
@@ -399,4 +439,5 @@ class GrblDevice(Device):
         on = (m["spindle"] in (3, 4) and m["power"] > 0 and self.state != "Alarm"
               and not (self.hold and self.settings[32]))
         self.record_laser(on, m["power"] if on else 0.0)
+
 

@@ -3,7 +3,8 @@
 On a bad line (checksum mismatch, missing checksum, out-of-sequence number) Marlin prints
 ``Error:...Last Line: N``, throws away its RX buffer, asks ``Resend: N+1`` and says ``ok``; it
 reads serial only while its command queue (BUFSIZE) has room. Options: ``bufsize=4``, ``rx=128``,
-``temp=1`` (temperature auto-report every second).
+``temp=1`` (temperature auto-report every second). Bench commands: ``G28`` (home), ``G92``
+(logical position), ``G90``/``G91``, ``M114`` (position) and ``M115`` (firmware).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from .device import Device, Faults, Link
 KEEPALIVE = 2.0  # seconds between "busy: processing" lines
 _KNOWN = {"G0", "G1", "G2", "G3", "G4", "G20", "G21", "G28", "G90", "G91", "G92", "M3", "M4", "M5",
           "M42", "M82", "M83", "M105", "M106", "M107", "M110", "M114", "M400", "M410", "M155", "M104",
-          "M109", "M140", "M190", "M84", "M18", "M2", "M30", "M117", "M118"}
+          "M109", "M140", "M190", "M84", "M18", "M2", "M30", "M117", "M118", "M115",
+          "M302", "M218", "T0", "T1", "T2", "T3"}
 
 
 def checksum(text: str) -> int:
@@ -39,6 +41,10 @@ class MarlinDevice(Device):
         self.resends = 0
         self.overflows = 0
         self.quick_stops = 0
+        self.mpos = [0.0, 0.0, 0.0]  # machine position, mm (kept across resets: no homing model)
+        self.g92 = [0.0, 0.0, 0.0]   # logical = machine - g92
+        self.relative = False
+        self.homed = 0
         self._power_on()
 
     def _power_on(self) -> None:
@@ -199,7 +205,32 @@ class MarlinDevice(Device):
             self.pins[f"{args['P']:g}"] = args.get("S", 0.0)
         elif code == "M110" and "N" in args:
             self.last_n = int(args["N"])
+        else:
+            self._position(code, args)
         self._laser()
+
+    def _position(self, code: str, args: dict[str, float]) -> None:
+        """Moves, homing, G92 and the M114/M115 reports (no motion timing)."""
+        if code in ("G90", "G91"):
+            self.relative = code == "G91"
+        elif code == "G28":
+            self.mpos, self.g92 = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
+            self.homed += 1
+        elif code == "G92":
+            for i, a in enumerate("XYZ"):
+                if a in args:
+                    self.g92[i] = self.mpos[i] - args[a]
+        elif code in ("G0", "G1", "G2", "G3"):
+            for i, a in enumerate("XYZ"):
+                if a in args:
+                    self.mpos[i] = self.mpos[i] + args[a] if self.relative else args[a] + self.g92[i]
+        elif code == "M114":
+            x, y, z = (m - o for m, o in zip(self.mpos, self.g92, strict=True))
+            self.emit(f"X:{x:.2f} Y:{y:.2f} Z:{z:.2f} E:0.00 Count X:{round(self.mpos[0] * 80)} "
+                      f"Y:{round(self.mpos[1] * 80)} Z:{round(self.mpos[2] * 400)}")
+        elif code == "M115":
+            self.emit("FIRMWARE_NAME:Marlin 2.1.2.1 (Github) SOURCE_CODE_URL:github.com/MarlinFirmware/"
+                      "Marlin PROTOCOL_VERSION:1.0 MACHINE_TYPE:DIW EXTRUDER_COUNT:2")
 
     def _laser(self) -> None:
         on = self.spindle in (3, 4) and self.power > 0
