@@ -1,9 +1,9 @@
 """Laser planning benchmark: a 200-finger interdigitated fill and a 100-turn Swiss-roll isolate.
 
 Prints, for each job: planning time (toolpath incl. travel ordering), G-code formatting time,
-lines of G-code, travel between paths next to vpype's ``linesort`` on the same paths (vpype is
-optional: ``pip install vpype``; without it the comparison is against a plain greedy nearest
-neighbour), and the trapezoidal time estimate.
+lines of G-code, travel between paths next to vpype's ``linesort`` and ``linesort --two-opt`` on
+the same paths (the reference: ``pip install 'zmfab[bench]'``), and the trapezoidal time
+estimate. ``bench_order.py`` compares the ordering alone on more cases.
 
     python benchmarks/bench_laser.py [--quick]
 """
@@ -21,19 +21,14 @@ import zmfab
 from zmfab.gcode.laser_job import laser_job, machine_profile, plan_toolpath, resolve_settings
 from zmfab.profiles import Profiles
 from zmfab.toolpath import laser as L
-from zmfab.toolpath.order import nearest_neighbour
 from zmfab.toolpath.path import Polyline, travel_length
 
 
-def linesort_travel(paths: list[Polyline]) -> tuple[str, float, float]:
+def linesort_travel(paths: list[Polyline], *, two_opt: bool = False) -> tuple[str, float, float]:
     """(method, travel mm, seconds) of vpype linesort on ``paths`` (endpoints = lead ends)."""
-    try:
-        import vpype as vp
-        import vpype_cli
-    except ImportError:
-        t0 = time.perf_counter()
-        nn = nearest_neighbour(paths)
-        return "greedy NN (vpype not installed)", travel_length(nn, origin=None), time.perf_counter() - t0
+    import vpype as vp
+    import vpype_cli
+
     lc = vp.LineCollection()
     for p in paths:
         pts = np.vstack([p.start, p.points, p.end])
@@ -41,9 +36,10 @@ def linesort_travel(paths: list[Polyline]) -> tuple[str, float, float]:
     doc = vp.Document()
     doc.add(lc, 1)
     t0 = time.perf_counter()
-    out = vpype_cli.execute("linesort", doc)
+    out = vpype_cli.execute("linesort --two-opt" if two_opt else "linesort", doc)
     dt = time.perf_counter() - t0
-    return f"vpype {vp.__version__} linesort", float(out.layers[1].pen_up_length()[0]), dt
+    name = f"vpype {vp.__version__} linesort" + (" --two-opt" if two_opt else "")
+    return name, float(out.layers[1].pen_up_length()[0]), dt
 
 
 def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **extra) -> None:
@@ -60,6 +56,7 @@ def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **
     t_gcode, c_gcode = time.perf_counter() - t0, time.process_time() - c0
     raw = plan_toolpath(geom, op, {**s, "optimise": False}, within=within)
     method, theirs, t_theirs = linesort_travel(raw.paths)
+    method2, theirs2, t_theirs2 = linesort_travel(raw.paths, two_opt=True)
     ours = travel_length(tp.paths, origin=None)
     est = job.meta["estimate"]
     print(f"== {name}: {op} ({process}, {mach})")
@@ -71,6 +68,8 @@ def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **
           f"{travel_length(raw.paths, origin=None):.1f} mm")
     print(f"   travel, {method:<9} {theirs:.1f} mm ({t_theirs:.2f} s)  -> ours/theirs = "
           f"{ours / theirs if theirs else float('nan'):.3f}")
+    print(f"   travel, {method2} {theirs2:.1f} mm ({t_theirs2:.2f} s)  -> ours/theirs = "
+          f"{ours / theirs2 if theirs2 else float('nan'):.3f}")
     print(f"   estimate         {est['time_s']:.1f} s = {est['time_s'] / 60:.1f} min; burn "
           f"{est['burn_mm']:.0f} mm, travel {est['travel_mm']:.0f} mm (leads included)")
     print(f"   uncovered        {tp.meta.get('uncovered_mm2', 0):.4f} mm2")
@@ -81,6 +80,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="20 fingers / 10 turns")
     args = ap.parse_args()
+    try:
+        import vpype  # noqa: F401
+    except ImportError:
+        sys.exit("vpype is the reference here: pip install 'zmfab[bench]'")
     fingers, turns = (20, 10) if args.quick else (200, 100)
     ide = zmfab.layout("interdigitated", fingers=fingers)
     run(f"interdigitated, {fingers} fingers", ide.electrode("anode"), "fill")

@@ -97,15 +97,19 @@ def test_plot_without_matplotlib_names_the_extra(design_file, tmp_path, monkeypa
 
 
 def test_progress_bar_shows_count_rate_and_eta(capsys):
-    from zmfab.cli.sweep_cmd import _Bar
+    from zmfab.cli.progress import Bar
 
-    bar = _Bar(enabled=True)
+    now = [0.0]
+    bar = Bar(enabled=True, unit="variants", rate=True, clock=lambda: now[0])
     bar(2, 10)  # two already done: the rate counts only what this run does
-    bar.last = 0.0
+    now[0] = 4.0
+    bar(6, 10)
+    now[0] = 8.0
     bar(10, 10)
     err = capsys.readouterr().err
-    assert "10/10" in err and "/s" in err and "eta" in err and err.endswith("\n")
-    quiet = _Bar(enabled=False)
+    assert "6/10 variants" in err and "1.0/s" in err and "ETA 0:04" in err and err.endswith("\n")
+    quiet = Bar(enabled=True, quiet=True, clock=lambda: now[0])
+    now[0] = 100.0
     quiet(1, 2)
     assert capsys.readouterr().err == ""
 

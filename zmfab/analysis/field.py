@@ -72,9 +72,15 @@ class FieldResult:
     settings: FieldSettings
     edges: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     inside: np.ndarray | None = None
+    _current: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def current_density(self) -> np.ndarray:
-        """|j| in the film (A/m²) at each node; NaN off the film."""
+        """|j| in the film (A/m²) at each node; NaN off the film (computed once)."""
+        if self._current is None:
+            self._current = self._current_density()
+        return self._current
+
+    def _current_density(self) -> np.ndarray:
         phi = self.potential.copy()
         phi[self.state == ANODE] = self.settings.voltage_v
         phi[self.state == CATHODE] = 0.0
@@ -168,6 +174,7 @@ def solve_field(layout: Layout, settings: FieldSettings | None = None) -> FieldR
         "assemble_s": t1 - t0,
         "solve_s": t2 - t1,
     }
+    summary["post_s"] = time.perf_counter() - t2
     return FieldResult(grid, phi, links.state, summary, anode, cathode, domain, s, edges,
                        links.inside.reshape(grid.ny, grid.nx))
 
@@ -263,17 +270,17 @@ def _edge_profile(geom: BaseGeometry, links: Links, q: np.ndarray, kind: int,
     walls) are dropped, and so are the bins that end a wetted stretch.
     """
     sel = (links.cut_electrode == kind) & carrying[links.cut_node]
-    pts = shapely.points(links.cut_xy[sel])
+    xy = links.cut_xy[sel]
     flux, axis, frac = np.abs(q[sel]), links.cut_axis[sel], links.cut_frac[sel]
-    rings = list(shapely.get_parts(geom.boundary))
-    nearest = np.argmin(np.stack([shapely.distance(r, pts) for r in rings]), axis=0)
+    rings = [_Ring(r) for r in shapely.get_parts(geom.boundary)]
+    ring_of, s, tangent = _project(rings, xy)
     out: dict[str, list[np.ndarray]] = {"s_mm": [], "j": [], "length": [], "xy": []}
     offset = 0.0
     for k, ring in enumerate(rings):
-        mine = nearest == k
+        mine = ring_of == k
         if mine.any():
-            found = _ring_profile(ring, pts[mine], flux[mine], axis[mine], frac[mine], bin_mm,
-                                  grid)
+            found = _ring_profile(ring, s[mine], tangent[mine], flux[mine], axis[mine],
+                                  frac[mine], bin_mm, grid)
             j = found["current"] / (found["length"] * 1e-3 * thickness_mm * 1e-3)
             out["s_mm"].append(found["s"] + offset)
             out["j"].append(j)
@@ -284,14 +291,45 @@ def _edge_profile(geom: BaseGeometry, links: Links, q: np.ndarray, kind: int,
             for k, v in out.items()}
 
 
-def _ring_profile(ring: BaseGeometry, pts: np.ndarray, flux: np.ndarray, axis: np.ndarray,
-                  frac: np.ndarray, bin_mm: float, grid: Grid) -> dict[str, np.ndarray]:
-    s = shapely.line_locate_point(ring, pts)
-    eps = 1e-4 * min(grid.dx, grid.dy)
-    ahead = shapely.get_coordinates(shapely.line_interpolate_point(ring, s + eps))
-    behind = shapely.get_coordinates(shapely.line_interpolate_point(ring, s - eps))
-    tangent = ahead - behind
-    tangent /= np.maximum(np.hypot(tangent[:, 0], tangent[:, 1]), 1e-12)[:, None]
+class _Ring:
+    """One ring of an electrode's edge as vertices and arc length (mm) at each vertex."""
+
+    def __init__(self, ring: BaseGeometry) -> None:
+        self.xy = shapely.get_coordinates(ring)
+        steps = np.hypot(*np.diff(self.xy, axis=0).T)
+        self.s = np.concatenate([[0.0], np.cumsum(steps)])
+        self.length = float(self.s[-1])
+
+    def at(self, s: np.ndarray) -> np.ndarray:
+        """Points (k, 2) at arc lengths ``s`` (mm) round the ring."""
+        s = np.clip(s, 0.0, self.length)
+        k = np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.s) - 2)
+        span = np.maximum(self.s[k + 1] - self.s[k], 1e-300)
+        t = ((s - self.s[k]) / span)[:, None]
+        return self.xy[k] + t * (self.xy[k + 1] - self.xy[k])
+
+
+def _project(rings: list[_Ring], pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each point: the ring whose edge is nearest, the arc length (mm) of its projection on
+    that ring and the unit tangent there — nearest segments from one STRtree over every ring's
+    segments (a point-by-point projection onto a long spiral is quadratic)."""
+    starts = np.concatenate([r.xy[:-1] for r in rings])
+    ends = np.concatenate([r.xy[1:] for r in rings])
+    owner = np.concatenate([np.full(len(r.xy) - 1, k) for k, r in enumerate(rings)])
+    along = np.concatenate([r.s[:-1] for r in rings])
+    tree = shapely.STRtree(shapely.linestrings(np.stack([starts, ends], axis=1)))
+    if not len(pts):
+        return np.zeros(0, dtype=int), np.zeros(0), np.zeros((0, 2))
+    idx = tree.query_nearest(shapely.points(pts), all_matches=False)[1]
+    a, d = starts[idx], ends[idx] - starts[idx]
+    len2 = np.maximum((d * d).sum(axis=1), 1e-300)
+    t = np.clip(((pts - a) * d).sum(axis=1) / len2, 0.0, 1.0)
+    return owner[idx], along[idx] + t * np.sqrt(len2), d / np.sqrt(len2)[:, None]
+
+
+def _ring_profile(ring: _Ring, s: np.ndarray, tangent: np.ndarray, flux: np.ndarray,
+                  axis: np.ndarray, frac: np.ndarray, bin_mm: float,
+                  grid: Grid) -> dict[str, np.ndarray]:
     x_link = axis == 1
     normal_part = np.where(x_link, np.abs(tangent[:, 1]), np.abs(tangent[:, 0]))
     span = frac * np.where(x_link, grid.dy, grid.dx) / np.maximum(normal_part, 0.25)
@@ -308,8 +346,8 @@ def _ring_profile(ring: BaseGeometry, pts: np.ndarray, flux: np.ndarray, axis: n
     covered = np.minimum(np.diff(_spread(start, span, np.ones(span.size), edges)), np.diff(edges))
     wetted = _trim_runs(covered >= 0.6 * np.diff(edges))
     mids = 0.5 * (edges[:-1] + edges[1:])[wetted]
-    xy = shapely.get_coordinates(shapely.line_interpolate_point(ring, mids)).reshape(-1, 2)
-    return {"s": mids, "current": current[wetted], "length": covered[wetted], "xy": xy}
+    return {"s": mids, "current": current[wetted], "length": covered[wetted],
+            "xy": ring.at(mids).reshape(-1, 2)}
 
 
 def _trim_runs(wetted: np.ndarray) -> np.ndarray:

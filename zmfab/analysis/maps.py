@@ -157,7 +157,8 @@ def _outline(ax: Any, geom: BaseGeometry, colour: str | None, label: str | None)
                           edgecolor="black" if colour else "#888888",
                           linewidth=0.4 if colour else 0.6, linestyle="-" if colour else "--",
                           label=label if first else None, alpha=0.9 if colour else 1.0)
-        ax.add_patch(patch)
+        ax.add_artist(patch)  # not add_patch: the limits are set, and autoscaling walks every vertex
+        patch.set_clip_path(ax.patch)
         first = False
 
 

@@ -66,8 +66,11 @@ def layout_step(ctx: BuildContext) -> None:
     ctx.report["metrics"] = measure(ctx.layout)
 
 
-def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
+def build(design: Design, outdir: str | Path, *, progress: Any = None,
+          **options: Any) -> BuildContext:
     """Run every build step for ``design`` and move the outputs into ``outdir``.
+
+    ``progress(done, total, label)``, when given, is called before each step and at the end.
 
     The layout (and panel) are made and checked against their budgets before anything touches
     the disk; ``options["max_vertices"]`` raises the vertex budget.
@@ -76,10 +79,11 @@ def build(design: Design, outdir: str | Path, **options: Any) -> BuildContext:
 
     with limits(max_vertices=options.get("max_vertices")):
         layout = _layout(design, options)  # CLI panel values checked here, errors naming --array...
-        return _build(design, layout, Path(outdir), options)
+        return _build(design, layout, Path(outdir), options, progress)
 
 
-def _build(design: Design, layout: Layout, out: Path, options: dict[str, Any]) -> BuildContext:
+def _build(design: Design, layout: Layout, out: Path, options: dict[str, Any],
+           progress: Any = None) -> BuildContext:
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".zmfab-build-", dir=out))
@@ -95,9 +99,13 @@ def _build(design: Design, layout: Layout, out: Path, options: dict[str, Any]) -
             "family": design.family,
             "params": ctx.layout.params,
         })
-        for step in STEPS:
+        for k, step in enumerate(STEPS):
             module, func = step.split(":")
+            if progress:
+                progress(k, len(STEPS), func.removesuffix("_step"))
             getattr(importlib.import_module(module), func)(ctx)
+        if progress:
+            progress(len(STEPS), len(STEPS), "files")
         ctx.files = list(dict.fromkeys([*ctx.files, "report.json"]))
         ctx.report["files"] = sorted(ctx.files)
         ctx.report["warnings"] = ctx.warnings

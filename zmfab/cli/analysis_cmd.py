@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -205,16 +206,18 @@ def _print_cell(d: Any, est: dict[str, Any]) -> None:
 @click.option("--no-maps", is_flag=True, help="do not draw the PNG maps")
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 @click.option("--dpi", type=DPI, default=None, help="SVG pixels per inch (SVGs without a size)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 @_PROFILE
 def simulate(file: str, conductivity: str | None, thickness: str | None, electrolyte: str | None,
              cells: str | None, resolution: str | None, voltage: str | None, domain: str | None,
              solver: str | None, outdir: str | None, no_maps: bool, as_json: bool, dpi: float | None,
-             profiles: tuple[str, ...]) -> None:
+             profiles: tuple[str, ...], quiet: bool = False) -> None:
     """Solve the thin electrolyte film of a design or a DXF/SVG (layers anode, cathode).
 
     Prints the ionic resistance between the electrodes and how evenly current leaves their edges;
     writes field.json and the potential and current-density maps.
     """
+    started = time.perf_counter()
     require_sim()
     from ..analysis.field import solve_field
     from ..analysis.simspec import field_settings
@@ -224,14 +227,27 @@ def simulate(file: str, conductivity: str | None, thickness: str | None, electro
     settings = field_settings(d, _profiles(profiles, d), conductivity=conductivity,
                               thickness=thickness, electrolyte=electrolyte, cells=cells,
                               resolution=resolution, voltage=voltage, domain=domain, solver=solver)
-    result = solve_field(lay, settings=settings)
-    s = result.summary
-    target = Path(outdir) if outdir else Path("out") / Path(file).stem
-    written = [write_text(target / "field.json", json.dumps(_jsonable(s), indent=2) + "\n")]
-    if not no_maps:
-        from ..analysis.maps import write_maps
+    from .progress import Bar
 
-        written += write_maps(result, target)
+    bar = Bar(quiet=quiet, unit="stages")
+    stages = 1 if no_maps else 2
+    try:
+        solving = time.perf_counter()
+        bar(0, stages, "solve")
+        result = solve_field(lay, settings=settings)
+        s = result.summary
+        target = Path(outdir) if outdir else Path("out") / Path(file).stem
+        written = [write_text(target / "field.json", json.dumps(_jsonable(s), indent=2) + "\n")]
+        drawing = time.perf_counter()
+        if not no_maps:
+            from ..analysis.maps import write_maps
+
+            bar(1, stages, "maps")
+            written += write_maps(result, target)
+        bar(stages, stages)
+    finally:
+        bar.close()
+    done = time.perf_counter()
     if as_json:
         click.echo(json.dumps(_jsonable(s), indent=2))
         return
@@ -247,6 +263,9 @@ def simulate(file: str, conductivity: str | None, thickness: str | None, electro
         ("edge j min/max", f"{s['min_max_ratio']:.3g}"),
         ("mean edge j", f"{s['edge_j_mean_a_m2']:.4g} A/m² at {s['voltage_v']:g} V"),
         ("solve", f"{s['assemble_s'] + s['solve_s']:.3g} s ({s['solver']}, {s['unknowns']} unknowns)"),
+        ("time", f"{done - started:.3g} s in all: design {solving - started:.2g} s, grid links "
+                 f"{s['assemble_s']:.2g} s, solve {s['solve_s']:.2g} s, edge profile "
+                 f"{s['post_s']:.2g} s, maps {done - drawing:.2g} s"),
     ]
     for label, text in rows:
         click.echo(f"  {label:<18} {text}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .params import max_vertices_option
+from .progress import Bar
 
 
 @click.command()
@@ -24,9 +25,10 @@ from .params import max_vertices_option
               default=None, help="panel wiring")
 @click.option("--machine", default=None, help="machine profile whose bed every layer must fit")
 @max_vertices_option
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def build(design: str, outdir: str | None, dxf_version: str, force: bool, profiles: tuple[str, ...],
           array: str | None = None, pitch: str | None = None, wiring: str | None = None,
-          machine: str | None = None, max_vertices: int | None = None) -> None:
+          machine: str | None = None, max_vertices: int | None = None, quiet: bool = False) -> None:
     """Build a design file: layout SVG/DXF, preview, report (and every later stage's files).
 
     The design-rule check runs first: when it fails the build stops with one error line
@@ -40,8 +42,13 @@ def build(design: str, outdir: str | None, dxf_version: str, force: bool, profil
 
     d = load_design(design)
     target = Path(outdir) if outdir else Path("out") / Path(design).stem
-    ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles),
-                    array=array, pitch=pitch, wiring=wiring, machine=machine, max_vertices=max_vertices)
+    bar = Bar(quiet=quiet, unit="steps")
+    try:
+        ctx = run_build(d, target, dxf_version=dxf_version, force=force, profiles=list(profiles),
+                        array=array, pitch=pitch, wiring=wiring, machine=machine,
+                        max_vertices=max_vertices, progress=bar)
+    finally:
+        bar.close()
     for warning in ctx.warnings:
         click.echo(f"warning: {warning}", err=True)
     m = ctx.report.get("metrics", {})

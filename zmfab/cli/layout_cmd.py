@@ -51,29 +51,42 @@ def _family_command(name: str) -> click.Command:
         click.Option(["--wiring"], type=click.Choice(["none", "series", "parallel"], case_sensitive=False),
                      default=None, help="panel wiring (series: cathode pad to the next anode pad)"),
         MAX_VERTICES_OPTION,
+        click.Option(["-q", "--quiet"], is_flag=True, help="no progress bar"),
     ]
 
     def run(output: str | None, dxf_version: str, as_json: bool, array: str | None = None,
             pitch: str | None = None, wiring: str | None = None, max_vertices: int | None = None,
-            **values: Any) -> None:
+            quiet: bool = False, **values: Any) -> None:
+        from .progress import Bar
+
         chosen = {"--" + k.replace("_", "-"): v for k, v in values.items() if v is not None}
-        with limits(max_vertices=max_vertices):
-            lay = generate(name, **chosen)
-            if array or pitch or wiring:
-                from ..build.budget import check_panel_work
-                from ..process.panel import panel_from_design
+        bar = Bar(quiet=quiet, unit="stages")
+        stages = 3 if output else 2
+        try:
+            with limits(max_vertices=max_vertices):
+                bar(0, stages, "generate")
+                lay = generate(name, **chosen)
+                if array or pitch or wiring:
+                    from ..build.budget import check_panel_work
+                    from ..process.panel import panel_from_design
 
-                if not array:
-                    raise click.UsageError("--pitch and --wiring need --array NxM")
-                check_panel_work(None, lay, array=array, pitch=pitch)
-                lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
-        if output:
-            from ..export import export_layout
+                    if not array:
+                        raise click.UsageError("--pitch and --wiring need --array NxM")
+                    check_panel_work(None, lay, array=array, pitch=pitch)
+                    lay = panel_from_design(None, lay, array=array, pitch=pitch, wiring=wiring)
+            if output:
+                from ..export import export_layout
 
-            export_layout(lay, output, dxf_version=dxf_version)
-        from ..regions.metrics import measure
+                bar(1, stages, "export")
+                export_layout(lay, output, dxf_version=dxf_version)
+            from ..regions.metrics import measure
 
-        emit_metrics(measure(lay), as_json)
+            bar(stages - 1, stages, "metrics")
+            metrics = measure(lay)
+            bar(stages, stages)
+        finally:
+            bar.close()
+        emit_metrics(metrics, as_json)
         if output and not as_json:
             click.echo(f"wrote {output}")
 

@@ -14,6 +14,7 @@ import click
 from ..errors import DeviceError, ParameterError
 from ..serial.protocol import Event
 from .params import DURATION, NumberType
+from .progress import bar_text
 
 #: A serial timeout in seconds: above 0, at most an hour.
 TIMEOUT = NumberType(0.0, 3600.0, exclusive_min=True, unit="s")
@@ -51,11 +52,8 @@ class _Progress:
         d = self.last
         if not d:
             return ""
-        pct = d["percent"]
-        filled = int(pct / 100 * 30)
-        eta = "--:--" if d["eta"] is None else _mmss(d["eta"])
-        return (f"[{'#' * filled}{'.' * (30 - filled)}] {pct:5.1f}%  {d['acked']}/{d['total']} lines  "
-                f"elapsed {_mmss(d['elapsed'])}  ETA {eta}")
+        return bar_text(d["acked"], d["total"], elapsed=d["elapsed"], eta=d["eta"], unit="lines",
+                        percent=d["percent"])
 
 
 def _show_preamble(from_line: int | None, lines: list[str]) -> None:
@@ -63,11 +61,6 @@ def _show_preamble(from_line: int | None, lines: list[str]) -> None:
     click.echo(f"resume at line {from_line}: {len(lines)}-line preamble sent first:")
     for line in lines:
         click.echo(f"  {line}")
-
-
-def _mmss(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 def _ask(reason: str) -> str:

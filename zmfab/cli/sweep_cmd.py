@@ -2,38 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-import time
-
 import click
 
-
-class _Bar:
-    """A progress line on stderr with rate and ETA (silent when stderr is not a terminal)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.t0 = time.monotonic()
-        self.first: int | None = None
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.first is None:
-            self.first, self.t0 = done, time.monotonic()
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.1 and done < total):
-            return
-        self.last = now
-        ran, left = done - self.first, total - done
-        rate = ran / (now - self.t0) if ran and now > self.t0 else 0.0
-        eta = f"{left / rate:4.0f}s" if rate else "   ?"
-        width = 30
-        fill = int(width * done / total) if total else width
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} "
-                         f"{rate:6.1f}/s eta {eta}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+from .progress import Bar
 
 
 @click.command()
@@ -112,7 +83,7 @@ def sweep(design: str, vary: tuple[str, ...], zip_axes: bool, outdir: str | None
                "profiles": list(profiles)}
     if plot_axes:
         _check_plot(plot_file, target, plot_axes)
-    bar = _Bar(enabled=not quiet and sys.stderr.isatty())
+    bar = Bar(quiet=quiet, unit="variants", rate=True)
     wanted = [*(plot_axes or ()), *([plot_colour] if plot_axes and plot_colour else [])]
     result = run_sweep(d, vary, target, zip_axes=zip_axes, build=not no_build, jobs=jobs,
                        scheduler=scheduler, simulate=simulate, resume=not rerun, options=options,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import Layout
 from .distance import min_distance
@@ -24,13 +25,14 @@ def measure(layout: Layout) -> dict[str, Any]:
     cathode = layout.electrode("cathode")
     active = layout.get("active_area")
     active_area = active.area
-    inside = shapely.union(anode, cathode).intersection(active).area if active_area else 0.0
     min_gap = min_distance(anode, cathode) if not (anode.is_empty or cathode.is_empty) else 0.0
+    inside = _inside(anode, cathode, active, apart=min_gap > 0) if active_area else 0.0
     facing = 0.0
     if min_gap > 0:
         band = cathode.buffer(min_gap * FACING_FACTOR, quad_segs=16)
         facing = anode.boundary.intersection(band).length
-    xmin, ymin, xmax, ymax = layout.bounds
+    xmin, ymin, xmax, ymax = shapely.total_bounds([g for g in layout.regions.values()
+                                                    if not g.is_empty])
     return {
         "family": layout.family,
         "footprint_area_mm2": round(layout.get("footprint").area, 6),
@@ -44,6 +46,22 @@ def measure(layout: Layout) -> dict[str, Any]:
         "facing_length_mm": round(facing, 4),
         "bounds_mm": [round(v, 6) for v in (xmin, ymin, xmax, ymax)],
     }
+
+
+def _inside(anode: BaseGeometry, cathode: BaseGeometry, active: BaseGeometry, *,
+            apart: bool) -> float:
+    """Electrode area (mm²) inside ``active``: each electrode's share on its own when they are
+    ``apart`` (no union of two large electrodes), whole where ``active`` covers it."""
+    if not apart:
+        return shapely.union(anode, cathode).intersection(active).area
+    total = 0.0
+    for electrode in (anode, cathode):
+        if electrode.is_empty:
+            continue
+        shapely.prepare(active)
+        total += electrode.area if active.covers(electrode) else \
+            shapely.intersection(electrode, active).area
+    return total
 
 
 METRIC_UNITS: dict[str, str] = {

@@ -30,15 +30,27 @@ TRAVEL_TURNS = 10
 
 
 def rectilinear(poly: Polygon, tol: float = 1e-6) -> bool:
-    for ring in [poly.exterior, *poly.interiors]:
-        d = np.abs(np.diff(np.asarray(ring.coords), axis=0))
-        if not np.all((d[:, 0] < tol) | (d[:, 1] < tol)):
-            return False
-    return True
+    """Whether every edge of ``poly`` (holes included) runs along x or y."""
+    xy, ring = shapely.get_coordinates(shapely.get_rings(poly), return_index=True)
+    d = np.abs(np.diff(xy, axis=0))
+    edge = ring[1:] == ring[:-1]
+    return bool(np.all(((d[:, 0] < tol) | (d[:, 1] < tol))[edge]))
+
+
+def _is_box(poly: Polygon) -> bool:
+    """Whether ``poly`` is an axis-aligned rectangle (collinear vertices allowed)."""
+    if poly.interiors:
+        return False
+    xmin, ymin, xmax, ymax = poly.bounds
+    full = (xmax - xmin) * (ymax - ymin)
+    return abs(poly.area - full) <= 1e-9 * max(full, 1e-12) and rectilinear(poly)
 
 
 def _slab_cuts(poly: Polygon, pitch: float) -> list[float]:
     """Slab boundaries (mm): the x of a rectilinear shape's vertices, slivers merged away."""
+    if _is_box(poly):
+        xmin, _, xmax, _ = poly.bounds
+        return [xmin, xmax]
     coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
     xs = np.unique(np.concatenate(coords))
     xs = xs[np.r_[True, np.diff(xs) > 1e-7]]
@@ -92,7 +104,11 @@ def _intervals(poly: Polygon, xs: np.ndarray, ps: np.ndarray,
     inside the lane's strip (x ± slab pitch / 2), so a sliver merged into a slab still gets ink;
     otherwise it is where the line x = const crosses ``poly``.
     """
-    _, ymin, _, ymax = poly.bounds
+    xmin, ymin, xmax, ymax = poly.bounds
+    if _is_box(poly):
+        # an axis-aligned rectangle (most pieces of a comb): every lane inside it spans it
+        inside = (xs >= xmin) & (xs <= xmax) if not strips else np.ones(len(xs), dtype=bool)
+        return [[(ymin, ymax)] if hit else [] for hit in inside.tolist()]
     if strips:
         eps = 1e-7
         geoms = shapely.box(xs - ps / 2 + eps, ymin - 1, xs + ps / 2 - eps, ymax + 1)
@@ -135,12 +151,16 @@ def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry
     open_prev: list[int] = []
     cursor = (float(xs[0]) if len(xs) else 0.0, poly.bounds[3 if high else 1])
     count = 0
+    # whether each interval's ends are cuts between pieces (inside ``whole``), all at once
+    qx = [float(xs[i]) for i, ivs in enumerate(lanes) for _ in ivs for _ in (0, 1)]
+    qy = [y + d for ivs in lanes for y0, y1 in ivs for y, d in ((y0, -1e-4), (y1, 1e-4))]
+    cuts = iter(shapely.contains_xy(whole, qx, qy).tolist() if qx else [])
     for i, ivs in enumerate(lanes):
         x, p = float(xs[i]), float(ps[i])
         open_now: list[int] = []
         for y0, y1 in ivs:
             e = min(p / 2, (y1 - y0) / 4)
-            cut0, cut1 = shapely.contains_xy(whole, [x, x], [y0 - 1e-4, y1 + 1e-4])
+            cut0, cut1 = next(cuts), next(cuts)
             a, b = y0 + (0.0 if cut0 else e), y1 - (0.0 if cut1 else e)
             count += 1
             best, best_d, flip = None, pitch, False
@@ -241,15 +261,24 @@ def _near_pairs(pts: np.ndarray, reach: float) -> list[tuple[float, int, int]]:
     order = np.argsort(pts[:, 0], kind="stable")
     xs = pts[order, 0]
     hi = np.searchsorted(xs, xs + reach, side="right")
-    pairs = []
-    for a in range(len(order)):
-        for b in range(a + 1, hi[a]):
-            i, j = int(order[a]), int(order[b])
-            d = float(np.hypot(*(pts[i] - pts[j])))
-            if d <= reach:
-                pairs.append((d, min(i, j), max(i, j)))
-    pairs.sort()
-    return pairs
+    found: list[np.ndarray] = []
+    a = np.arange(len(order))
+    k = 1
+    while True:  # the k-th point after each one in x, while any is still within reach in x
+        live = a[a + k < hi[a]]
+        if not len(live):
+            break
+        i, j = order[live], order[live + k]
+        d = np.hypot(pts[i, 0] - pts[j, 0], pts[i, 1] - pts[j, 1])
+        ok = d <= reach
+        found.append(np.stack([d[ok], np.minimum(i, j)[ok], np.maximum(i, j)[ok]], axis=1))
+        a = live
+        k += 1
+    if not found:
+        return []
+    allp = np.concatenate(found)
+    allp = allp[np.lexsort((allp[:, 2], allp[:, 1], allp[:, 0]))]
+    return [(float(d), int(i), int(j)) for d, i, j in allp.tolist()]
 
 
 def join_chains(chains: list, flows: list, inside: BaseGeometry, *, reach: float) -> tuple[list, list]:

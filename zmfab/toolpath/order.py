@@ -1,151 +1,119 @@
-"""Travel ordering: greedy nearest neighbour, then 2-opt with path reversal.
+"""Travel ordering: greedy nearest neighbour over a spatial index, then improvement.
 
 Open polylines may be drawn either way unless their settings say ``reversible=False``; closed ones
-may also be entered at any vertex. The nearest-neighbour search uses a uniform grid over the
-candidate entry points (no SciPy needed); 2-opt reverses a block of the tour (and every polyline
-in it) whenever that shortens the two travels at its ends, trying blocks up to ``window``
-positions long and blocks that join each polyline to its nearest neighbours (KD-tree from SciPy
-when installed, else brute force up to 2000 polylines); closed polylines are finally re-entered
-at their best vertex. The result is never longer than the order given.
+may also be entered at any vertex. The greedy step goes, from where the tool is, to the nearest
+free entry point: an end of an open polyline, or one of up to :data:`RING_SAMPLES` vertices
+spread round a closed one, which is then entered at its vertex nearest the tool (a KD-tree from
+SciPy when installed, the ``sim``/``test``/``bench`` extras, with each exit's nearest entries
+looked up for all exits at once; else a uniform grid, :mod:`.order_index`). The improvement is
+2-opt: reversing a block of the tour (and every polyline in it) wherever that shortens the two
+travels at its ends, trying blocks up to ``window`` positions long and blocks that join each
+polyline to its nearest neighbours, alternated with re-entering each closed polyline at its best
+vertex. It stops when nothing improves or its work budget (about :data:`WORK_PER_PATH` candidate
+moves scored per polyline) is spent, so the result is deterministic; ``budget_s`` adds a
+wall-clock limit. The result is never longer than the order given.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
+from .order_index import Grid, Tree, has_scipy
 from .path import Polyline, travel_length
+
+#: The improvement scores about this many candidate moves per polyline before it stops.
+WORK_PER_PATH = 800
+#: A closed polyline takes part in the greedy search through this many of its vertices.
+RING_SAMPLES = 16
+#: Nearest entries looked up at once for every exit (the greedy step's first candidates).
+NEAR_ENTRIES = 8
 
 
 def _reversible(p: Polyline) -> bool:
     return bool(p.settings.get("reversible", True))
 
 
-class _Grid:
-    """Entry points in square cells; points die when their polyline is used."""
-
-    def __init__(self, pts: np.ndarray, owner: np.ndarray) -> None:
-        self.pts, self.owner = pts, owner
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        span = max(float((hi - lo).max()), 1e-9)
-        n_owners = max(1, len(np.unique(owner)))
-        self.h = max(span / math.sqrt(max(1.0, n_owners / 2.0)), 1e-9)
-        self.lo = lo
-        ij = np.floor((pts - lo) / self.h).astype(np.int64)
-        self.nx, self.ny = int(ij[:, 0].max()) + 1, int(ij[:, 1].max()) + 1
-        key = ij[:, 0] * (self.ny + 1) + ij[:, 1]
-        self.key = key
-        order = np.argsort(key, kind="stable")
-        uniq, first, count = np.unique(key[order], return_index=True, return_counts=True)
-        self.cells: dict[int, np.ndarray] = {
-            int(k): order[f:f + c] for k, f, c in zip(uniq.tolist(), first.tolist(), count.tolist(),
-                                                     strict=True)}
-        self.live = {int(k): int(c) for k, c in zip(uniq.tolist(), count.tolist(), strict=True)}
-        self.alive = np.ones(len(pts), dtype=bool)
-        by = np.argsort(owner, kind="stable")
-        ou, of, oc = np.unique(owner[by], return_index=True, return_counts=True)
-        self.by_owner = {int(o): by[f:f + c] for o, f, c in zip(ou.tolist(), of.tolist(), oc.tolist(),
-                                                               strict=True)}
-
-    def remove_owner(self, o: int) -> None:
-        idx = self.by_owner.pop(o, None)
-        if idx is None:
-            return
-        self.alive[idx] = False
-        keys, counts = np.unique(self.key[idx], return_counts=True)
-        for k, c in zip(keys.tolist(), counts.tolist(), strict=True):
-            left = self.live[k] - c
-            if left <= 0:
-                del self.live[k]
-                del self.cells[k]
-            else:
-                self.live[k] = left
-
-    def nearest(self, q: np.ndarray) -> int:
-        """Index of the live point nearest ``q`` (-1 when none are left)."""
-        if not self.live:
-            return -1
-        ci = int(math.floor((q[0] - self.lo[0]) / self.h))
-        cj = int(math.floor((q[1] - self.lo[1]) / self.h))
-        best, best_d = -1, math.inf
-        r_max = max(self.nx, self.ny) + abs(ci) + abs(cj) + 1
-        for r in range(r_max):
-            if best >= 0 and best_d <= ((r - 1) * self.h) ** 2:
-                break
-            for i, j in _ring(ci, cj, r):
-                if i < 0 or j < 0 or i >= self.nx or j >= self.ny:
-                    continue
-                members = self.cells.get(i * (self.ny + 1) + j)
-                if members is None:
-                    continue
-                idx = members[self.alive[members]]
-                d = ((self.pts[idx] - q) ** 2).sum(axis=1)
-                k = int(d.argmin())
-                if d[k] < best_d:
-                    best_d, best = float(d[k]), int(idx[k])
-            if best < 0 and (2 * r + 1) ** 2 > 4 * len(self.live):
-                return self._brute(q)
-        return best
-
-    def _brute(self, q: np.ndarray) -> int:
-        idx = np.nonzero(self.alive)[0]
-        d = ((self.pts[idx] - q) ** 2).sum(axis=1)
-        return int(idx[int(d.argmin())])
+def _entries(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entry points of every polyline: (points, owner, code) where code is -1 for the start,
+    -2 for the end (drawn reversed) and -3 for a sample vertex of a closed polyline."""
+    pts, owner, code = [], [], []
+    for i, p in enumerate(paths):
+        if p.closed and len(p.points) > 3:
+            ring = p.points[:-1]
+            step = max(1, len(ring) // RING_SAMPLES)
+            pts.append(ring[::step])
+            owner.append(np.full(len(pts[-1]), i))
+            code.append(np.full(len(pts[-1]), -3))
+        elif _reversible(p):
+            pts.append(np.vstack([p.start, p.end]))
+            owner.append(np.array([i, i]))
+            code.append(np.array([-1, -2]))
+        else:
+            pts.append(p.start[None, :])
+            owner.append(np.array([i]))
+            code.append(np.array([-1]))
+    return np.vstack(pts), np.concatenate(owner), np.concatenate(code)
 
 
-def _ring(ci: int, cj: int, r: int):
-    if r == 0:
-        yield (ci, cj)
-        return
-    for i in range(ci - r, ci + r + 1):
-        yield (i, cj - r)
-        yield (i, cj + r)
-    for j in range(cj - r + 1, cj + r):
-        yield (ci - r, j)
-        yield (ci + r, j)
+def _enter_nearest(p: Polyline, here: np.ndarray) -> Polyline:
+    """Closed ``p`` entered at its vertex nearest ``here``."""
+    ring = p.points[:-1]
+    d = (ring[:, 0] - here[0]) ** 2 + (ring[:, 1] - here[1]) ** 2
+    return p.rotated(int(d.argmin()))
 
 
 def nearest_neighbour(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0)
                       ) -> list[Polyline]:
     """Greedy order: from ``origin``, always go to the nearest free entry point (reversing or
-    re-entering polylines as allowed)."""
+    re-entering polylines as allowed; a closed polyline is entered at its vertex nearest the
+    tool)."""
     if not paths:
         return []
-    pts, owner, code = [], [], []
-    for i, p in enumerate(paths):
-        if p.closed and len(p.points) > 3:
-            ring = p.points[:-1]
-            pts.append(ring)
-            owner.append(np.full(len(ring), i))
-            code.append(np.arange(len(ring)))
-        else:
-            ends = [p.start[None, :]]
-            codes = [-1]
-            if _reversible(p):
-                ends.append(p.end[None, :])
-                codes.append(-2)
-            pts.append(np.vstack(ends))
-            owner.append(np.full(len(ends), i))
-            code.append(np.array(codes))
-    grid = _Grid(np.vstack(pts), np.concatenate(owner))
-    codes = np.concatenate(code)
+    pts, owner, codes = _entries(paths)
+    counts = np.bincount(owner, minlength=len(paths)).tolist()
+    kd = has_scipy()
+    index = Tree(pts, owner) if kd else Grid(pts, owner)
+    owner_l, code_l = owner.tolist(), codes.tolist()
+    near: list[list[int]] | None = None
+    if kd and len(pts) > 1:
+        # the entries nearest each entry's exit (an open polyline's other end), for all of
+        # them at once: the greedy step looks here first and asks the tree only when all of
+        # these are drawn
+        starts = np.array([p.start for p in paths])
+        ends = np.array([p.end for p in paths])
+        exits = np.where((codes == -2)[:, None], starts[owner], ends[owner])
+        k = min(NEAR_ENTRIES, len(pts))
+        _, idx = index.tree.query(exits, k=k)
+        near = np.asarray(idx).reshape(len(pts), k).tolist()
+    used = index.used
     here = np.asarray(origin, dtype=float)
     out: list[Polyline] = []
+    last = -1
     while True:
-        k = grid.nearest(here)
+        k = -1
+        if near is not None and last >= 0 and code_l[last] != -3:
+            for j in near[last]:
+                if not used[owner_l[j]]:
+                    k = j
+                    break
         if k < 0:
-            break
-        i, c = int(grid.owner[k]), int(codes[k])
+            k = index.nearest(here)
+            if k < 0:
+                break
+        i, c = owner_l[k], code_l[k]
         p = paths[i]
         if c == -2:
             p = p.reversed()
-        elif c >= 0:
-            p = p.rotated(c)
+        elif c == -3:
+            p = _enter_nearest(p, here)
         out.append(p)
         here = p.end
-        grid.remove_owner(i)
+        index.remove_owner(i, counts[i])
+        last = k
     return out
 
 
@@ -154,54 +122,53 @@ def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.hypot(d[..., 0], d[..., 1])
 
 
-def _neighbours(paths: Sequence[Polyline], k: int) -> np.ndarray | None:
-    """For each polyline, polylines with an end among the ``k`` nearest to one of its ends
-    (n, m) — found with SciPy's KD-tree when installed (the ``sim``/``test`` extras), else by
-    brute force up to 2000 polylines; None beyond that."""
-    n = len(paths)
+def _neighbours(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray | None:
+    """For each polyline (entries ``a``, exits ``b``), polylines with an end among the ``k``
+    nearest to one of its ends (n, m) — SciPy's KD-tree when installed, else brute force up to
+    2000 polylines; None beyond that."""
+    n = len(a)
     if n < 3:
         return None
-    ends = np.vstack([np.array([p.start for p in paths]), np.array([p.end for p in paths])])
+    ends = np.vstack([a, b])
     k = min(k, n - 1)
-    try:
+    if has_scipy():
         from scipy.spatial import cKDTree
-    except ImportError:
+
+        _, idx = cKDTree(ends).query(ends, k=min(2 * k + 2, 2 * n))
+    else:
         if n > 2000:
             return None
         d = _dist(ends[:, None, :], ends[None, :, :])
         idx = np.argpartition(d, min(2 * k + 1, 2 * n - 1), axis=1)[:, : 2 * k + 2]
-    else:
-        _, idx = cKDTree(ends).query(ends, k=min(2 * k + 2, 2 * n))
     ids = np.asarray(idx) % n
     return np.hstack([ids[:n], ids[n:]])
 
 
-def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
-            window: int = 32, neighbours: int = 8, max_rounds: int = 40) -> list[Polyline]:
-    """Improve an order by reversing blocks of it (each polyline in the block drawn backwards).
+def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *, window: int,
+             near: np.ndarray | None, work: int, deadline: float | None
+             ) -> tuple[np.ndarray, np.ndarray, int]:
+    """2-opt on entries ``a`` and exits ``b``: (order, reversed flags, work left).
 
     Each round scores, all at once in NumPy, every block ``[i, i + k]`` (``k < window``) and
-    every block that would join a polyline's exit to one of its ``neighbours`` nearest polylines
-    (long blocks); then, best first, each improving block is scored again against the order as
-    it now stands and reversed if it still gains. Rounds repeat until none improves (at most
-    ``max_rounds``). Blocks holding a polyline that must not be reversed are skipped.
-    """
-    n = len(paths)
-    if n < 2:
-        return list(paths)
-    a = np.array([p.start for p in paths])  # entry of the k-th polyline in tour order
-    b = np.array([p.end for p in paths])    # exit
+    every block that joins a polyline's exit to one of its ``near`` polylines; then, best first,
+    each improving block is scored again against the order as it now stands (plain floats) and
+    reversed if it still gains. Rounds repeat until none improves, ``work`` candidates have been
+    scored or ``deadline`` passes."""
+    n = len(a)
+    ax, ay, bx, by = a[:, 0].tolist(), a[:, 1].tolist(), b[:, 0].tolist(), b[:, 1].tolist()
+    ox, oy = float(org[0]), float(org[1])
     perm = np.arange(n)
     flip = np.zeros(n, dtype=bool)
-    fixed_src = np.array([not _reversible(p) for p in paths])
-    org = np.asarray(origin, dtype=float)
-    near = _neighbours(paths, neighbours)
+    any_fixed = bool(fixed.any())
+    hyp = math.hypot
     w = max(1, min(window, n))
     win_lo = np.repeat(np.arange(n), w)
     win_hi = win_lo + np.tile(np.arange(w), n)
     ok = win_hi < n
     win_lo, win_hi = win_lo[ok], win_hi[ok]
-    for _ in range(max_rounds):
+    while work > 0 and (deadline is None or time.perf_counter() < deadline):
+        a = np.column_stack([ax, ay])
+        b = np.column_stack([bx, by])
         los, his = [win_lo], [win_hi]
         if near is not None:
             pos = np.empty(n, dtype=np.int64)
@@ -213,9 +180,11 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
             los += [i[fwd], j[back] + 1]
             his += [j[fwd], i[back] - 1]
         lo, hi = np.concatenate(los), np.concatenate(his)
-        fcum = np.concatenate([[0], np.cumsum(fixed_src[perm])])
-        free = fcum[hi + 1] - fcum[lo] == 0
-        lo, hi = lo[free], hi[free]
+        work -= len(lo)
+        if any_fixed:
+            fcum = np.concatenate([[0], np.cumsum(fixed[perm])])
+            free = fcum[hi + 1] - fcum[lo] == 0
+            lo, hi = lo[free], hi[free]
         prev = np.where((lo > 0)[:, None], b[np.maximum(lo - 1, 0)], org)
         last = hi == n - 1
         nxt = a[np.minimum(hi + 1, n - 1)]
@@ -227,31 +196,64 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
         good = good[np.argsort(-gain[good], kind="stable")]
         applied = 0
         for i0, j0 in zip(lo[good].tolist(), hi[good].tolist(), strict=True):
-            # Earlier moves of this round may have changed the ends: score the block again.
-            prev = b[i0 - 1] if i0 > 0 else org
-            g = math.dist(prev, a[i0]) - math.dist(prev, b[j0])
+            # earlier moves of this round may have changed the ends: score the block again
+            px, py = (bx[i0 - 1], by[i0 - 1]) if i0 > 0 else (ox, oy)
+            g = hyp(px - ax[i0], py - ay[i0]) - hyp(px - bx[j0], py - by[j0])
             if j0 < n - 1:
-                g += math.dist(b[j0], a[j0 + 1]) - math.dist(a[i0], a[j0 + 1])
-            if g <= 1e-9 or fixed_src[perm[i0:j0 + 1]].any():
+                nx, ny = ax[j0 + 1], ay[j0 + 1]
+                g += hyp(bx[j0] - nx, by[j0] - ny) - hyp(ax[i0] - nx, ay[i0] - ny)
+            if g <= 1e-9 or (any_fixed and fixed[perm[i0:j0 + 1]].any()):
                 continue
             applied += 1
-            a[i0:j0 + 1], b[i0:j0 + 1] = b[i0:j0 + 1][::-1].copy(), a[i0:j0 + 1][::-1].copy()
+            ax[i0:j0 + 1], bx[i0:j0 + 1] = bx[i0:j0 + 1][::-1], ax[i0:j0 + 1][::-1]
+            ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
             perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
             flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
         if not applied:
             break
+    return perm, flip, work
+
+
+def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
+            window: int = 32, neighbours: int = 8, max_rounds: int = 40,
+            budget_s: float | None = None) -> list[Polyline]:
+    """Improve an order by reversing blocks of it (each polyline in the block drawn backwards).
+
+    Blocks up to ``window`` long and blocks joining each polyline to its ``neighbours``
+    nearest are tried (see :func:`_improve`) until none gains, ``max_rounds`` rounds have run,
+    about :data:`WORK_PER_PATH` blocks per polyline have been scored or ``budget_s`` seconds
+    have passed. Blocks holding a polyline that must not be reversed are skipped.
+    """
+    n = len(paths)
+    if n < 2:
+        return list(paths)
+    a = np.array([p.start for p in paths])
+    b = np.array([p.end for p in paths])
+    near = _neighbours(a, b, neighbours)
+    per_round = n * (min(window, n) + 2 * (near.shape[1] if near is not None else 0))
+    deadline = None if budget_s is None else time.perf_counter() + budget_s
+    fixed = np.array([not _reversible(p) for p in paths])
+    perm, flip, _ = _improve(a, b, fixed, np.asarray(origin, dtype=float), window=window,
+                             near=near, work=min(WORK_PER_PATH * n, max_rounds * per_round),
+                             deadline=deadline)
     return [paths[p].reversed() if f else paths[p]
             for p, f in zip(perm.tolist(), flip.tolist(), strict=True)]
 
 
 def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
-                optimise: bool = True, window: int = 32) -> list[Polyline]:
-    """The shortest of: the given order, nearest neighbour, nearest neighbour + 2-opt."""
+                optimise: bool = True, window: int = 32, budget_s: float | None = None
+                ) -> list[Polyline]:
+    """The shortest of: the given order, nearest neighbour, nearest neighbour improved by 2-opt
+    (alternating with re-entering closed polylines at their best vertex)."""
     given = list(paths)
     if len(given) < 2 or not optimise:
         return given
     nn = nearest_neighbour(given, origin=origin)
-    best = reenter_closed(two_opt(nn, origin=origin, window=window), origin=origin)
+    best = two_opt(nn, origin=origin, window=window, budget_s=budget_s)
+    if any(p.closed for p in best):
+        best = reenter_closed(best, origin=origin)
+        best = reenter_closed(two_opt(best, origin=origin, window=window, budget_s=budget_s),
+                              origin=origin)
     candidates = [given, nn, best]
     costs = [travel_length(c, origin=origin) for c in candidates]
     return candidates[int(np.argmin(costs))]

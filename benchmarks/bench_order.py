@@ -1,0 +1,108 @@
+"""Travel ordering against vpype's ``linesort`` on the same polylines (the reference).
+
+Cases: fills of 50- and 200-finger combs, a 20-ring concentric fill and isolation and a Swiss-roll
+isolation, each planned unordered (``optimise = false``) and then ordered by
+:func:`zmfab.toolpath.order.order_paths`, by ``vpype linesort`` and by ``linesort --two-opt``.
+Prints travel (mm, between polylines, lead ends included) and ordering time for each, and the
+ratios the goals are stated in: travel <= 0.9 x linesort and <= 1.0 x linesort --two-opt, ordering
+time <= linesort's. vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
+
+    python benchmarks/bench_order.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+import shapely
+
+import zmfab
+from zmfab.gcode.laser_job import machine_profile, plan_toolpath, resolve_settings
+from zmfab.profiles import Profiles
+from zmfab.toolpath.order import nearest_neighbour, order_paths
+from zmfab.toolpath.path import Polyline, travel_length
+
+
+def cases(quick: bool) -> list[tuple[str, object, str, dict]]:
+    """(label, geometry, operation, extra settings) of each benchmark case."""
+    small, big, rings, turns = (10, 20, 5, 5) if quick else (50, 200, 20, 20)
+    out = []
+    for n in (small, big):
+        lay = zmfab.layout("interdigitated", fingers=n)
+        out.append((f"{n}-finger fill", lay.electrode("anode"), "fill", {}))
+    ring = zmfab.layout("concentric", rings=rings)
+    both = shapely.union_all([ring.electrode("anode"), ring.electrode("cathode")])
+    out.append((f"{rings}-ring concentric fill", ring.electrode("anode"), "fill", {}))
+    reach = 1.01 * float(ring.params["gap"])
+    out.append((f"{rings}-ring concentric isolate", both, "isolate", {"reach": reach}))
+    roll = zmfab.layout("swiss-roll", turns=turns)
+    both = shapely.union_all([roll.electrode("anode"), roll.electrode("cathode")])
+    out.append((f"{turns}-turn swiss-roll isolate", both, "isolate",
+                {"reach": 1.01 * float(roll.params["gap"])}))
+    return out
+
+
+def raw_paths(geom, op: str, extra: dict) -> list[Polyline]:
+    """The planner's polylines, unordered, one pass (fills on the CO2 laser, isolations on the
+    UV laser: its fine spot takes several contours per channel)."""
+    profiles = Profiles()
+    process = "laser-co2" if op == "fill" else "laser-uv"
+    mach = profiles.get("processes", process)["machine"]
+    s = resolve_settings(profiles, process, op, overrides={"passes": 1, **extra},
+                         machine=machine_profile(profiles, mach))
+    return plan_toolpath(geom, op, {**s, "optimise": False}).paths
+
+
+def linesort(paths: list[Polyline], two_opt: bool) -> tuple[float, float]:
+    """(travel mm, seconds) of vpype linesort (closed contours kept at their first vertex)."""
+    import vpype as vp
+    import vpype_cli
+
+    lc = vp.LineCollection()
+    for p in paths:
+        pts = np.vstack([p.start, p.points, p.end])
+        lc.append(pts[:, 0] + 1j * pts[:, 1])
+    doc = vp.Document()
+    doc.add(lc, 1)
+    t0 = time.perf_counter()
+    out = vpype_cli.execute("linesort --two-opt" if two_opt else "linesort", doc)
+    dt = time.perf_counter() - t0
+    return float(out.layers[1].pen_up_length()[0]), dt
+
+
+def timed(func, paths):
+    t0 = time.perf_counter()
+    out = func(paths)
+    return out, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small cases")
+    args = ap.parse_args()
+    try:
+        import vpype
+    except ImportError:
+        sys.exit("vpype is the reference here: pip install 'zmfab[bench]'")
+    print(f"reference: vpype {vpype.__version__} linesort; travel in mm, time in s")
+    print(f"{'case':<30} {'paths':>6} {'greedy':>9} {'ours':>9} {'t ours':>7} {'linesort':>9} "
+          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls")
+    for label, geom, op, extra in cases(args.quick):
+        paths = raw_paths(geom, op, extra)
+        greedy, _ = timed(nearest_neighbour, paths)
+        ours, t_ours = timed(order_paths, paths)
+        assert sorted(map(id, (p.settings for p in ours))) == sorted(map(id, (p.settings for p in paths)))
+        d_ours, d_greedy = travel_length(ours, origin=None), travel_length(greedy, origin=None)
+        d_ls, t_ls = linesort(paths, False)
+        d_2, t_2 = linesort(paths, True)
+        print(f"{label:<30} {len(paths):>6} {d_greedy:>9.1f} {d_ours:>9.1f} {t_ours:>7.3f} "
+              f"{d_ls:>9.1f} {t_ls:>6.3f} {d_2:>9.1f} {t_2:>7.3f}  "
+              f"{d_ours / d_ls if d_ls else 0:>7.3f} {d_ours / d_2 if d_2 else 0:>9.3f} "
+              f"{t_ours / t_ls if t_ls else 0:>6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
