@@ -136,3 +136,23 @@ def test_start_up_on_a_pty_probes_instead_of_waiting_for_a_banner(h):
             transport.close()
     assert result.accepted == result.job_total
     assert pty.device.resets == 0  # the probe was answered: no banner wait, no soft reset
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_bench_commands_probe_a_running_grbl_instead_of_waiting_for_a_banner():
+    import time
+
+    from zmfab.serial.control import Machine
+
+    with _PtyDevice("grbl") as pty:
+        earlier, _ = open_transport(pty.path[0])  # an earlier session read the banner
+        earlier.read_line(1.0)
+        while earlier.read_line(0.3) is not None:
+            pass
+        earlier.close()
+        t0 = time.monotonic()
+        with Machine.open(pty.path[0], firmware="grbl", connect_timeout=2.5) as m:
+            took = time.monotonic() - t0
+            status = m.status()
+    assert pty.device.resets == 0 and status.state == "Idle"
+    assert took < 2.0  # not the 2.5 s banner wait (nor a reset and a second one)
