@@ -192,7 +192,7 @@ def _kind(layer: str) -> str:
 
 
 def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: str | None,
-             settings: dict[str, Any]) -> Job:
+             settings: dict[str, Any], refuse_shorts: bool = False) -> Job:
     """One Marlin job laying every layer in ``layers`` (name -> geometry, mm) in order.
 
     ``settings`` apply to every layer; ``settings["per_layer"][name]`` (optional) overrides them
@@ -200,7 +200,8 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
     are left out when ink layers are given; without a ``tool``, each electrode (``anode*``,
     ``cathode*``...) gets the next tool. Layers on different tools of a
     multi-tool machine change tool (T0/T1); on a single-nozzle machine an M0 pause asks for the
-    next syringe (``pause_between_inks``).
+    next syringe (``pause_between_inks``). ``refuse_shorts``: refuse beads of one electrode that
+    would spread onto another's (for drawings, which have no design-rule check).
     """
     if not layers:
         raise ParameterError("layers", "no geometry to print")
@@ -221,6 +222,10 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
         if g.is_empty:
             raise ParameterError(f"layer {layer}", "has no area to print")
         inks.append(ink_from(layer, g, layer_raw, mach))
+    if refuse_shorts:  # a drawing has no design-rule check to catch beads wider than a finger
+        from .diw_checks import refuse_bridging_beads
+
+        refuse_bridging_beads(inks, _kind)
     extent = settings.get("extent") or union_all(layers.values()).bounds
     opts = options_from(raw, fiducials=settings.get("fiducials", ()), extent=tuple(extent),
                         pause_first=parse_bool(settings.get("pause_first", False), field="pause_first"),

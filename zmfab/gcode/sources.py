@@ -18,13 +18,14 @@ MACHINE_METHODS = ("laser", "diw")
 
 
 def plan_diw_layers(layers: dict[str, Any], *, profiles: Profiles, machine: str | None,
-                    settings: dict[str, Any], offset: Any = None) -> Job:
+                    settings: dict[str, Any], offset: Any = None, refuse_shorts: bool = False) -> Job:
     """A DIW job for named regions (``offset`` places the design's origin on the bed)."""
     from .diw_job import plan_diw
 
     if offset is not None:
         settings = {**settings, "offset": offset}
-    return plan_diw(layers, profiles=profiles, machine=machine, settings=settings)
+    return plan_diw(layers, profiles=profiles, machine=machine, settings=settings,
+                    refuse_shorts=refuse_shorts)
 
 
 def job_from_drawing(source: str | Path, *, op: str | None = None,
@@ -47,7 +48,7 @@ def job_from_drawing(source: str | Path, *, op: str | None = None,
                                                f"(found: {', '.join(sorted(layers)) or 'none'})")
         wanted = {k: v for k, v in layers.items() if not ops or k in ops}
         job = plan_diw_layers(wanted, profiles=profiles, machine=machine, settings=settings,
-                              offset=offset)
+                              offset=offset, refuse_shorts=True)
         refuse_empty(job, source)
         return job
     if op:

@@ -1,0 +1,56 @@
+"""Refusals for ink-writing jobs planned from a drawing (no design, so no design-rule check):
+beads of one electrode's ink that would spread onto the other electrode's ink."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import shapely
+from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import ParameterError
+from .marlin_diw import Ink
+
+
+def printed_area(ink: Ink) -> BaseGeometry:
+    """Where ``ink`` ends up (mm): its region and every bead, a bead as wide as its bead width."""
+    width = float(ink.toolpath.meta["bead_width_mm"])
+    lines = [LineString(p.points) for p in ink.toolpath.paths if len(p.points) > 1]
+    parts = list(shapely.buffer(lines, width / 2)) if lines else []
+    region = ink.toolpath.meta.get("region")
+    if region is not None:
+        parts.append(region)
+    return shapely.union_all(parts)
+
+
+def refuse_bridging_beads(inks: Sequence[Ink], kind: Callable[[str], str]) -> None:
+    """Raise when the printed area of one electrode's inks (``kind(name)``: anode, cathode...)
+    touches another electrode's: the beads are wider than a feature and would short the gap."""
+    by_kind: dict[str, list[Ink]] = {}
+    for ink in inks:
+        by_kind.setdefault(kind(ink.name), []).append(ink)
+    if len(by_kind) < 2:
+        return
+    printed = {k: shapely.union_all([printed_area(i) for i in group]) for k, group in by_kind.items()}
+    names = list(printed)
+    for a_i, a in enumerate(names):
+        for b in names[a_i + 1:]:
+            meet = printed[a].intersection(printed[b])
+            if meet.is_empty:
+                continue
+            pt = meet.representative_point()
+            widths = {i.name: float(i.toolpath.meta["bead_width_mm"]) for i in by_kind[a] + by_kind[b]}
+            regions = [i.toolpath.meta.get("region") for i in by_kind[a] + by_kind[b]]
+            gap = (float(shapely.union_all([r for r in regions[:len(by_kind[a])] if r is not None])
+                         .distance(shapely.union_all([r for r in regions[len(by_kind[a]):]
+                                                      if r is not None])))
+                   if all(r is not None for r in regions) else None)
+            bead = max(widths.values())
+            gap_text = f"the {gap:.4g} mm gap" if gap is not None else "the gap"
+            raise ParameterError(
+                "bead_width",
+                f"the {bead:g} mm beads of {', '.join(i.name for i in by_kind[a])} and "
+                f"{', '.join(i.name for i in by_kind[b])} would spread across {gap_text} and join "
+                f"the {a} to the {b} near x {pt.x:.3f}, y {pt.y:.3f} mm (a feature is narrower "
+                f"than its bead); use a narrower nozzle (--set bead_width=...) or draw wider features")
