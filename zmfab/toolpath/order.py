@@ -166,10 +166,22 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
     win_hi = win_lo + np.tile(np.arange(w), n)
     ok = win_hi < n
     win_lo, win_hi = win_lo[ok], win_hi[ok]
+    # Reversing a block replaces only the travels at its two ends: inside it the same travels
+    # are run the other way, so a block lying inside one reversal (its ends and the polylines
+    # just outside them untouched by any other) scores as its mirror image did before. Later
+    # rounds therefore score only blocks next to a replaced travel (``dirty``), blocks whose ends
+    # lie in different reversals (``label``) and neighbour blocks of a polyline that moved.
+    dirty = np.ones(n + 1, dtype=bool)
+    moved = np.ones(n + 1, dtype=bool)
+    label = np.zeros(n + 1, dtype=np.int64)
+    moves = 0
     while work > 0 and (deadline is None or time.perf_counter() < deadline):
         a = np.column_stack([ax, ay])
         b = np.column_stack([bx, by])
-        los, his = [win_lo], [win_hi]
+        sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
+               | dirty[win_hi + 1] | ((moved[win_lo] | moved[win_hi])
+                                      & (label[win_lo] != label[win_hi])))
+        los, his = [win_lo[sel]], [win_hi[sel]]
         if near is not None:
             pos = np.empty(n, dtype=np.int64)
             pos[perm] = np.arange(n)
@@ -177,9 +189,15 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
             j = pos[near[perm[:-1]].ravel()]  # neighbours of the polyline before i
             fwd = j >= i
             back = j < i - 1
+            # these blocks are named by the polyline before i, so one that moved makes new ones
+            ok = moved[i - 1] | moved[i] | moved[j] | moved[j + 1] | moved[np.maximum(j - 1, 0)]
+            fwd &= ok
+            back &= ok
             los += [i[fwd], j[back] + 1]
             his += [j[fwd], i[back] - 1]
         lo, hi = np.concatenate(los), np.concatenate(his)
+        dirty[:] = False
+        moved[:] = False
         work -= len(lo)
         if any_fixed:
             fcum = np.concatenate([[0], np.cumsum(fixed[perm])])
@@ -209,6 +227,10 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
             ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
             perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
             flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
+            dirty[i0] = dirty[j0] = True
+            moved[i0:j0 + 1] = True
+            moves += 1
+            label[i0:j0 + 1] = moves
         if not applied:
             break
     return perm, flip, work
