@@ -288,18 +288,27 @@ def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (
     out = list(paths)
     if not any(p.closed for p in out):
         return out
+    rings = {k: (np.ascontiguousarray(p.points[:-1, 0]), np.ascontiguousarray(p.points[:-1, 1]))
+             for k, p in enumerate(out) if p.closed and len(p.points) >= 4}
     for _ in range(sweeps):
-        for k, p in enumerate(out):
-            if not p.closed or len(p.points) < 4:
-                continue
-            ring = p.points[:-1]
-            cost = np.zeros(len(ring))
+        changed = False
+        for k, (xs, ys) in rings.items():
+            p = out[k]
+            # xs, ys: the ring's vertices in its present drawing order
+            cost = np.zeros(len(xs))
             if k > 0 or origin is not None:
                 prev = out[k - 1].end if k > 0 else np.asarray(origin, dtype=float)
-                cost += np.hypot(*(ring - prev).T)
+                cost += np.hypot(xs - prev[0], ys - prev[1])
             if k + 1 < len(out):
-                cost += np.hypot(*(ring - out[k + 1].start).T)
-            out[k] = p.rotated(int(cost.argmin()))
+                nxt = out[k + 1].start
+                cost += np.hypot(xs - nxt[0], ys - nxt[1])
+            best = int(cost.argmin())
+            if best:
+                out[k] = p.rotated(best)
+                rings[k] = (np.roll(xs, -best), np.roll(ys, -best))
+                changed = True
+        if not changed:
+            break
     return out
 
 
