@@ -61,3 +61,15 @@ def test_reenter_closed_picks_the_vertex_with_the_shortest_hops_in_and_out():
     # a second call finds nothing to change
     again = order.reenter_closed(out)
     assert again[1] is out[1]
+
+
+def test_ends_and_travel_at_once_match_the_polylines_one_at_a_time():
+    rng = np.random.default_rng(5)
+    paths = [Polyline(rng.random((int(rng.integers(1, 5)), 2)) * 10, {"id": k},
+                      lead_in=float(k % 3) * 0.5, lead_out=float(k % 2) * 0.7) for k in range(40)]
+    starts, ends = order._ends(paths)
+    assert np.array_equal(starts, np.array([p.start for p in paths]))
+    assert np.array_equal(ends, np.array([p.end for p in paths]))
+    from zmfab.toolpath.path import travel_length
+
+    assert order._travel(paths, (1.0, 2.0)) == pytest.approx(travel_length(paths, origin=(1.0, 2.0)))

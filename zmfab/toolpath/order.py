@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .order_index import Grid, Tree, has_scipy
-from .path import Polyline, travel_length
+from .path import Polyline
 
 #: The improvement scores about this many candidate moves per polyline before it stops.
 WORK_PER_PATH = 800
@@ -59,6 +59,38 @@ def _entries(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.vstack(pts), np.concatenate(owner), np.concatenate(code)
 
 
+def _lead_ends(tips: np.ndarray, inner: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """``tips`` (n, 2) moved ``length`` mm on along the segments from ``inner``, as
+    :attr:`Polyline.start` / :attr:`Polyline.end` do one at a time."""
+    out = tips.copy()
+    d = tips - inner
+    norm = np.hypot(d[:, 0], d[:, 1])
+    ok = (length > 0) & (norm > 0)
+    if ok.any():
+        out[ok] = tips[ok] + d[ok] / norm[ok, None] * length[ok, None]
+    return out
+
+
+def _ends(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) (n, 2) mm of every polyline, lead-in/out included."""
+    first = np.array([p.points[0] for p in paths])
+    second = np.array([p.points[1 if len(p.points) > 1 else 0] for p in paths])
+    last = np.array([p.points[-1] for p in paths])
+    before = np.array([p.points[-2 if len(p.points) > 1 else -1] for p in paths])
+    lead_in = np.array([p.lead_in for p in paths], dtype=float)
+    lead_out = np.array([p.lead_out for p in paths], dtype=float)
+    return _lead_ends(first, second, lead_in), _lead_ends(last, before, lead_out)
+
+
+def _travel(paths: Sequence[Polyline], origin: tuple[float, float]) -> float:
+    """:func:`travel_length` from ``origin``, all hops at once, mm."""
+    if not paths:
+        return 0.0
+    a, b = _ends(paths)
+    hops = a - np.vstack([np.asarray(origin, dtype=float)[None, :], b[:-1]])
+    return float(np.hypot(hops[:, 0], hops[:, 1]).sum())
+
+
 def _enter_nearest(p: Polyline, here: np.ndarray) -> Polyline:
     """Closed ``p`` entered at its vertex nearest ``here``."""
     ring = p.points[:-1]
@@ -83,8 +115,7 @@ def nearest_neighbour(paths: Sequence[Polyline], *, origin: tuple[float, float] 
         # the entries nearest each entry's exit (an open polyline's other end), for all of
         # them at once: the greedy step looks here first and asks the tree only when all of
         # these are drawn
-        starts = np.array([p.start for p in paths])
-        ends = np.array([p.end for p in paths])
+        starts, ends = _ends(paths)
         exits = np.where((codes == -2)[:, None], starts[owner], ends[owner])
         k = min(NEAR_ENTRIES, len(pts))
         _, idx = index.tree.query(exits, k=k)
@@ -249,8 +280,7 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
     n = len(paths)
     if n < 2:
         return list(paths)
-    a = np.array([p.start for p in paths])
-    b = np.array([p.end for p in paths])
+    a, b = _ends(paths)
     near = _neighbours(a, b, neighbours)
     per_round = n * (min(window, n) + 2 * (near.shape[1] if near is not None else 0))
     deadline = None if budget_s is None else time.perf_counter() + budget_s
@@ -277,7 +307,7 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
         best = reenter_closed(two_opt(best, origin=origin, window=window, budget_s=budget_s),
                               origin=origin)
     candidates = [given, nn, best]
-    costs = [travel_length(c, origin=origin) for c in candidates]
+    costs = [_travel(c, origin) for c in candidates]
     return candidates[int(np.argmin(costs))]
 
 
