@@ -206,9 +206,14 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
     moved = np.ones(n + 1, dtype=bool)
     label = np.zeros(n + 1, dtype=np.int64)
     moves = 0
+    near_i = None if near is None else np.repeat(np.arange(1, n), near.shape[1])
     while work > 0 and (deadline is None or time.perf_counter() < deadline):
-        a = np.column_stack([ax, ay])
-        b = np.column_stack([bx, by])
+        # coordinates as 1-D arrays; ``pbx[k]`` is the exit before position k (the origin
+        # before 0), ``nax[k]`` the entry at k (anything after the last: masked below)
+        axa, aya = np.array(ax), np.array(ay)
+        bxa, bya = np.array(bx), np.array(by)
+        pbx, pby = np.concatenate([[ox], bxa]), np.concatenate([[oy], bya])
+        nax, nay = np.concatenate([axa, [0.0]]), np.concatenate([aya, [0.0]])
         sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
                | dirty[win_hi + 1] | ((moved[win_lo] | moved[win_hi])
                                       & (label[win_lo] != label[win_hi])))
@@ -216,7 +221,7 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
         if near is not None:
             pos = np.empty(n, dtype=np.int64)
             pos[perm] = np.arange(n)
-            i = np.repeat(np.arange(1, n), near.shape[1])
+            i = near_i
             j = pos[near[perm[:-1]].ravel()]  # neighbours of the polyline before i
             fwd = j >= i
             back = j < i - 1
@@ -234,11 +239,12 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
             fcum = np.concatenate([[0], np.cumsum(fixed[perm])])
             free = fcum[hi + 1] - fcum[lo] == 0
             lo, hi = lo[free], hi[free]
-        prev = np.where((lo > 0)[:, None], b[np.maximum(lo - 1, 0)], org)
-        last = hi == n - 1
-        nxt = a[np.minimum(hi + 1, n - 1)]
-        gain = (_dist(prev, a[lo]) - _dist(prev, b[hi])
-                + np.where(last, 0.0, _dist(b[hi], nxt) - _dist(a[lo], nxt)))
+        px_, py_ = pbx[lo], pby[lo]
+        lx, ly, hx, hy = axa[lo], aya[lo], bxa[hi], bya[hi]
+        nx_, ny_ = nax[hi + 1], nay[hi + 1]
+        gain = (np.hypot(px_ - lx, py_ - ly) - np.hypot(px_ - hx, py_ - hy)
+                + np.where(hi == n - 1, 0.0,
+                           np.hypot(hx - nx_, hy - ny_) - np.hypot(lx - nx_, ly - ny_)))
         good = np.nonzero(gain > 1e-9)[0]
         if len(good) == 0:
             break
