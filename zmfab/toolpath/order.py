@@ -324,13 +324,13 @@ def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (
     out = list(paths)
     if not any(p.closed for p in out):
         return out
-    rings = {k: (np.ascontiguousarray(p.points[:-1, 0]), np.ascontiguousarray(p.points[:-1, 1]))
+    # each closed polyline as given, and the vertex it is now entered at
+    rings = {k: [p, p.points[:-1, 0], p.points[:-1, 1], 0]
              for k, p in enumerate(out) if p.closed and len(p.points) >= 4}
     for _ in range(sweeps):
         changed = False
-        for k, (xs, ys) in rings.items():
-            p = out[k]
-            # xs, ys: the ring's vertices in its present drawing order
+        for k, ring in rings.items():
+            p, xs, ys, at = ring
             cost = np.zeros(len(xs))
             if k > 0 or origin is not None:
                 prev = out[k - 1].end if k > 0 else np.asarray(origin, dtype=float)
@@ -339,9 +339,9 @@ def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (
                 nxt = out[k + 1].start
                 cost += np.hypot(xs - nxt[0], ys - nxt[1])
             best = int(cost.argmin())
-            if best:
+            if cost[best] < cost[at]:
                 out[k] = p.rotated(best)
-                rings[k] = (np.roll(xs, -best), np.roll(ys, -best))
+                ring[3] = best
                 changed = True
         if not changed:
             break
