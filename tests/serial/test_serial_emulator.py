@@ -155,7 +155,7 @@ def test_abort_during_motion_holds_first_so_no_position_loss(h):
 
     def read_line(timeout):
         reads["n"] += 1
-        if reads["n"] == 40:
+        if reads["n"] == 90:
             raise KeyboardInterrupt
         return inner(timeout)
 

@@ -136,7 +136,7 @@ def test_without_echo_a_corrupted_digit_goes_unseen(stream, h):
 
     Documents the limit (use ``echo`` builds or Marlin-style checksums where it matters)."""
     job = h.laser_job(200)
-    run = stream(URL + "&fault=corrupt:0.0005&seed=2", job, timeout=2.0)
+    run = stream(URL + "&fault=corrupt:0.0005&seed=3", job, timeout=2.0)
     assert run.error is None and run.device.injected
     assert run.device.executed != h.compact(job)
 

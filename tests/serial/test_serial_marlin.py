@@ -53,6 +53,7 @@ def test_busy_machine_keeps_the_link_alive(stream, h):
     assert run.error is None
     assert run.device.executed == job
     assert any(e.text.startswith("busy:") for e in run.kinds("message"))
+    assert not run.kinds("probe")  # busy: keepalives are answers: no probe while busy
 
 
 def test_temperature_reports_and_echo_are_ignored(stream, h):
@@ -92,7 +93,7 @@ def test_disconnect_streamer_reopens_and_sends_off_codes(stream, h):
     assert [e.kind for e in run.events][-3:] == ["reconnected", "safe_stop", "aborted"]
     dev = run.device
     dev.advance_to(run.clock.now() + 1)
-    assert dev.executed[-2:] == ["M5", "M107"] and dev.quick_stops == 1
+    assert dev.executed[-2:] == ["M107", "M5"] and dev.quick_stops == 1
     assert not dev.laser_on and dev.valves_off
 
 
@@ -119,7 +120,7 @@ def test_user_abort_sends_m410_and_off_codes(h):
     dev = tr.device
     dev.advance_to(clock.now() + 1)
     assert dev.quick_stops == 1
-    assert dev.executed[-3:] == ["M5", "M107", "M42 P4 S0"]
+    assert dev.executed[-3:] == ["M107", "M42 P4 S0", "M5"]  # the job's pin, no duplicate
     assert not dev.laser_on and dev.valves_off
 
 

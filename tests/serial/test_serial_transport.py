@@ -9,7 +9,8 @@ import pytest
 from zmfab.errors import DeviceError, ParameterError
 from zmfab.serial import transport as tmod
 from zmfab.serial.jobfile import load_job
-from zmfab.serial.jobscan import clean_line, resume_preamble, scan, state_before
+from zmfab.serial.jobscan import clean_line, scan, state_before
+from zmfab.serial.resume import resume_preamble
 from zmfab.serial.transport import open_transport
 
 
@@ -76,7 +77,8 @@ def test_resume_preamble_restores_modal_state():
     lines = ["G21", "G90", "M4 S0", "F900", "G0 X5 Y5", "G1 X6 S200", "G91", "G1 X1", "G1 Y2"]
     st = state_before(lines, 9)
     assert st.position == (7.0, 5.0, 0.0) and st.relative and st.feed == 900 and st.spindle == 4
-    assert resume_preamble(lines, 9) == ["G21", "G90", "M5 S0", "G0 X7 Y5", "G91", "F900", "M4 S0"]
-    assert resume_preamble(lines, 9, restore_power=True)[-1] == "S200"
+    assert resume_preamble(lines, 9) == ["G21", "G90", "M5 S0", "G0 X7 Y5", "G91", "F900", "M4 S0",
+                                         "G1"]
+    assert resume_preamble(lines, 9, restore_power=True)[-2:] == ["S200", "G1"]
     with pytest.raises(ParameterError, match="--from-line"):
         resume_preamble(lines, 99)

@@ -11,7 +11,7 @@ import importlib
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,10 +85,12 @@ def build(design: Design, outdir: str | Path, *, progress: Any = None,
 def _build(design: Design, layout: Layout, out: Path, options: dict[str, Any],
            progress: Any = None) -> BuildContext:
     created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".zmfab-build-", dir=out))
+    # named before it exists, so a signal at any instant (even inside mkdir) leaves nothing behind
+    staging = out / f".zmfab-build-{uuid.uuid4().hex[:12]}"
     ok = False
     try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
         design = design.with_panel(array=options.get("array"), pitch=options.get("pitch"),
                                    wiring=options.get("wiring"))
         ctx = BuildContext(design=design, layout=layout, staging=staging, options=options)

@@ -11,7 +11,7 @@ from typing import IO
 
 import click
 
-from ..errors import DeviceError
+from ..errors import DeviceError, ParameterError
 from ..serial.protocol import Event
 from .params import DURATION, NumberType
 from .progress import bar_text
@@ -45,6 +45,8 @@ class _Progress:
         elif event.kind == "safe_stop":
             self.safe_stop = (f"safe stop sent ({event.text})" if event.data.get("sent")
                               else f"safe stop {event.text}")
+        elif event.kind == "preamble":
+            _show_preamble(event.line, event.data["lines"])
 
     def bar(self) -> str:
         d = self.last
@@ -52,6 +54,13 @@ class _Progress:
             return ""
         return bar_text(d["acked"], d["total"], elapsed=d["elapsed"], eta=d["eta"], unit="lines",
                         percent=d["percent"])
+
+
+def _show_preamble(from_line: int | None, lines: list[str]) -> None:
+    """Print the resume preamble before anything moves."""
+    click.echo(f"resume at line {from_line}: {len(lines)}-line preamble sent first:")
+    for line in lines:
+        click.echo(f"  {line}")
 
 
 def _ask(reason: str) -> str:
@@ -70,17 +79,45 @@ def _ask(reason: str) -> str:
     return "continue" if answer in ("continue", "c") else "abort"
 
 
-class _CtrlC:
-    """SIGINT while streaming: the first press asks the streamer to pause (feed hold, then ask);
-    a second press before the streamer noticed raises KeyboardInterrupt (abort, safe stop)."""
+class _Signals:
+    """Signals while streaming. SIGINT (Ctrl-C): the first press asks the streamer to pause
+    (feed hold, then ask); a second press before it noticed raises KeyboardInterrupt (abort,
+    safe stop). SIGTERM and SIGHUP ask it to stop: the same safe stop, the ``aborted`` record,
+    exit status 128 + the signal. Nothing interrupts a safe stop under way."""
+
+    ASKED = ("idle", "connecting", "paused")  # states where the loop is not turning: raise now
 
     def __init__(self) -> None:
         self.pending = False
+        self.streamer = None
+        self.previous: dict[int, object] = {}
 
-    def handler(self, signum: int, frame: object) -> None:
+    def install(self, streamer) -> None:
+        self.streamer = streamer
+        for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                self.previous[sig] = signal.signal(
+                    sig, self.ctrl_c if sig == signal.SIGINT else self.stop)
+
+    def restore(self) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def ctrl_c(self, signum: int, frame: object) -> None:
+        if self.streamer is not None and self.streamer.state in ("stopping", "aborted", "done"):
+            return
         if self.pending:
             raise KeyboardInterrupt
         self.pending = True
+
+    def stop(self, signum: int, frame: object) -> None:
+        from ..serial.streamer import StreamInterrupted
+
+        s = self.streamer
+        reason = f"stopped by {signal.Signals(signum).name}"
+        s.request_stop(reason, signum=signum)
+        if s.state in self.ASKED:
+            raise StreamInterrupted(reason, signum=signum)
 
     def __call__(self) -> bool:
         hit, self.pending = self.pending, False
@@ -173,8 +210,9 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
            quiet: bool, layer: str | None, frame_first: bool = False, yes: bool = False,
            align_to: str | None = None, fiducials: str = "1,3") -> None:
     """Stream a G-code JOB (or a design's laser/diw layer) to a GRBL laser or a Marlin printer."""
+    from ..serial import report
     from ..serial.jobfile import load_job
-    from ..serial.streamer import Streamer, make_dialect
+    from ..serial.streamer import StreamAborted, Streamer, make_dialect
     from ..serial.transport import open_transport
 
     lines = load_job(job, layer=layer, machine=machine)
@@ -190,15 +228,25 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
     if firmware == "auto":
         firmware = (profile_dialect or _job_dialect(lines)
                     or ("marlin" if port.startswith("sim://marlin") else "grbl"))
+    if dry_run and firmware == "marlin":
+        if not from_line:
+            raise ParameterError("--dry-run", "check mode exists on GRBL only; Marlin has none "
+                                 "(with --from-line, --dry-run shows the resume preamble)")
+        from ..serial.resume import resume_plan
+
+        _show_preamble(from_line, resume_plan(lines, from_line, dialect="marlin").preamble)
+        click.echo("dry run: Marlin has no check mode; nothing was sent")
+        return
     dialect = make_dialect(firmware, mode=mode, bufsize=bufsize, off_codes=off_code,
                            banner_timeout=connect_timeout, start_timeout=connect_timeout)
     transport, clock = open_transport(port, baud=baud)
-    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
+    # line-buffered: the record survives a kill, and a tail -f sees each line as it happens
+    log = open(log_path, "w", encoding="utf-8", buffering=1) if log_path else None  # noqa: SIM115
     sink = _Progress(log=log, quiet=quiet, simulated=port.startswith("sim://"))
-    ctrl_c = _CtrlC()
+    signals = _Signals()
     streamer = Streamer(transport, dialect=dialect, clock=clock, on_event=sink, on_pause=_ask,
-                        on_error=on_error, timeout=timeout, interrupted=ctrl_c)
-    previous = signal.signal(signal.SIGINT, ctrl_c.handler)
+                        on_error=on_error, timeout=timeout, interrupted=signals)
+    signals.install(streamer)
     try:
         if frame_first:
             from .bench_cmd import frame_before_stream
@@ -209,21 +257,25 @@ def stream(job: Path, port: str, baud: int, firmware: str, from_line: int | None
         if sink.tty and not quiet:
             click.echo("", err=True)
         tail = f"; {sink.safe_stop}" if sink.safe_stop else ""
-        raise DeviceError(f"{exc}{tail}") from exc
+        where = f"; {report.stopped(streamer.result)}" if streamer.state == "aborted" else ""
+        message = f"{exc}{tail}{where}"
+        if isinstance(exc, StreamAborted) and exc.signum:
+            click.echo(f"error: {message}", err=True)
+            raise SystemExit(128 + exc.signum) from exc
+        raise DeviceError(message) from exc
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signals.restore()
         transport.close()
         if log:
             log.close()
     if sink.tty and not quiet:
         click.echo("\r" + sink.bar(), err=True)
-    clock_note = " (simulated time)" if sink.simulated else ""
     if dry_run and result.errors:
         first_line, what = result.errors[0]
         raise DeviceError(f"dry run: {len(result.errors)} line(s) rejected; first: line {first_line}: {what}")
-    verb = "checked" if dry_run else "streamed"
-    click.echo(f"{verb} {result.acked}/{result.total} lines in {result.elapsed:.2f} s{clock_note}"
-               + (f", {result.resends} resend(s)" if result.resends else ""))
+    click.echo(report.finished(result, simulated=sink.simulated))
+    if result.errors:
+        raise SystemExit(1)  # the job ran, but not all of it
 
 
 @click.command("ports")
@@ -245,9 +297,10 @@ def ports() -> None:
 @click.option("--pty", "use_pty", is_flag=True, help="Serve on a pseudo-terminal; prints its path.")
 @click.option("--baud", type=click.IntRange(50, 4_000_000), help="Model this baud rate (bytes take 10 bits each).")
 @click.option("--fault", multiple=True, help="drop:P corrupt:P error:LINE[:CODE] alarm:LINE "
-              "disconnect:LINE slow:S busy:LINE:S")
+              "disconnect:LINE slow:S busy:LINE:S lostok:LINE badok:LINE reset:LINE freeze:LINE "
+              "badstatus:N")
 @click.option("--option", "options", multiple=True, help="Emulator option KEY=VALUE (laser=0, soft=1, "
-              "echo=1, motion=1, travel=X,Y,Z, bufsize=4, temp=1).")
+              "echo=1, motion=1, bf=1, travel=X,Y,Z, bufsize=4, temp=1, advok=1).")
 @click.option("--seed", default=0, show_default=True)
 def emulate(firmware: str, use_pty: bool, baud: int | None, fault: tuple[str, ...],
             options: tuple[str, ...], seed: int) -> None:

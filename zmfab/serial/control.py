@@ -55,6 +55,10 @@ def _dialect_for(url: str, firmware: str) -> str:
     return "marlin" if url.startswith("sim://marlin") else "grbl"
 
 
+#: How long a running controller may take to answer the start-up probe (s).
+PROBE_S = 0.3
+
+
 class Machine:
     """One open connection to a GRBL or Marlin controller, for bench commands and short jobs."""
 
@@ -106,19 +110,43 @@ class Machine:
 
     # ----- connection ------------------------------------------------------------------------
     def connect(self) -> None:
-        """Wait for the banner (GRBL: soft reset once if none came; Marlin: ``start`` is
-        optional), note an alarm lock, and read the firmware version."""
+        """Probe at once (GRBL ``?``, Marlin ``M110 N0``): a running controller answers and its
+        banner came long ago. Only when nothing answers, wait for the banner (GRBL: soft reset
+        once if none came; Marlin: ``start`` is optional). Note an alarm lock and read the
+        firmware version."""
         if self.firmware == "grbl":
-            self._grbl_banner(reset_if_silent=True)
+            if not self._grbl_probe():
+                self._grbl_banner(reset_if_silent=True)
             lines = self.command("$I")
             ver = next((ln for ln in lines if ln.startswith("[VER:")), "")
             self.version = ver[5:].rstrip("]").rstrip(":")
         else:
-            self.link.wait_for(lambda r: r.strip() == "start", self.connect_timeout)
+            self.link.write(b"M110 N0\n")
+            ok, seen = self.link.wait_for(lambda r: r.startswith("ok"), PROBE_S)
+            if ok is None and not any(r.strip() == "start" for r in seen):
+                self.link.wait_for(lambda r: r.strip() == "start", self.connect_timeout)
             lines = self.command("M115")
             fw = next((ln for ln in lines if "FIRMWARE_NAME:" in ln), "")
             self.version = fw.split("FIRMWARE_NAME:", 1)[-1].split(" SOURCE_CODE_URL")[0].strip()
             self.banner = "Marlin"
+
+    def _grbl_probe(self) -> bool:
+        """``?`` with a short wait: True when a running GRBL answered with its status (an alarm
+        state leaves the machine locked, as its banner's ``[MSG:'$H'|'$X' to unlock]`` would)."""
+        from .grbl import _is_banner, parse_status
+
+        self.link.write(codes.STATUS)
+        first, _ = self.link.wait_for(lambda r: r.startswith("<") or _is_banner(r), PROBE_S)
+        if first is None or _is_banner(first):
+            if first is not None:  # it was booting: take the banner as the start-up would
+                self.banner = first
+                self.link.event("message", text=first)
+                after, _ = self.link.wait_for(lambda r: r.startswith("[MSG:"), 0.05)
+                self.locked = bool(after and "unlock" in after)
+            return first is not None
+        status = parse_status(first) or {}
+        self.locked = status.get("state") == "Alarm"
+        return True
 
     def _grbl_banner(self, *, reset_if_silent: bool) -> None:
         from .grbl import _is_banner

@@ -36,6 +36,15 @@ class Faults:
     disconnect_at: int | None = None
     slow: float = 0.0
     busy_at: dict[int, float] = field(default_factory=dict)
+    ok_lost: set[int] = field(default_factory=set)  # the ok answering line N never arrives
+    ok_garbled: set[int] = field(default_factory=set)  # ... arrives mangled (a lone "o")
+    reset_at: int | None = None  # the controller resets itself on receiving line N
+    freeze_at: int | None = None  # GRBL: motion stops for good at line N's move, state stays Run
+    bad_status: set[int] = field(default_factory=set)  # the Nth status report is garbled
+
+
+FAULT_HELP = ("drop:P, corrupt:P, error:LINE[:CODE], alarm:LINE, disconnect:LINE, slow:S, "
+              "busy:LINE:S, lostok:LINE, badok:LINE, reset:LINE, freeze:LINE, badstatus:N")
 
 
 def parse_faults(specs: list[str]) -> Faults:
@@ -57,11 +66,15 @@ def parse_faults(specs: list[str]) -> Faults:
                 f.slow = float(args[0])
             elif kind == "busy":
                 f.busy_at[int(args[0])] = float(args[1]) if len(args) > 1 else 3.0
+            elif kind in ("lostok", "badok", "badstatus"):
+                {"lostok": f.ok_lost, "badok": f.ok_garbled, "badstatus": f.bad_status}[kind].add(
+                    int(args[0]))
+            elif kind in ("reset", "freeze"):
+                setattr(f, f"{kind}_at", int(args[0]))
             else:
                 raise ValueError(kind)
         except (ValueError, IndexError) as exc:
-            raise ParameterError("fault", f"cannot read fault {spec!r} (drop:P, corrupt:P, error:LINE[:CODE], "
-                                 "alarm:LINE, disconnect:LINE, slow:S, busy:LINE:S)") from exc
+            raise ParameterError("fault", f"cannot read fault {spec!r} ({FAULT_HELP})") from exc
     return f
 
 
@@ -137,6 +150,16 @@ class Device:
             self.outbound.append((start, b))
         self._out_free = start
         self._out_newlines += 1
+
+    def ack(self, line: int, text: str = "ok") -> str | None:
+        """The ``ok`` answering received line ``line`` as the host will see it (None: lost)."""
+        if line in self.faults.ok_lost:
+            self.injected.append(("lostok", line))
+            return None
+        if line in self.faults.ok_garbled:
+            self.injected.append(("badok", line))
+            return "o"
+        return text
 
     def boot(self) -> None:
         """Print the firmware's start-up lines (overridden)."""

@@ -8,7 +8,10 @@ the same way. Time is whatever the shared clock says; with a :class:`VirtualCloc
 URL form: ``sim://grbl?baud=115200&latency=0.001&proc=0.0002&fault=drop:0.01&seed=1``
 (``mute=1``: a device that never answers; ``reopen=0``: the port cannot be reopened).
 Faults: ``drop:P`` / ``corrupt:P`` (per host byte), ``error:LINE[:CODE]``, ``alarm:LINE``,
-``disconnect:LINE``, ``slow:SECONDS`` (per line), ``busy:LINE:SECONDS``.
+``disconnect:LINE``, ``slow:SECONDS`` (per line), ``busy:LINE:SECONDS``; on the way back
+``lostok:LINE`` / ``badok:LINE`` (that line's ok never arrives / arrives as a lone ``o``),
+``badstatus:N`` (the Nth status report garbled); ``reset:LINE`` (the controller resets itself,
+banner and all), ``freeze:LINE`` (GRBL: motion stops for good, the state stays Run).
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ class BenchCommands:
         if duration <= 0 and not self.planner:
             self.mpos, self.jogging = list(target), False
             return "ok"
-        self.planner.append((duration, (target[0], target[1], target[2])))
+        # the third field: how many executed lines are done when this block ends (all of them)
+        self.planner.append((duration, (target[0], target[1], target[2]), len(self.executed)))
         if self.head_end is None:
             self._start_head()
         return "ok"
@@ -64,7 +65,7 @@ class BenchCommands:
         if not self.jogging:
             return
         if self.planner and self.head_end is not None:
-            duration, target = self.planner[0]
+            duration, target = self.planner[0][:2]
             done = 1.0 - max(0.0, self.head_end - self.t) / duration if duration else 1.0
             self.mpos = [a + (b - a) * done for a, b in zip(self.mpos, target, strict=True)]
         self.planner.clear()

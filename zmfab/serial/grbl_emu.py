@@ -3,9 +3,11 @@
 Modelled on gnea/grbl's protocol.c/serial.c/report.c behaviour (written from the documentation
 and reading, not copied). Options (URL query): ``laser=0|1`` ($32), ``soft=1`` ($20 soft limits),
 ``travel=X,Y,Z`` ($130-$132), ``echo=1`` (``[echo:...]`` before each line), ``motion=1`` (moves take
-distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes), ``homing=1`` ($22: start
-in Alarm until ``$H``), ``substrate=DX,DY,DEG`` (a sheet placed rotated by DEG about the machine
-origin, then shifted by DX,DY mm: :meth:`GrblDevice.on_substrate` maps burns onto it).
+distance/feed time in a 15-block planner), ``rx=128`` (RX buffer bytes), ``bf=1`` ($10=3: status
+reports carry ``Bf:planner blocks free,RX bytes free``), ``homing=1`` ($22: start in Alarm until
+``$H``), ``substrate=DX,DY,DEG`` (a sheet placed rotated by DEG about the machine origin, then
+shifted by DX,DY mm: :meth:`GrblDevice.on_substrate` maps burns onto it). ``modes`` records the
+motion mode each executed line ran in (a laser fires in G1/G2/G3 only).
 Bench commands: ``$H``, ``$J=`` jogging (cancelled by the 0x85 byte), ``G10 L2/L20 P1`` work
 offsets (reported as ``WCO:``), and every burnt move is kept in :attr:`GrblDevice.burns`.
 """
@@ -13,26 +15,16 @@ offsets (reported as ``WCO:``), and every burnt move is kept in :attr:`GrblDevic
 from __future__ import annotations
 
 import math
-import re
 from collections import deque
 
 from .device import Device, Faults, Link
 from .grbl_bench import BenchCommands
+from .grbl_block import parse_block
 from .grbl_codes import DEFAULT_SETTINGS
-from .jobscan import words
 
 BANNER = "Grbl 1.1h ['$' for help]"
 LINE_BUFFER = 80
 PLANNER_BLOCKS = 15
-_G_OK = {0, 1, 2, 3, 4, 10, 17, 18, 19, 20, 21, 28, 30, 38.2, 38.3, 38.4, 38.5, 40, 43.1, 49, 53,
-         54, 55, 56, 57, 58, 59, 61, 80, 90, 91, 90.1, 91.1, 92, 92.1, 93, 94, 28.1, 30.1}
-_M_OK = {0, 1, 2, 3, 4, 5, 7, 8, 9, 30, 56}
-_LETTERS = set("FIJKLNPRSTXYZ")
-_WORD = re.compile(r"[A-Z][+-]?(?:\d+\.?\d*|\.\d+)")
-_GROUPS = {0: 1, 1: 1, 2: 1, 3: 1, 38.2: 1, 80: 1, 90: 3, 91: 3, 20: 6, 21: 6, 93: 5, 94: 5,
-           17: 2, 18: 2, 19: 2, 4: 0, 10: 0, 28: 0, 30: 0, 53: 0, 92: 0}
-
-
 class GrblDevice(BenchCommands, Device):
     """GRBL 1.1h as seen from its serial port."""
 
@@ -46,6 +38,9 @@ class GrblDevice(BenchCommands, Device):
         if "travel" in opts:
             for i, v in enumerate(opts["travel"].split(",")[:3]):
                 self.settings[130 + i] = float(v)
+        if opts.get("bf", "0") == "1":
+            self.settings[10] = 3.0
+        self.modes: list[int] = []
         self.echo = opts.get("echo", "0") == "1"
         self.motion = opts.get("motion", "0") == "1"
         self.rx_size = int(opts.get("rx", 128))
@@ -56,6 +51,8 @@ class GrblDevice(BenchCommands, Device):
         self.resets = 0
         self.alarms: list[int] = []
         self.realtime: list[tuple[float, str]] = []
+        self.statuses = 0  # status reports sent (faults: badstatus:N garbles the Nth)
+        self.done = 0  # executed lines finished (moves completed), a prefix of ``executed``
         self.settings[22] = float(opts.get("homing", 0))
         self.substrate = tuple(float(v) for v in opts.get("substrate", "0,0,0").split(",")[:3])
         self.burns: list[tuple[tuple[float, float], tuple[float, float], float]] = []
@@ -70,14 +67,17 @@ class GrblDevice(BenchCommands, Device):
         self.line = bytearray()
         self.overflow = self.paren = self.semi = False
         self.busy_until: float | None = None
+        self.status_due = False
         self.reply: list[str] = []
         self.waiting: str | None = None  # a parsed motion line waiting for planner room
+        self.waiting_n = -1
         self.state = "Alarm" if alarm else "Idle"
         self.critical = False
         self.check = False
         self.hold = False
         self.hold_done_at: float | None = None
-        self.planner: deque[tuple[float, tuple[float, float, float]]] = deque()
+        # (seconds, end point, index into ``executed``) per planned move
+        self.planner: deque[tuple[float, tuple[float, float, float], int]] = deque()
         self.head_end: float | None = None
         self.head_left = 0.0
         kept = getattr(self, "mpos", None)  # a soft reset keeps the position (GRBL does)
@@ -106,7 +106,10 @@ class GrblDevice(BenchCommands, Device):
     # ----- real-time bytes and the RX buffer -------------------------------------------------
     def on_byte(self, b: int) -> None:
         if b == 0x3F:
-            self.emit(self.status())
+            if self.busy_until is not None and self.waiting is None:
+                self.status_due = True  # GRBL reports between lines, after the ok, not mid-parse
+            else:
+                self.emit(self.status())
         elif b == 0x21:
             self.realtime.append((self.t, "hold"))
             self._feed_hold()
@@ -134,8 +137,11 @@ class GrblDevice(BenchCommands, Device):
         if self.state == "Idle" and (self.planner or self.busy_until is not None):
             state = "Jog" if self.jogging else "Run"
         pos = ",".join(f"{v:.3f}" for v in self.mpos)
+        self.statuses += 1
+        if self.statuses in self.faults.bad_status:  # a noisy link: a digit lost, a dot kept
+            self.injected.append(("badstatus", self.statuses))
+            pos = pos.replace(",", ".,", 1).replace("0.,", ".,", 1)
         text = f"<{state}|MPos:{pos}"
-
         if int(self.settings[10]) & 2:
             text += f"|Bf:{PLANNER_BLOCKS - len(self.planner)},{self.rx_size - len(self.rx)}"
         feed = self.modal["feed"] if self.planner and not self.hold else 0.0
@@ -240,13 +246,25 @@ class GrblDevice(BenchCommands, Device):
             self.injected.append(("alarm", n))
             self._alarm(2)
             return
+        elif self.faults.reset_at == n:  # a watchdog or brown-out: the line and the buffers are lost
+            self.injected.append(("reset", n))
+            self.resets += 1
+            self.rx.clear()
+            self._power_on(alarm=False)
+            self.boot()
+            return
         else:
             result = self._execute(text)
         if self.faults.disconnect_at == n:
             self.injected.append(("disconnect", n))
             self.disconnect()
         if result is None:  # waiting for planner room
+            self.waiting_n = n
             return
+        if result == "ok":
+            result = self.ack(n)
+            if result is None:
+                return
         self.reply.append(result)
         self.busy_until = self.t + self.proc
         if self.proc <= 0:
@@ -257,6 +275,9 @@ class GrblDevice(BenchCommands, Device):
         for r in self.reply:
             self.emit(r)
         self.reply = []
+        if self.status_due:
+            self.status_due = False
+            self.emit(self.status())
 
     # ----- lines -----------------------------------------------------------------------------
     def _execute(self, text: str) -> str | None:
@@ -274,11 +295,13 @@ class GrblDevice(BenchCommands, Device):
             return "ok"
         if self._work_offset(text):
             self.executed.append(text)
+            self.modes.append(self.modal["motion"])
             return "ok"
         if moved and self.settings[20] and not self._within(target):
             self._alarm(2)
             return None
         self.executed.append(text)
+        self.modes.append(self.modal["motion"])
         self._laser()
         if moved and self.laser_on and self.modal["motion"] in (1, 2, 3):
             self.burns.append(((self.pos[0], self.pos[1]), (target[0], target[1]),
@@ -286,16 +309,22 @@ class GrblDevice(BenchCommands, Device):
         if moved:
             self.pos = list(target)
             return self._plan(text, target)
+        if not self.planner:
+            self.done = len(self.executed)
         return "ok"
 
     def _plan(self, text: str, target: list[float]) -> str | None:
         dist = math.dist(self.mpos if not self.planner else self.planner[-1][1], target)
         rate = self.modal["feed"] if self.modal["motion"] else self.settings[110]
         duration = dist / rate * 60.0 if self.motion and rate else 0.0
+        if self.faults.freeze_at == self.lines_received:  # a stuck axis: the block never ends
+            self.injected.append(("freeze", self.lines_received))
+            duration = math.inf
         if duration <= 0 and not self.hold and not self.planner:
             self.mpos = list(target)
+            self.done = len(self.executed)
             return "ok"
-        self.planner.append((duration, (target[0], target[1], target[2])))
+        self.planner.append((duration, (target[0], target[1], target[2]), len(self.executed) - 1))
         if self.head_end is None and not self.hold:
             self._start_head()
         if len(self.planner) >= PLANNER_BLOCKS:
@@ -309,14 +338,17 @@ class GrblDevice(BenchCommands, Device):
             self.head_end, self.head_left = self.t + left, 0.0
 
     def _finish_head(self) -> None:
-        _, target = self.planner.popleft()
+        _, target, _ = self.planner.popleft()
         self.mpos = list(target)
         self.head_end = None
         self.jogging = self.jogging and bool(self.planner)
+        self.done = self.planner[0][2] if self.planner else len(self.executed)
         self._start_head()
         if self.waiting is not None and len(self.planner) < PLANNER_BLOCKS:
             self.waiting = None
-            self.reply.append("ok")
+            ok = self.ack(self.waiting_n)
+            if ok is not None:
+                self.reply.append(ok)
             self.busy_until = self.t + self.proc
 
     def _within(self, p: list[float]) -> bool:
@@ -324,62 +356,12 @@ class GrblDevice(BenchCommands, Device):
             abs(p[2]) <= self.settings[132] + 1e-9)
 
     def _parse(self, text: str) -> tuple[int, list[float], bool]:
-        ws = words(text)
-        if not ws or not text[0].isalpha():
-            return 1, self.pos, False
-        if _WORD.sub("", text):  # something that is not a well-formed word: bad number format
-            return 2, self.pos, False
-        m = dict(self.modal)
-        seen: set[str] = set()
-        groups: set[int] = set()
-        axes: dict[str, float] = {}
-        for letter, v in ws:
-            if letter == "G":
-                g = round(v, 1)
-                if g not in _G_OK:
-                    return 20, self.pos, False
-                grp = _GROUPS.get(g, 100 + int(g))
-                if grp in groups:
-                    return 21, self.pos, False
-                groups.add(grp)
-                if g in (0, 1, 2, 3):
-                    m["motion"] = int(g)
-                elif g in (90, 91):
-                    m["relative"] = g == 91
-                elif g in (20, 21):
-                    m["inches"] = g == 20
-            elif letter == "M":
-                if v not in _M_OK:
-                    return 20, self.pos, False
-                if v in (3, 4, 5):
-                    m["spindle"] = int(v)
-                elif v in (2, 30):
-                    m["spindle"], m["motion"] = 5, 1
-            elif letter not in _LETTERS:
-                return 20, self.pos, False
-            else:
-                if letter in seen:
-                    return 25, self.pos, False
-                seen.add(letter)
-                if letter in "FS" and v < 0:
-                    return 4, self.pos, False
-                if letter == "F":
-                    m["feed"] = v * (25.4 if m["inches"] else 1.0)
-                elif letter == "S":
-                    m["power"] = v
-                elif letter in "XYZ":
-                    axes[letter] = v * (25.4 if m["inches"] else 1.0)
-        moved = bool(axes)
-        if moved and m["motion"] in (1, 2, 3) and not m["feed"]:
-            return 22, self.pos, False
-        if m["motion"] in (2, 3) and moved and not seen & set("IJR"):
-            return 35, self.pos, False
-        target = list(self.pos)
-        for i, a in enumerate("XYZ"):
-            if a in axes:
-                target[i] = target[i] + axes[a] if m["relative"] else axes[a] + self.wco[i]
-        self.modal = m  # check mode parses into the modal state too; leaving it resets
-        return 0, target, moved
+        """Check a block (:func:`~.grbl_block.parse_block`) against the work offset; on success
+        the modal state follows it (check mode too: leaving it resets)."""
+        err, target, moved, modal = parse_block(text, self.modal, self.pos, wco=self.wco)
+        if not err:
+            self.modal = modal
+        return err, target, moved
 
     def _system(self, text: str) -> str | None:
         cmd = text[1:]
@@ -439,5 +421,4 @@ class GrblDevice(BenchCommands, Device):
         on = (m["spindle"] in (3, 4) and m["power"] > 0 and self.state != "Alarm"
               and not (self.hold and self.settings[32]))
         self.record_laser(on, m["power"] if on else 0.0)
-
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..errors import ParameterError
 
@@ -31,9 +31,16 @@ def words(line: str) -> list[tuple[str, float]]:
     return [(m.group(1).upper(), float(m.group(2))) for m in _WORD.finditer(line)]
 
 
+_PARAM_S = {42, 104, 106, 109, 140, 190}  # M codes whose S word is theirs, not spindle power
+
+
 @dataclass(frozen=True)
 class Modal:
-    """Modal state of a machine after some lines: what a resume must restore."""
+    """Modal state of a machine after some lines: what a resume must restore.
+
+    ``None`` marks a setting the job never gave (the machine keeps its own). Marlin semantics for
+    the extruder: G90/G91 set E's mode too, M82/M83 set E alone; ``e`` is E's logical position.
+    """
 
     inches: bool = False
     relative: bool = False
@@ -44,6 +51,20 @@ class Modal:
     extrude_relative: bool | None = None  # Marlin M83 (True) / M82 (False)
     position: tuple[float, float, float] = (0.0, 0.0, 0.0)  # mm, absolute
     seen_xyz: tuple[bool, bool, bool] = (False, False, False)
+    plane: int | None = None  # 17, 18, 19
+    arc_absolute: bool = False  # G90.1 (GRBL's default and only useful mode is G91.1)
+    inverse_feed: bool = False  # G93
+    wcs: int | None = None  # 54..59
+    mist: bool = False  # M7
+    flood: bool = False  # M8
+    tool: int | None = None
+    e: float = 0.0
+    e_relative: bool = False
+    e_seen: bool = False
+    hotends: tuple[tuple[int, float], ...] = ()  # (tool, degC) the job set, by tool
+    bed: float | None = None
+    fan: float | None = None  # M106 S (0..255); 0 after M107
+    pins: tuple[tuple[str, float], ...] = ()  # M42 P -> S the job set
 
 
 @dataclass
@@ -55,47 +76,98 @@ class JobInfo:
     lasers: bool = False  # a G1/G2/G3 motion with M3/M4 and S > 0
     max_power: float = 0.0
     motion_lines: int = 0
+    uses_z: bool = False
+
+
+def _set(pairs: tuple, key: object, value: float) -> tuple:
+    return tuple(sorted({**dict(pairs), key: value}.items()))
 
 
 def step(state: Modal, line: str) -> tuple[Modal, bool]:
     """Apply one cleaned line to ``state``; return the new state and whether it moved."""
     ws = words(line)
-    s = state
+    c: dict = {}  # the changes, applied once (a dataclass replace per word is slow)
+
+    def get(key: str):
+        return c[key] if key in c else getattr(state, key)
+
     axes: dict[str, float] = {}
+    mcodes = {int(v) for letter, v in ws if letter == "M"}
+    params = dict(ws)
+    s_is_param = bool(mcodes & _PARAM_S)
     for letter, value in ws:
         if letter == "G":
             g = round(value, 1)
             if g in (20, 21):
-                s = replace(s, inches=(g == 20))
+                c["inches"] = g == 20
             elif g in (90, 91):
-                s = replace(s, relative=(g == 91))
+                c["relative"] = c["e_relative"] = g == 91
+            elif g in (90.1, 91.1):
+                c["arc_absolute"] = g == 90.1
+            elif g in (93, 94):
+                c["inverse_feed"] = g == 93
+            elif g in (17, 18, 19):
+                c["plane"] = int(g)
+            elif g in (54, 55, 56, 57, 58, 59):
+                c["wcs"] = int(g)
             elif g in _MOTION:
-                s = replace(s, motion=int(g))
+                c["motion"] = int(g)
         elif letter == "M":
             m = int(value)
             if m in (3, 4, 5):
-                s = replace(s, spindle=m)
+                c["spindle"] = m
             elif m in (82, 83):
-                s = replace(s, extrude_relative=(m == 83))
+                c["extrude_relative"] = c["e_relative"] = m == 83
             elif m in (2, 30):
-                s = replace(s, spindle=5)
+                c.update(spindle=5, mist=False, flood=False)
+            elif m in (7, 8):
+                c["mist" if m == 7 else "flood"] = True
+            elif m == 9:
+                c.update(mist=False, flood=False)
+            elif m in (104, 109):
+                tool = int(params.get("T", get("tool") or 0))
+                c["hotends"] = _set(get("hotends"), tool, params.get("S", 0.0))
+            elif m in (140, 190):
+                c["bed"] = params.get("S", 0.0)
+            elif m == 106:
+                c["fan"] = params.get("S", 255.0)
+            elif m == 107:
+                c["fan"] = 0.0
+            elif m == 42 and "P" in params:
+                c["pins"] = _set(get("pins"), f"{params['P']:g}", params.get("S", 0.0))
+        elif letter == "T" and not (mcodes & {104, 109}):
+            c["tool"] = int(value)
         elif letter == "F":
-            s = replace(s, feed=value)
-        elif letter == "S":
-            s = replace(s, power=value)
+            c["feed"] = value
+        elif letter == "S" and not s_is_param:
+            c["power"] = value
         elif letter in "XYZ":
             axes[letter] = value
-    if not axes or any(letter == "G" and round(v) in (10, 28, 30, 53, 92) for letter, v in ws):
-        return s, False
-    scale = 25.4 if s.inches else 1.0
-    pos = list(s.position)
-    seen = list(s.seen_xyz)
-    for i, letter in enumerate("XYZ"):
-        if letter in axes:
-            v = axes[letter] * scale
-            pos[i] = pos[i] + v if s.relative else v
-            seen[i] = True
-    return replace(s, position=(pos[0], pos[1], pos[2]), seen_xyz=(seen[0], seen[1], seen[2])), True
+        elif letter == "E":
+            if any(lt == "G" and round(v) == 92 for lt, v in ws):
+                c.update(e=value, e_seen=True)
+            else:
+                c.update(e=get("e") + value if get("e_relative") else value, e_seen=True)
+    moved = bool(axes) and not any(letter == "G" and round(v) in (10, 28, 30, 53, 92)
+                                   for letter, v in ws)
+    if moved:
+        scale = 25.4 if get("inches") else 1.0
+        pos = list(state.position)
+        seen = list(state.seen_xyz)
+        relative = get("relative")
+        for i, letter in enumerate("XYZ"):
+            if letter in axes:
+                v = axes[letter] * scale
+                pos[i] = pos[i] + v if relative else v
+                seen[i] = True
+        c["position"] = (pos[0], pos[1], pos[2])
+        c["seen_xyz"] = (seen[0], seen[1], seen[2])
+    if not c:
+        return state, moved
+    new = object.__new__(Modal)  # dataclasses.replace re-runs __init__: too slow per line
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(c)
+    return new, moved
 
 
 def scan(lines: list[str]) -> JobInfo:
@@ -113,6 +185,7 @@ def scan(lines: list[str]) -> JobInfo:
         if not moved:
             continue
         info.motion_lines += 1
+        info.uses_z = info.uses_z or state.seen_xyz[2]
         pts = [state.position]
         if state.motion in (2, 3):
             ws = dict(words(line))
@@ -146,35 +219,42 @@ def state_before(lines: list[str], from_line: int) -> Modal:
     return state
 
 
-def _num(value: float) -> str:
-    return f"{value:.4f}".rstrip("0").rstrip(".") or "0"
+def move_times(lines: list[str], *, rapid: tuple[float, float, float] = (6000.0, 6000.0, 500.0)
+               ) -> list[float]:
+    """Seconds each line's motion should take at its feed (mm/min; ``rapid`` per axis for G0).
 
-
-def resume_preamble(lines: list[str], from_line: int, *, dialect: str = "grbl",
-                    restore_power: bool = False) -> list[str]:
-    """Lines that restore the modal state before ``from_line`` and move there with the laser off.
-
-    Order: units, absolute mode, laser off (M5 S0), G0 to the start point, then distance mode,
-    feed, extruder mode (Marlin) and the power mode with S0; the job's next S word sets power.
-    ``restore_power`` (only safe with GRBL laser mode, where S fires during G1/G2/G3 alone) also
-    restores the last S value.
+    An upper-bound-minded estimate for stall detection: arcs count their whole circle, dwells
+    their P (seconds), homing (``$H``, G28) is unbounded (``inf``); acceleration is left to the
+    caller's margin. Lines are job lines as given (comments allowed); non-motion lines take 0.
     """
-    st = state_before(lines, from_line)
-    out = ["G21", "G90", "M5 S0" if dialect == "grbl" else "M5"]
-    target = " ".join(f"{a}{_num(v)}" for a, v, seen in zip("XYZ", st.position, st.seen_xyz, strict=True)
-                      if seen)
-    if target:
-        out.append(f"G0 {target}")
-    if st.inches:
-        out.append("G20")
-    if st.relative:
-        out.append("G91")
-    if st.feed is not None:
-        out.append(f"F{_num(st.feed)}" if dialect == "grbl" else f"G1 F{_num(st.feed)}")
-    if dialect == "marlin" and st.extrude_relative is not None:
-        out.append("M83" if st.extrude_relative else "M82")
-    if st.spindle in (3, 4):
-        out.append(f"M{st.spindle} S0")
-        if restore_power and st.power > 0:
-            out.append(f"S{_num(st.power)}")
+    out = []
+    state = Modal()
+    for raw in lines:
+        line = clean_line(raw)
+        if not line:
+            out.append(0.0)
+            continue
+        if line.upper().startswith("$H") or re.search(r"G0*28(?!\.)", line.upper()):
+            out.append(math.inf)
+            state, _ = step(state, line)
+            continue
+        before = state
+        state, moved = step(state, line)
+        ws = dict(words(line))
+        if not moved:
+            dwell = "G" in ws and any(round(v) == 4 for lt, v in words(line) if lt == "G")
+            out.append(ws.get("P", 0.0) + ws.get("S", 0.0) if dwell else 0.0)
+            continue
+        d = [abs(a - b) for a, b in zip(state.position, before.position, strict=True)]
+        if state.motion == 0:
+            out.append(max(di / r * 60.0 for di, r in zip(d, rapid, strict=True)))
+            continue
+        dist = math.hypot(*d)
+        if state.motion in (2, 3):
+            scale = 25.4 if state.inches else 1.0
+            r = math.hypot(ws.get("I", 0.0), ws.get("J", 0.0)) * scale or ws.get("R", 0.0) * scale
+            dist = max(dist, 2 * math.pi * r)
+        feed = (state.feed or 0.0) * (25.4 if state.inches else 1.0)
+        out.append(dist / feed * 60.0 if feed > 0 and not state.inverse_feed else (
+            60.0 / state.feed if state.inverse_feed and state.feed else math.inf))
     return out

@@ -3,8 +3,11 @@
 On a bad line (checksum mismatch, missing checksum, out-of-sequence number) Marlin prints
 ``Error:...Last Line: N``, throws away its RX buffer, asks ``Resend: N+1`` and says ``ok``; it
 reads serial only while its command queue (BUFSIZE) has room. Options: ``bufsize=4``, ``rx=128``,
-``temp=1`` (temperature auto-report every second). Bench commands: ``G28`` (home), ``G92``
-(logical position), ``G90``/``G91``, ``M114`` (position) and ``M115`` (firmware).
+``temp=1`` (temperature auto-report every second), ``advok=1`` (ADVANCED_OK: ``ok N<the
+acknowledged line's number> P<planner free> B<queue free>``). Heaters (M104/M109 per tool,
+M140/M190), the fan (M106/M107), M42 pins, the tool (T) and the extruder (M82/M83, G92 E,
+G90/G91) are modelled so tests can check what a stop leaves on. Bench commands: ``G28`` (home),
+``G92`` (logical position), ``G90``/``G91``, ``M114`` (position) and ``M115`` (firmware).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class MarlinDevice(Device):
         self.bufsize = int(opts.get("bufsize", 4))
         self.rx_size = int(opts.get("rx", 128))
         self.temp = opts.get("temp", "0") == "1"
+        self.advok = opts.get("advok", "0") == "1"
         self.resends = 0
         self.overflows = 0
         self.quick_stops = 0
@@ -50,13 +54,24 @@ class MarlinDevice(Device):
     def _power_on(self) -> None:
         self.rx = bytearray()
         self.partial = bytearray()
-        self.queue: deque[tuple[str, int]] = deque()  # (command, received-line number)
+        # (command, received-line number, its N or None)
+        self.queue: deque[tuple[str, int, int | None]] = deque()
         self.last_n = 0
         self.busy_until: float | None = None
         self.next_keepalive: float | None = None
         self.next_temp: float | None = self.t + 1.0 if self.temp else None
         self.halted = False
+        self.current_n = -1  # received-line number of the command being executed
+        self.current_seq: int | None = None
+        self.queue_reply = ""  # text that rides on the next ok (M105's temperatures)
         self.spindle, self.power, self.fan, self.pins = 5, 0.0, 0.0, {}
+        self.hotends: dict[int, float] = {}  # tool -> target degC
+        self.bed = 0.0
+        self.tool = 0
+        self.e = 0.0  # the extruder's logical position (mm)
+        self.extruded = 0.0  # filament/ink pushed since power-on (mm, net)
+        self.e_relative = False
+        self.relative = False
         self._laser()
 
     def boot(self) -> None:
@@ -74,6 +89,16 @@ class MarlinDevice(Device):
     def valves_off(self) -> bool:
         """Fan/valve outputs (M106, M42 pins) all off."""
         return self.fan == 0 and not any(self.pins.values())
+
+    @property
+    def heaters_off(self) -> bool:
+        """Every hotend and the bed at target 0."""
+        return self.bed == 0 and not any(self.hotends.values())
+
+    @property
+    def outputs_off(self) -> bool:
+        """Laser/spindle, heaters, fan and pins all off: the machine is safe."""
+        return self.valves_off and self.heaters_off and not self.laser_on
 
     # ----- serial ------------------------------------------------------------------------------
     def on_byte(self, b: int) -> None:
@@ -109,6 +134,11 @@ class MarlinDevice(Device):
         n_line = self.lines_received if "M110" not in text else -1
         if self.faults.disconnect_at == n_line:
             self.injected.append(("disconnect", n_line))
+        if self.faults.reset_at == n_line:  # a brown-out or watchdog: everything is lost
+            self.injected.append(("reset", n_line))
+            self._power_on()
+            self.boot()
+            return
         if self.faults.alarm_at == n_line:
             self.injected.append(("alarm", n_line))
             self.emit("Error:Printer halted. kill() called!")
@@ -135,17 +165,20 @@ class MarlinDevice(Device):
             if body.startswith("M110"):
                 parts = [w for w in body.split() if w.startswith("N")]
                 self.last_n = int(parts[0][1:]) if parts else n
-                self.queue.append((body, n_line))
+                self.queue.append((body, n_line, None))
                 return
             if n != self.last_n + 1:
                 return self._line_error("Line Number is not Last Line Number+1")
             self.last_n = n
+            seq = n
             text = body
         elif "*" in text:
             return self._line_error("No Line Number with checksum")
+        else:
+            seq = None
         if "M410" in text.split():
             self.quick_stops += 1  # the emergency parser acts before the queue
-        self.queue.append((text, n_line))
+        self.queue.append((text, n_line, seq))
         if self.faults.disconnect_at == n_line:
             self.disconnect()
 
@@ -163,12 +196,13 @@ class MarlinDevice(Device):
             self.next_keepalive = self.t + KEEPALIVE
         if self.busy_until is not None and self.busy_until <= self.t:
             self.busy_until = self.next_keepalive = None
-            self.emit("ok")
+            self._ok()
             self._read_serial()
 
     def _run(self) -> None:
         while self.queue and self.busy_until is None and not self.halted:
-            cmd, n_line = self.queue.popleft()
+            cmd, n_line, self.current_seq = self.queue.popleft()
+            self.current_n = n_line
             self._execute(cmd)
             extra = self.faults.busy_at.get(n_line, 0.0)
             duration = self.proc + extra
@@ -177,14 +211,29 @@ class MarlinDevice(Device):
                 if extra:
                     self.next_keepalive = self.t + KEEPALIVE
             else:
-                self.emit("ok")
+                self._ok()
             if self.rx and len(self.queue) < self.bufsize:
                 self._read_serial()
                 return
 
+    def _ok(self) -> None:
+        text = "ok"
+        if self.advok:  # Marlin 2 names the acknowledged line (when it had one) and the room left
+            n = f" N{self.current_seq}" if self.current_seq is not None else ""
+            text = f"ok{n} P15 B{self.bufsize - len(self.queue)}"
+        if self.queue_reply:
+            text, self.queue_reply = f"{text} {self.queue_reply}", ""
+        reply = self.ack(self.current_n, text)
+        if reply is not None:
+            self.emit(reply)
+
     def _execute(self, cmd: str) -> None:
         words = cmd.split()
         code = words[0].upper() if words else ""
+        if len(code) > 1 and code[0] == "T" and code[1:].isdigit():
+            self.tool = int(code[1:])
+            self.executed.append(cmd)
+            return
         if code not in _KNOWN:
             self.emit(f'echo:Unknown command: "{cmd}"')
             return
@@ -205,6 +254,16 @@ class MarlinDevice(Device):
             self.pins[f"{args['P']:g}"] = args.get("S", 0.0)
         elif code == "M110" and "N" in args:
             self.last_n = int(args["N"])
+        elif code in ("M104", "M109"):
+            self.hotends[int(args.get("T", self.tool))] = args.get("S", 0.0)
+        elif code in ("M140", "M190"):
+            self.bed = args.get("S", 0.0)
+        elif code == "M105":
+            temps = " ".join(f"T{t}:{v:.2f} /{v:.2f}" for t, v in sorted(self.hotends.items()))
+            self.queue_reply = f"T:{self.hotends.get(self.tool, 0.0):.2f} /0.00 B:{self.bed:.2f} " \
+                               f"/{self.bed:.2f} {temps}".strip()
+        elif code in ("M82", "M83"):
+            self.e_relative = code == "M83"
         else:
             self._position(code, args)
         self._laser()
@@ -212,7 +271,7 @@ class MarlinDevice(Device):
     def _position(self, code: str, args: dict[str, float]) -> None:
         """Moves, homing, G92 and the M114/M115 reports (no motion timing)."""
         if code in ("G90", "G91"):
-            self.relative = code == "G91"
+            self.relative = self.e_relative = code == "G91"
         elif code == "G28":
             self.mpos, self.g92 = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
             self.homed += 1
@@ -220,7 +279,13 @@ class MarlinDevice(Device):
             for i, a in enumerate("XYZ"):
                 if a in args:
                     self.g92[i] = self.mpos[i] - args[a]
+            if "E" in args:
+                self.e = args["E"]
         elif code in ("G0", "G1", "G2", "G3"):
+            if "E" in args:
+                delta = args["E"] if self.e_relative else args["E"] - self.e
+                self.e += delta
+                self.extruded += delta
             for i, a in enumerate("XYZ"):
                 if a in args:
                     self.mpos[i] = self.mpos[i] + args[a] if self.relative else args[a] + self.g92[i]

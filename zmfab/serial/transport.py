@@ -7,6 +7,7 @@ for emulators, whose time only moves when the reader waits.
 
 from __future__ import annotations
 
+import select
 import time
 from typing import Any, Protocol
 
@@ -37,13 +38,17 @@ class SerialTransport:
         self.port = port
         self.name = name
         self._buf = bytearray()
+        self._fd = _fileno(port)
+        if self._fd is not None:
+            port.timeout = 0  # reads never block: select() waits (a timeout change is a tcsetattr)
 
     def write(self, data: bytes) -> None:
+        """Hand the bytes to the driver. No flush (tcdrain): waiting for each line to leave the
+        UART would stall the next; pyserial's write loops until the driver has taken them all."""
         import serial
 
         try:
             self.port.write(data)
-            self.port.flush()
         except (serial.SerialException, OSError) as exc:
             raise LinkClosed(f"port {self.name}: write failed: {exc}") from exc
 
@@ -61,8 +66,16 @@ class SerialTransport:
             if remaining <= 0:
                 return None
             try:
-                self.port.timeout = remaining
-                chunk = self.port.read(max(1, self.port.in_waiting))
+                if self._fd is not None:
+                    ready, _, _ = select.select([self._fd], [], [], remaining)
+                    if not ready:
+                        return None
+                    chunk = self.port.read(max(1, self.port.in_waiting))
+                    if not chunk:  # readable but empty: the other end went away
+                        raise OSError("device reports readiness to read but returned no data")
+                else:
+                    self.port.timeout = remaining
+                    chunk = self.port.read(max(1, self.port.in_waiting))
             except (serial.SerialException, OSError) as exc:
                 raise LinkClosed(f"port {self.name}: read failed: {exc}") from exc
             self._buf += chunk
@@ -77,12 +90,24 @@ class SerialTransport:
         except (serial.SerialException, OSError) as exc:
             raise LinkClosed(f"port {self.name}: cannot reopen: {exc}") from exc
         self._buf.clear()
+        self._fd = _fileno(self.port)
+        if self._fd is not None:
+            self.port.timeout = 0
 
     def close(self) -> None:
         try:
             self.port.close()
         except Exception:  # noqa: BLE001 - closing a dead port must not mask the real error
             pass
+
+
+def _fileno(port: Any) -> int | None:
+    """The port's file descriptor when select() can wait on it (POSIX serial ports, ptys)."""
+    try:
+        fd = port.fileno()
+    except (AttributeError, OSError, ValueError, NotImplementedError):
+        return None
+    return fd if isinstance(fd, int) and fd >= 0 and hasattr(select, "select") else None
 
 
 def open_transport(url: str, *, baud: int = 115200, clock: Clock | None = None) -> tuple[Transport, Clock]:
