@@ -5,7 +5,9 @@ isolation, each planned unordered (``optimise = false``) and then ordered by
 :func:`zmfab.toolpath.order.order_paths`, by ``vpype linesort`` and by ``linesort --two-opt``.
 Prints travel (mm, between polylines, lead ends included) and ordering time for each, and the
 ratios the goals are stated in: travel <= 0.9 x linesort and <= 1.0 x linesort --two-opt, ordering
-time <= linesort's. vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
+time <= linesort's. Travel is given two ways: between polylines only (vpype's ``pen_up_length``)
+and with the first hop from the machine origin (0, 0) added, where every job starts; vpype's sort
+does not know the origin and starts at the first polyline given, ours starts from the origin. vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
 
     python benchmarks/bench_order.py [--quick]
 """
@@ -56,8 +58,9 @@ def raw_paths(geom, op: str, extra: dict) -> list[Polyline]:
     return plan_toolpath(geom, op, {**s, "optimise": False}).paths
 
 
-def linesort(paths: list[Polyline], two_opt: bool) -> tuple[float, float]:
-    """(travel mm, seconds) of vpype linesort (closed contours kept at their first vertex)."""
+def linesort(paths: list[Polyline], two_opt: bool) -> tuple[float, float, float]:
+    """(travel mm, first hop from the origin mm, seconds) of vpype linesort (closed contours
+    kept at their first vertex)."""
     import vpype as vp
     import vpype_cli
 
@@ -70,7 +73,8 @@ def linesort(paths: list[Polyline], two_opt: bool) -> tuple[float, float]:
     t0 = time.perf_counter()
     out = vpype_cli.execute("linesort --two-opt" if two_opt else "linesort", doc)
     dt = time.perf_counter() - t0
-    return float(out.layers[1].pen_up_length()[0]), dt
+    layer = out.layers[1]
+    return float(layer.pen_up_length()[0]), float(abs(layer[0][0])) if len(layer) else 0.0, dt
 
 
 def timed(func, paths):
@@ -89,19 +93,22 @@ def main() -> None:
         sys.exit("vpype is the reference here: pip install 'zmfab[bench]'")
     print(f"reference: vpype {vpype.__version__} linesort; travel in mm, time in s")
     print(f"{'case':<30} {'paths':>6} {'greedy':>9} {'ours':>9} {'t ours':>7} {'linesort':>9} "
-          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls")
+          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls | +origin hop: "
+          f"ours/ls ours/2opt")
     for label, geom, op, extra in cases(args.quick):
         paths = raw_paths(geom, op, extra)
         greedy, _ = timed(nearest_neighbour, paths)
         ours, t_ours = timed(order_paths, paths)
         assert sorted(map(id, (p.settings for p in ours))) == sorted(map(id, (p.settings for p in paths)))
         d_ours, d_greedy = travel_length(ours, origin=None), travel_length(greedy, origin=None)
-        d_ls, t_ls = linesort(paths, False)
-        d_2, t_2 = linesort(paths, True)
+        d_ls, h_ls, t_ls = linesort(paths, False)
+        d_2, h_2, t_2 = linesort(paths, True)
+        h_ours = travel_length(ours) - d_ours
         print(f"{label:<30} {len(paths):>6} {d_greedy:>9.1f} {d_ours:>9.1f} {t_ours:>7.3f} "
               f"{d_ls:>9.1f} {t_ls:>6.3f} {d_2:>9.1f} {t_2:>7.3f}  "
               f"{d_ours / d_ls if d_ls else 0:>7.3f} {d_ours / d_2 if d_2 else 0:>9.3f} "
-              f"{t_ours / t_ls if t_ls else 0:>6.2f}", flush=True)
+              f"{t_ours / t_ls if t_ls else 0:>6.2f} | {(d_ours + h_ours) / (d_ls + h_ls):>7.3f} "
+              f"{(d_ours + h_ours) / (d_2 + h_2):>9.3f}", flush=True)
 
 
 if __name__ == "__main__":

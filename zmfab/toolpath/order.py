@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .order_index import Grid, Tree, has_scipy
-from .path import Polyline, travel_length
+from .path import Polyline
 
 #: The improvement scores about this many candidate moves per polyline before it stops.
 WORK_PER_PATH = 800
@@ -59,6 +59,38 @@ def _entries(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.vstack(pts), np.concatenate(owner), np.concatenate(code)
 
 
+def _lead_ends(tips: np.ndarray, inner: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """``tips`` (n, 2) moved ``length`` mm on along the segments from ``inner``, as
+    :attr:`Polyline.start` / :attr:`Polyline.end` do one at a time."""
+    out = tips.copy()
+    d = tips - inner
+    norm = np.hypot(d[:, 0], d[:, 1])
+    ok = (length > 0) & (norm > 0)
+    if ok.any():
+        out[ok] = tips[ok] + d[ok] / norm[ok, None] * length[ok, None]
+    return out
+
+
+def _ends(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) (n, 2) mm of every polyline, lead-in/out included."""
+    first = np.array([p.points[0] for p in paths])
+    second = np.array([p.points[1 if len(p.points) > 1 else 0] for p in paths])
+    last = np.array([p.points[-1] for p in paths])
+    before = np.array([p.points[-2 if len(p.points) > 1 else -1] for p in paths])
+    lead_in = np.array([p.lead_in for p in paths], dtype=float)
+    lead_out = np.array([p.lead_out for p in paths], dtype=float)
+    return _lead_ends(first, second, lead_in), _lead_ends(last, before, lead_out)
+
+
+def _travel(paths: Sequence[Polyline], origin: tuple[float, float]) -> float:
+    """:func:`travel_length` from ``origin``, all hops at once, mm."""
+    if not paths:
+        return 0.0
+    a, b = _ends(paths)
+    hops = a - np.vstack([np.asarray(origin, dtype=float)[None, :], b[:-1]])
+    return float(np.hypot(hops[:, 0], hops[:, 1]).sum())
+
+
 def _enter_nearest(p: Polyline, here: np.ndarray) -> Polyline:
     """Closed ``p`` entered at its vertex nearest ``here``."""
     ring = p.points[:-1]
@@ -83,8 +115,7 @@ def nearest_neighbour(paths: Sequence[Polyline], *, origin: tuple[float, float] 
         # the entries nearest each entry's exit (an open polyline's other end), for all of
         # them at once: the greedy step looks here first and asks the tree only when all of
         # these are drawn
-        starts = np.array([p.start for p in paths])
-        ends = np.array([p.end for p in paths])
+        starts, ends = _ends(paths)
         exits = np.where((codes == -2)[:, None], starts[owner], ends[owner])
         k = min(NEAR_ENTRIES, len(pts))
         _, idx = index.tree.query(exits, k=k)
@@ -166,30 +197,54 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
     win_hi = win_lo + np.tile(np.arange(w), n)
     ok = win_hi < n
     win_lo, win_hi = win_lo[ok], win_hi[ok]
+    # Reversing a block replaces only the travels at its two ends: inside it the same travels
+    # are run the other way, so a block lying inside one reversal (its ends and the polylines
+    # just outside them untouched by any other) scores as its mirror image did before. Later
+    # rounds therefore score only blocks next to a replaced travel (``dirty``), blocks whose ends
+    # lie in different reversals (``label``) and neighbour blocks of a polyline that moved.
+    dirty = np.ones(n + 1, dtype=bool)
+    moved = np.ones(n + 1, dtype=bool)
+    label = np.zeros(n + 1, dtype=np.int64)
+    moves = 0
+    near_i = None if near is None else np.repeat(np.arange(1, n), near.shape[1])
     while work > 0 and (deadline is None or time.perf_counter() < deadline):
-        a = np.column_stack([ax, ay])
-        b = np.column_stack([bx, by])
-        los, his = [win_lo], [win_hi]
+        # coordinates as 1-D arrays; ``pbx[k]`` is the exit before position k (the origin
+        # before 0), ``nax[k]`` the entry at k (anything after the last: masked below)
+        axa, aya = np.array(ax), np.array(ay)
+        bxa, bya = np.array(bx), np.array(by)
+        pbx, pby = np.concatenate([[ox], bxa]), np.concatenate([[oy], bya])
+        nax, nay = np.concatenate([axa, [0.0]]), np.concatenate([aya, [0.0]])
+        sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
+               | dirty[win_hi + 1] | ((moved[win_lo] | moved[win_hi])
+                                      & (label[win_lo] != label[win_hi])))
+        los, his = [win_lo[sel]], [win_hi[sel]]
         if near is not None:
             pos = np.empty(n, dtype=np.int64)
             pos[perm] = np.arange(n)
-            i = np.repeat(np.arange(1, n), near.shape[1])
+            i = near_i
             j = pos[near[perm[:-1]].ravel()]  # neighbours of the polyline before i
             fwd = j >= i
             back = j < i - 1
+            # these blocks are named by the polyline before i, so one that moved makes new ones
+            ok = moved[i - 1] | moved[i] | moved[j] | moved[j + 1] | moved[np.maximum(j - 1, 0)]
+            fwd &= ok
+            back &= ok
             los += [i[fwd], j[back] + 1]
             his += [j[fwd], i[back] - 1]
         lo, hi = np.concatenate(los), np.concatenate(his)
+        dirty[:] = False
+        moved[:] = False
         work -= len(lo)
         if any_fixed:
             fcum = np.concatenate([[0], np.cumsum(fixed[perm])])
             free = fcum[hi + 1] - fcum[lo] == 0
             lo, hi = lo[free], hi[free]
-        prev = np.where((lo > 0)[:, None], b[np.maximum(lo - 1, 0)], org)
-        last = hi == n - 1
-        nxt = a[np.minimum(hi + 1, n - 1)]
-        gain = (_dist(prev, a[lo]) - _dist(prev, b[hi])
-                + np.where(last, 0.0, _dist(b[hi], nxt) - _dist(a[lo], nxt)))
+        px_, py_ = pbx[lo], pby[lo]
+        lx, ly, hx, hy = axa[lo], aya[lo], bxa[hi], bya[hi]
+        nx_, ny_ = nax[hi + 1], nay[hi + 1]
+        gain = (np.hypot(px_ - lx, py_ - ly) - np.hypot(px_ - hx, py_ - hy)
+                + np.where(hi == n - 1, 0.0,
+                           np.hypot(hx - nx_, hy - ny_) - np.hypot(lx - nx_, ly - ny_)))
         good = np.nonzero(gain > 1e-9)[0]
         if len(good) == 0:
             break
@@ -209,6 +264,10 @@ def _improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *
             ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
             perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
             flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
+            dirty[i0] = dirty[j0] = True
+            moved[i0:j0 + 1] = True
+            moves += 1
+            label[i0:j0 + 1] = moves
         if not applied:
             break
     return perm, flip, work
@@ -227,8 +286,7 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
     n = len(paths)
     if n < 2:
         return list(paths)
-    a = np.array([p.start for p in paths])
-    b = np.array([p.end for p in paths])
+    a, b = _ends(paths)
     near = _neighbours(a, b, neighbours)
     per_round = n * (min(window, n) + 2 * (near.shape[1] if near is not None else 0))
     deadline = None if budget_s is None else time.perf_counter() + budget_s
@@ -255,7 +313,7 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
         best = reenter_closed(two_opt(best, origin=origin, window=window, budget_s=budget_s),
                               origin=origin)
     candidates = [given, nn, best]
-    costs = [travel_length(c, origin=origin) for c in candidates]
+    costs = [_travel(c, origin) for c in candidates]
     return candidates[int(np.argmin(costs))]
 
 
@@ -266,18 +324,27 @@ def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (
     out = list(paths)
     if not any(p.closed for p in out):
         return out
+    # each closed polyline as given, and the vertex it is now entered at
+    rings = {k: [p, p.points[:-1, 0], p.points[:-1, 1], 0]
+             for k, p in enumerate(out) if p.closed and len(p.points) >= 4}
     for _ in range(sweeps):
-        for k, p in enumerate(out):
-            if not p.closed or len(p.points) < 4:
-                continue
-            ring = p.points[:-1]
-            cost = np.zeros(len(ring))
+        changed = False
+        for k, ring in rings.items():
+            p, xs, ys, at = ring
+            cost = np.zeros(len(xs))
             if k > 0 or origin is not None:
                 prev = out[k - 1].end if k > 0 else np.asarray(origin, dtype=float)
-                cost += np.hypot(*(ring - prev).T)
+                cost += np.hypot(xs - prev[0], ys - prev[1])
             if k + 1 < len(out):
-                cost += np.hypot(*(ring - out[k + 1].start).T)
-            out[k] = p.rotated(int(cost.argmin()))
+                nxt = out[k + 1].start
+                cost += np.hypot(xs - nxt[0], ys - nxt[1])
+            best = int(cost.argmin())
+            if cost[best] < cost[at]:
+                out[k] = p.rotated(best)
+                ring[3] = best
+                changed = True
+        if not changed:
+            break
     return out
 
 
