@@ -115,6 +115,11 @@ class CheckContext:
         return [lay for lay in self.layers if lay.role == role]
 
 
+def more_spots(count: int) -> str:
+    """`` (N more spots)`` after the first of ``count`` places a rule found ("" for one)."""
+    return f" ({count - 1} more spot{'s' if count > 2 else ''})" if count > 1 else ""
+
+
 def profile_length(profile: dict[str, Any], *keys: str, default: float | None = None,
                    where: str = "profile") -> float | None:
     """The first of ``keys`` present in ``profile`` as mm (a bare number is mm; strings may carry units)."""

@@ -17,7 +17,7 @@ from ..process.stack import Layer
 from ..regions import as_multipolygon
 from ..regions.features import narrow_lines, narrow_spaces
 from ..units import parse_length
-from . import CheckContext, Violation, drc_rule
+from . import CheckContext, Violation, drc_rule, more_spots
 
 #: Differences smaller than this (mm) are round-off.
 TOLERANCE = 1e-6
@@ -39,10 +39,6 @@ def _diw(ctx: CheckContext) -> list[Layer]:
     return [lay for lay in ctx.layers if lay.method == "diw" and not lay.geometry.is_empty]
 
 
-def _more(count: int) -> str:
-    return f" ({count - 1} more spot{'s' if count > 2 else ''})" if count > 1 else ""
-
-
 @drc_rule("diw_bead_width")
 def diw_bead_width(ctx: CheckContext) -> Iterator[Violation]:
     """Every DIW feature at least one bead wide."""
@@ -53,7 +49,7 @@ def diw_bead_width(ctx: CheckContext) -> Iterator[Violation]:
             s = spots[0]
             yield Violation("diw_bead_width", layer.name, s.width, w, (s.x, s.y),
                             f"feature narrower than the {w * 1000:.4g} µm bead: it is printed as "
-                            f"one thinned bead{_more(len(spots))}")
+                            f"one thinned bead{more_spots(len(spots))}")
 
 
 @drc_rule("diw_bead_spread")
@@ -66,7 +62,7 @@ def diw_bead_spread(ctx: CheckContext) -> Iterator[Violation]:
         if spots:
             s = spots[0]
             yield Violation("diw_bead_spread", layer.name, s.width, spread, (s.x, s.y),
-                            f"gap narrower than the bead spread: ink bridges it{_more(len(spots))}")
+                            f"gap narrower than the bead spread: ink bridges it{more_spots(len(spots))}")
     for i, a in enumerate(layers):
         for b in layers[i + 1:]:
             if a.material is not None and a.material == b.material:

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..regions import as_multipolygon, union_all
 from ..regions.features import narrow_lines, narrow_spaces
-from . import CheckContext, Violation, drc_rule, machine_bed, profile_length
+from . import CheckContext, Violation, drc_rule, machine_bed, more_spots, profile_length
 
 #: Inside the active area, the electrolyte may stay this far (mm) off the pads and interconnect:
 #: the pad clearance of the default stack (0.5 mm) with room for a wider one.
@@ -29,10 +29,6 @@ def _reach(geom: BaseGeometry, target: BaseGeometry) -> float:
     return float(shapely.distance(pts, target).max()) if len(pts) else 0.0
 
 
-def _more(count: int) -> str:
-    return f" ({count - 1} more spot{'s' if count > 2 else ''})" if count > 1 else ""
-
-
 @drc_rule("min_width")
 def min_width(ctx: CheckContext) -> Iterator[Violation]:
     """Every printed line at least the process's minimum line width."""
@@ -44,7 +40,7 @@ def min_width(ctx: CheckContext) -> Iterator[Violation]:
         if spots:
             s = spots[0]
             yield Violation("min_width", layer.name, s.width, limit, (s.x, s.y),
-                            f"line narrower than {layer.process} prints{_more(len(spots))}")
+                            f"line narrower than {layer.process} prints{more_spots(len(spots))}")
 
 
 @drc_rule("min_space")
@@ -58,7 +54,7 @@ def min_space(ctx: CheckContext) -> Iterator[Violation]:
         if spots:
             s = spots[0]
             yield Violation("min_space", layer.name, s.width, limit, (s.x, s.y),
-                            f"space smaller than {layer.process} keeps open{_more(len(spots))}")
+                            f"space smaller than {layer.process} keeps open{more_spots(len(spots))}")
 
 
 def _closest(a: BaseGeometry, b: BaseGeometry, within: float) -> tuple[float, tuple[float, float]] | None:
@@ -121,7 +117,7 @@ def registration(ctx: CheckContext) -> Iterator[Violation]:
             line = shapely.shortest_line(mine, edge) if not (mine.is_empty or edge.is_empty) else None
         where = worst.representative_point() if line is None else line.interpolate(0.5, normalized=True)
         yield Violation("registration", layer.name, measured, tol, (where.x, where.y),
-                        f"must sit inside {parent.name} by the registration tolerance{_more(len(bad))}")
+                        f"must sit inside {parent.name} by the registration tolerance{more_spots(len(bad))}")
 
 
 def _pads(ctx: CheckContext) -> BaseGeometry:

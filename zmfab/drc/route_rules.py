@@ -18,13 +18,9 @@ from collections.abc import Iterator
 
 from ..regions import as_multipolygon, union_all
 from ..regions.features import narrow_lines, narrow_spaces
-from . import CheckContext, Violation, drc_rule
+from . import CheckContext, Violation, drc_rule, more_spots
 
 TOLERANCE = 1e-6
-
-
-def _more(count: int) -> str:
-    return f" ({count - 1} more spot{'s' if count > 2 else ''})" if count > 1 else ""
 
 
 def _layers(ctx: CheckContext, *methods: str):
@@ -49,7 +45,7 @@ def inkjet_line(ctx: CheckContext) -> Iterator[Violation]:
             p = spots[0]
             yield Violation("inkjet_line", layer.name, p.width, limit, (p.x, p.y),
                             f"line narrower than a {s.dot_diameter * 1000:.4g} µm dot: it prints a "
-                            f"dot wide{_more(len(spots))}")
+                            f"dot wide{more_spots(len(spots))}")
 
 
 @drc_rule("inkjet_space")
@@ -64,7 +60,7 @@ def inkjet_space(ctx: CheckContext) -> Iterator[Violation]:
         if spots:
             p = spots[0]
             yield Violation("inkjet_space", layer.name, p.width, s.dot_diameter, (p.x, p.y),
-                            f"space the spread drops bridge{_more(len(spots))}")
+                            f"space the spread drops bridge{more_spots(len(spots))}")
     for i, a in enumerate(layers):
         for b in layers[i + 1:]:
             if {a.role, b.role} != {"anode", "cathode"}:
@@ -107,7 +103,7 @@ def relief_aspect(ctx: CheckContext) -> Iterator[Violation]:
             what = "raised line" if layer.method == "stamp" else "wall between wells"
             yield Violation("relief_aspect", layer.name, p.width, limit, (p.x, p.y),
                             f"{what} taller than {s.max_aspect:g}x its width (relief "
-                            f"{s.relief:g} mm){_more(len(spots))}")
+                            f"{s.relief:g} mm){more_spots(len(spots))}")
 
 
 @drc_rule("deposit_contact")
