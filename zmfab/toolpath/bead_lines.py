@@ -57,6 +57,40 @@ def _spurs(lines: list[LineString], limit: float) -> list[LineString]:
             return lines
 
 
+#: Tiles per side for the inside test: a ray from a point crosses every turn of a spiral, so a
+#: point-in-polygon test costs O(turns); on a tile it crosses only the turns in that tile.
+TILES = 32
+
+
+def inside_xy(geom: BaseGeometry, xy: np.ndarray, tiles: int = TILES) -> np.ndarray:
+    """Whether each point of ``xy`` (n×2, mm) lies inside ``geom``, tested tile by tile."""
+    out = np.zeros(len(xy), dtype=bool)
+    if not len(xy) or geom.is_empty:
+        return out
+    xmin, ymin, xmax, ymax = geom.bounds
+    span = max(xmax - xmin, ymax - ymin, 1e-9)
+    pad = 1e-6 * span
+    step = np.array([max(xmax - xmin, 1e-9), max(ymax - ymin, 1e-9)]) / tiles
+    cell = np.floor((xy - (xmin, ymin)) / step).astype(np.int64)
+    live = np.all((cell >= 0) & (cell < tiles), axis=1)
+    flat = np.where(live, cell[:, 0] * tiles + cell[:, 1], -1)
+    order = np.argsort(flat, kind="stable")
+    keys, starts = np.unique(flat[order], return_index=True)
+    stops = np.r_[starts[1:], len(order)]
+    for key, a, b in zip(keys.tolist(), starts.tolist(), stops.tolist(), strict=True):
+        if key < 0:
+            continue
+        i, j = divmod(key, tiles)
+        x0, y0 = xmin + i * step[0], ymin + j * step[1]
+        part = shapely.clip_by_rect(geom, x0 - pad, y0 - pad, x0 + step[0] + pad, y0 + step[1] + pad)
+        if part.is_empty:
+            continue
+        shapely.prepare(part)
+        idx = order[a:b]
+        out[idx] = shapely.contains_xy(part, xy[idx, 0], xy[idx, 1])
+    return out
+
+
 def _chordal_axis(thin: BaseGeometry, samples: np.ndarray, min_chord: float
                   ) -> tuple[list[np.ndarray], dict]:
     """Segments of the chordal axis of ``thin`` from a Delaunay triangulation of boundary
@@ -64,10 +98,11 @@ def _chordal_axis(thin: BaseGeometry, samples: np.ndarray, min_chord: float
     tri = shapely.get_parts(shapely.delaunay_triangles(shapely.multipoints(samples)))
     corners = shapely.get_coordinates(tri).reshape(-1, 4, 2)[:, :3]
     centre = corners.mean(axis=1)
-    corners = corners[shapely.contains_xy(thin, centre[:, 0], centre[:, 1])]
+    corners = corners[inside_xy(thin, centre)]
     if not len(corners):
         return [], {}
-    _, ids = np.unique(np.round(corners.reshape(-1, 2), 9), axis=0, return_inverse=True)
+    flat = np.round(corners.reshape(-1, 2), 9)
+    _, ids = np.unique(flat[:, 0] + 1j * flat[:, 1], return_inverse=True)
     ids = ids.reshape(-1, 3)
     pairs = np.sort(np.stack([ids[:, [0, 1]], ids[:, [1, 2]], ids[:, [2, 0]]], axis=1), axis=2)
     key = pairs[..., 0].astype(np.int64) * (ids.max() + 1) + pairs[..., 1]
@@ -90,7 +125,9 @@ def _chordal_axis(thin: BaseGeometry, samples: np.ndarray, min_chord: float
     across = np.abs(vec[..., 0] * axis[:, None, 1] - vec[..., 1] * axis[:, None, 0])
     across = np.where(ok[:, None], across / np.where(ok, norm, 1.0)[:, None],
                       np.hypot(vec[..., 0], vec[..., 1]))
-    pts, inv = np.unique(np.round(sleeve.reshape(-1, 2), 9), axis=0, return_inverse=True)
+    flat = np.round(sleeve.reshape(-1, 2), 9)
+    keys, inv = np.unique(flat[:, 0] + 1j * flat[:, 1], return_inverse=True)
+    pts = np.c_[keys.real, keys.imag]
     sums = np.bincount(inv.ravel(), weights=across.ravel(), minlength=len(pts))
     hits = np.bincount(inv.ravel(), minlength=len(pts))
     width = dict(zip(map(tuple, pts.tolist()), (sums / np.maximum(hits, 1)).tolist(), strict=True))
