@@ -160,7 +160,7 @@ def centre_lines(thin: BaseGeometry, *, pitch: float, whole: BaseGeometry | None
     chains, flows = [], []
     cap = THIN_PITCHES * pitch
     for ln in lines:
-        pts = np.asarray(ln.simplify(pitch / 20).coords)
+        pts = shapely.get_coordinates(shapely.simplify(ln, pitch / 20, preserve_topology=False))
         if len(pts) < 2:
             continue
         w = np.array([width.get(q, np.nan) for q in map(tuple, np.round(pts, 9).tolist())])
