@@ -60,38 +60,38 @@ def _spurs(lines: list[LineString], limit: float) -> list[LineString]:
             return lines
 
 
-#: Tiles per side for the inside test: a ray from a point crosses every turn of a spiral, so a
-#: point-in-polygon test costs O(turns); on a tile it crosses only the turns in that tile.
-TILES = 32
+#: The inside test splits the region into quadrants while a quadrant holds more points than this:
+#: a ray from a point crosses every turn of a spiral, so a point-in-polygon test on the whole
+#: region costs O(turns); on a quadrant it crosses only the turns in that quadrant.
+LEAF_POINTS = 4096
 
 
-def inside_xy(geom: BaseGeometry, xy: np.ndarray, tiles: int = TILES) -> np.ndarray:
-    """Whether each point of ``xy`` (n×2, mm) lies inside ``geom``, tested tile by tile."""
+def inside_xy(geom: BaseGeometry, xy: np.ndarray, leaf: int = LEAF_POINTS) -> np.ndarray:
+    """Whether each point of ``xy`` (n×2, mm) lies inside ``geom``, tested quadrant by quadrant."""
     out = np.zeros(len(xy), dtype=bool)
-    if not len(xy) or geom.is_empty:
-        return out
-    xmin, ymin, xmax, ymax = geom.bounds
-    span = max(xmax - xmin, ymax - ymin, 1e-9)
-    pad = 1e-6 * span
-    step = np.array([max(xmax - xmin, 1e-9), max(ymax - ymin, 1e-9)]) / tiles
-    cell = np.floor((xy - (xmin, ymin)) / step).astype(np.int64)
-    live = np.all((cell >= 0) & (cell < tiles), axis=1)
-    flat = np.where(live, cell[:, 0] * tiles + cell[:, 1], -1)
-    order = np.argsort(flat, kind="stable")
-    keys, starts = np.unique(flat[order], return_index=True)
-    stops = np.r_[starts[1:], len(order)]
-    for key, a, b in zip(keys.tolist(), starts.tolist(), stops.tolist(), strict=True):
-        if key < 0:
-            continue
-        i, j = divmod(key, tiles)
-        x0, y0 = xmin + i * step[0], ymin + j * step[1]
-        part = shapely.clip_by_rect(geom, x0 - pad, y0 - pad, x0 + step[0] + pad, y0 + step[1] + pad)
-        if part.is_empty:
-            continue
-        shapely.prepare(part)
-        idx = order[a:b]
-        out[idx] = shapely.contains_xy(part, xy[idx, 0], xy[idx, 1])
+    if len(xy) and not geom.is_empty:
+        _inside(geom, xy, np.arange(len(xy)), geom.bounds, leaf, out, 12)
     return out
+
+
+def _inside(geom: BaseGeometry, xy: np.ndarray, idx: np.ndarray, box: tuple, leaf: int,
+            out: np.ndarray, depth: int) -> None:
+    if geom.is_empty or not len(idx):
+        return
+    x0, y0, x1, y1 = box
+    if len(idx) <= leaf or depth == 0:
+        shapely.prepare(geom)
+        out[idx] = shapely.contains_xy(geom, xy[idx, 0], xy[idx, 1])
+        return
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    pad = 1e-6 * max(x1 - x0, y1 - y0, 1e-9)
+    right, top = xy[idx, 0] >= xm, xy[idx, 1] >= ym
+    for rx, ty, sub in ((False, False, (x0, y0, xm, ym)), (True, False, (xm, y0, x1, ym)),
+                        (False, True, (x0, ym, xm, y1)), (True, True, (xm, ym, x1, y1))):
+        pick = idx[(right == rx) & (top == ty)]
+        if len(pick):
+            part = shapely.clip_by_rect(geom, sub[0] - pad, sub[1] - pad, sub[2] + pad, sub[3] + pad)
+            _inside(part, xy, pick, sub, leaf, out, depth - 1)
 
 
 def _chordal_axis(thin: BaseGeometry, samples: np.ndarray, min_chord: float
