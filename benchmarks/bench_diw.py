@@ -2,7 +2,8 @@
 Swiss-roll, both electrodes in two inks (T0/T1) on the shipped syringe machine (its bed
 enlarged to 700 mm: the 200-finger cell is 520 mm wide).
 
-Prints, for each job: bead planning time (wall clock and this process's CPU time), G-code time, lines, beads (continuous paths), print and
+Prints, for each job: bead planning time (wall clock and this process's CPU time), G-code time,
+the planning / writing ratio (issue 16 goal: <= 5x), lines, beads (continuous paths), print and
 travel length, ink per tool against area × layers × layer height, and the largest lane-end trim.
 
     python benchmarks/bench_diw.py [--quick]
@@ -41,6 +42,7 @@ def run(name: str, layout, layers: int, profiles: Profiles) -> None:
           f"{len(job.lines)} lines, "
           f"{beads} beads, print {job.meta['print_mm']:.0f} mm, travel {job.meta['travel_mm']:.0f} mm, "
           f"estimate {job.meta['estimate_s'] / 60:.1f} min")
+    print(f"  planning / G-code writing: {(t1 - t0) / (t2 - t1):.1f}x (goal <= 5x)")
     for i, (e, g) in enumerate(regions.items()):
         want = g.area * layers * HEIGHT
         got = job.meta[f"ink_ul_T{i}"] - job.meta[f"purge_ul_T{i}"]
