@@ -169,6 +169,12 @@ def _nested(a: BaseGeometry, b: BaseGeometry) -> bool:
     return False
 
 
+def _united(geom: BaseGeometry) -> BaseGeometry:
+    """A collection of polygons (parts that may touch) as one valid geometry; others as given."""
+    return shapely.union_all(shapely.get_parts(geom)) if geom.geom_type == "GeometryCollection" \
+        else geom
+
+
 def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Point]:
     """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm.
 
@@ -179,6 +185,7 @@ def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Poin
     ea, eb = _edges(a), _edges(b)
     d, i, j = _nearest_pair(ea, eb)
     if d <= 0 or i < 0 or _nested(a, b):
+        a, b = _united(a), _united(b)  # GEOS decides, on valid geometry
         if a.intersects(b):
             p = a.intersection(b).representative_point()
             return 0.0, p, p
