@@ -12,6 +12,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import shapely
+
 import zmfab
 from zmfab.export import export_layout
 
@@ -49,6 +51,40 @@ def measure(label: str, family: str, params: dict, outdir: Path) -> None:
           f"metrics {t_measure:5.2f} s (gap {m['min_gap_mm'] * 1000:.3f} µm)")
 
 
+SCALING = [
+    ("concentric", "rings", 20, 200, {}),
+    ("interdigitated", "fingers", 100, 1000, {"gap": "100um"}),
+]
+
+
+def _vertices(lay) -> int:
+    return sum(int(shapely.get_num_coordinates(g)) for g in lay.regions.values())
+
+
+def _timed_metrics(family: str, params: dict, repeat: int = 3) -> tuple[float, float, int]:
+    """(best generation time s, best metrics time s, vertices) of one layout."""
+    gen, met = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        lay = zmfab.layout(family, **params)
+        t1 = time.perf_counter()
+        zmfab.measure(lay)
+        met.append(time.perf_counter() - t1)
+        gen.append(t1 - t0)
+    return min(gen), min(met), _vertices(lay)
+
+
+def scaling() -> None:
+    """Metrics time against generation time (goal <= 2x at the large size), and how metrics
+    time grows with the work (vertices): goal about 1x the work ratio."""
+    for family, key, small, large, extra in SCALING:
+        g_s, m_s, v_s = _timed_metrics(family, {key: small, **extra})
+        g_l, m_l, v_l = _timed_metrics(family, {key: large, **extra})
+        print(f"metrics {family:14s} {key} {small:>4d}: {m_s:6.3f} s ({m_s / g_s:4.2f}x generate)  "
+              f"{large:>4d}: {m_l:6.3f} s ({m_l / g_l:4.2f}x generate)  "
+              f"time x{m_l / m_s:5.1f} for work x{v_l / v_s:5.1f} (vertices {v_s:,d} -> {v_l:,d})")
+
+
 def startup() -> None:
     times = []
     for _ in range(5):
@@ -67,6 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for case in CASES:
             measure(*case, Path(tmp))
+    scaling()
     import resource
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

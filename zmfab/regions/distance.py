@@ -18,10 +18,15 @@ import shapely.ops
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-#: Vertices sampled for the first upper bound of the distance.
+#: Vertices sampled for the first upper bound of the distance, and for a second one when the
+#: first finds more than ``GOOD_PAIRS_PER_SEGMENT`` candidate pairs per segment.
+SAMPLE_FIRST = 256
 SAMPLE = 2048
+GOOD_PAIRS_PER_SEGMENT = 8
 #: Beyond this many candidate pairs per segment, ask GEOS for each vertex's nearest segment.
 MAX_PAIRS_PER_SEGMENT = 32
+#: Segment pairs scored at a time (their columns stay in the CPU cache).
+CHUNK = 1 << 16
 
 
 def _edges(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,22 +81,25 @@ def _columns(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, ...]:
     return x0, y0, dx, dy, np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
 
 
-def _fast_pairs(ca: tuple, cb: tuple, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """Squared distance of segment pairs (``ia``, ``ib``) (as :func:`_segment_segment`, without
-    GEOS's exact branches), from :func:`_columns` of each side."""
-    ax, ay, adx, ady, ainv = (c[ia] for c in ca)
-    bx, by, bdx, bdy, binv = (c[ib] for c in cb)
+def _fast_cols(pa: tuple, pb: tuple) -> np.ndarray:
+    """Squared distance from each pair's start vertex of one segment to the other segment, both
+    ways round, from :func:`_columns` of each side gathered pair by pair.
+
+    The end vertex of a segment starts the next segment of its ring, whose box (grown by the
+    bound) meets the same boxes, so over all candidate pairs the least of these is the least of
+    :func:`_segment_segment` (without GEOS's exact branches).
+    """
+    ax, ay, adx, ady, ainv = pa
+    bx, by, bdx, bdy, binv = pb
     out = _fast_d2(ax, ay, bx, by, bdx, bdy, binv)
-    np.minimum(out, _fast_d2(ax + adx, ay + ady, bx, by, bdx, bdy, binv), out=out)
     np.minimum(out, _fast_d2(bx, by, ax, ay, adx, ady, ainv), out=out)
-    np.minimum(out, _fast_d2(bx + bdx, by + bdy, ax, ay, adx, ady, ainv), out=out)
     return out
 
 
-def _crossing(ca: tuple, cb: tuple, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """Whether segment pairs (``ia``, ``ib``) cross or touch (orientation tests)."""
-    ax, ay, adx, ady, _ = (c[ia] for c in ca)
-    bx, by, bdx, bdy, _ = (c[ib] for c in cb)
+def _crossing_cols(pa: tuple, pb: tuple) -> np.ndarray:
+    """Whether segment pairs cross or touch (orientation tests), columns as :func:`_fast_cols`."""
+    ax, ay, adx, ady, _ = pa
+    bx, by, bdx, bdy, _ = pb
 
     def side(px, py, qx, qy, dx, dy):
         return np.sign(dx * (py - qy) - dy * (px - qx))
@@ -108,14 +116,17 @@ def _nearest_pair(ea: tuple, eb: tuple) -> tuple[float, int, int]:
     """(distance, segment of ``a``, segment of ``b``) of the nearest pair of segments."""
     (va, a0, a1), (vb, b0, b1) = ea, eb
     tree = shapely.STRtree(_lines(b0, b1))
-    # an upper bound: the nearest segment of b to a sample of a's vertices (GEOS)
-    sample = shapely.points(va[:: max(1, len(va) // SAMPLE)])
-    _, dist = tree.query_nearest(sample, return_distance=True, all_matches=False)
-    bound = float(dist.min())
-    # every pair of segments within the bound has boxes within it: a's boxes, grown by the bound
-    # (as the diagonals spanning them), against b's
-    lo, hi = np.minimum(a0, a1) - bound, np.maximum(a0, a1) + bound
-    ia, ib = tree.query(_lines(lo, hi))
+    low, high = np.minimum(a0, a1), np.maximum(a0, a1)
+    for size in (SAMPLE_FIRST, SAMPLE):
+        # an upper bound: the nearest segment of b to a sample of a's vertices (GEOS)
+        sample = shapely.points(va[:: max(1, len(va) // size)])
+        _, dist = tree.query_nearest(sample, return_distance=True, all_matches=False)
+        bound = float(dist.min())
+        # every pair of segments within the bound has boxes within it: a's boxes, grown by the
+        # bound (as the diagonals spanning them), against b's
+        ia, ib = tree.query(_lines(low - bound, high + bound))
+        if len(ia) <= GOOD_PAIRS_PER_SEGMENT * max(len(a0), 1):
+            break
     if len(ia) > MAX_PAIRS_PER_SEGMENT * max(len(a0), 1):  # a poor bound: GEOS, vertex by vertex
         (pi, si), d = tree.query_nearest(shapely.points(va), return_distance=True,
                                          all_matches=False)
@@ -133,9 +144,13 @@ def _nearest_pair(ea: tuple, eb: tuple) -> tuple[float, int, int]:
     if not len(ia):
         return float("inf"), -1, -1
     ca, cb = _columns(a0, a1), _columns(b0, b1)
-    fast = _fast_pairs(ca, cb, ia, ib)
-    if _crossing(ca, cb, ia, ib).any():
-        return 0.0, -1, -1
+    fast = np.empty(len(ia))
+    for k in range(0, len(ia), CHUNK):  # chunks that stay in cache
+        ja, jb = ia[k:k + CHUNK], ib[k:k + CHUNK]
+        pa, pb = tuple(c[ja] for c in ca), tuple(c[jb] for c in cb)
+        if _crossing_cols(pa, pb).any():
+            return 0.0, -1, -1
+        fast[k:k + CHUNK] = _fast_cols(pa, pb)
     near = np.flatnonzero(fast <= fast.min() * (1 + 1e-9) + 1e-24)  # then GEOS's own formula
     ia, ib = ia[near], ib[near]
     d = _segment_segment(a0[ia], a1[ia], b0[ib], b1[ib])
@@ -154,6 +169,12 @@ def _nested(a: BaseGeometry, b: BaseGeometry) -> bool:
     return False
 
 
+def _united(geom: BaseGeometry) -> BaseGeometry:
+    """A collection of polygons (parts that may touch) as one valid geometry; others as given."""
+    return shapely.union_all(shapely.get_parts(geom)) if geom.geom_type == "GeometryCollection" \
+        else geom
+
+
 def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Point]:
     """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm.
 
@@ -164,6 +185,7 @@ def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Poin
     ea, eb = _edges(a), _edges(b)
     d, i, j = _nearest_pair(ea, eb)
     if d <= 0 or i < 0 or _nested(a, b):
+        a, b = _united(a), _united(b)  # GEOS decides, on valid geometry
         if a.intersects(b):
             p = a.intersection(b).representative_point()
             return 0.0, p, p

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
+from shapely.geometry import GeometryCollection
 from shapely.geometry.base import BaseGeometry
 
 from . import Layout
@@ -21,16 +22,13 @@ def measure(layout: Layout) -> dict[str, Any]:
     ``facing_length_mm`` is the length of anode edge (pad included) lying within
     ``FACING_FACTOR`` times the minimum gap of the cathode: the edge ions cross from.
     """
-    anode = layout.electrode("anode")
-    cathode = layout.electrode("cathode")
+    anode, cathode = _Electrode(layout, "anode"), _Electrode(layout, "cathode")
     active = layout.get("active_area")
     active_area = active.area
-    min_gap = min_distance(anode, cathode) if not (anode.is_empty or cathode.is_empty) else 0.0
+    apart = not (anode.whole.is_empty or cathode.whole.is_empty)
+    min_gap = min_distance(anode.whole, cathode.whole) if apart else 0.0
     inside = _inside(anode, cathode, active, apart=min_gap > 0) if active_area else 0.0
-    facing = 0.0
-    if min_gap > 0:
-        band = cathode.buffer(min_gap * FACING_FACTOR, quad_segs=16)
-        facing = anode.boundary.intersection(band).length
+    facing = _facing(anode, cathode, min_gap * FACING_FACTOR) if min_gap > 0 else 0.0
     xmin, ymin, xmax, ymax = shapely.total_bounds([g for g in layout.regions.values()
                                                     if not g.is_empty])
     return {
@@ -48,19 +46,44 @@ def measure(layout: Layout) -> dict[str, Any]:
     }
 
 
-def _inside(anode: BaseGeometry, cathode: BaseGeometry, active: BaseGeometry, *,
+class _Electrode:
+    """An electrode as its body and pad, united only when they overlap: a body that merely touches
+    its pad (as the generators make them) is measured part by part, without a costly union."""
+
+    def __init__(self, layout: Layout, which: str) -> None:
+        self.body, self.pad = layout.get(which), layout.get(f"{which}_pad")
+        self.parts = [g for g in (self.body, self.pad) if not g.is_empty]
+        #: where body and pad touch (a line), counted in both outlines but in neither's union
+        self.seam: BaseGeometry = shapely.intersection(*self.parts) if len(self.parts) == 2 \
+            else GeometryCollection()
+        if self.seam.area > 0:  # overlapping parts: the union
+            self.parts, self.seam = [shapely.union(self.body, self.pad)], GeometryCollection()
+        #: every polygon of the parts, for the distance and the buffer (no union either)
+        self.whole = GeometryCollection(list(shapely.get_parts(self.parts))) \
+            if len(self.parts) > 1 else (self.parts[0] if self.parts else GeometryCollection())
+        self.area = sum(g.area for g in self.parts)
+
+
+def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
+    """Length (mm) of the anode's outline within ``reach`` mm of the cathode (a buffer polygon,
+    16 segments a quarter circle): each part's outline, less the seam counted in both."""
+    band = shapely.buffer(cathode.whole, reach, quad_segs=16)
+    length = sum(shapely.intersection(g.boundary, band).length for g in anode.parts)
+    if not anode.seam.is_empty:
+        length -= 2 * shapely.intersection(anode.seam, band).length
+    return length
+
+
+def _inside(anode: _Electrode, cathode: _Electrode, active: BaseGeometry, *,
             apart: bool) -> float:
-    """Electrode area (mm²) inside ``active``: each electrode's share on its own when they are
-    ``apart`` (no union of two large electrodes), whole where ``active`` covers it."""
+    """Electrode area (mm²) inside ``active``: each part's share on its own when the electrodes
+    are ``apart`` (no union of large electrodes), whole where ``active`` covers it."""
     if not apart:
-        return shapely.union(anode, cathode).intersection(active).area
+        return shapely.union_all([*anode.parts, *cathode.parts]).intersection(active).area
     total = 0.0
-    for electrode in (anode, cathode):
-        if electrode.is_empty:
-            continue
-        shapely.prepare(active)
-        total += electrode.area if active.covers(electrode) else \
-            shapely.intersection(electrode, active).area
+    shapely.prepare(active)
+    for part in (*anode.parts, *cathode.parts):
+        total += part.area if active.covers(part) else shapely.intersection(part, active).area
     return total
 
 
