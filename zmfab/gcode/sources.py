@@ -113,23 +113,14 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
                     date: str | None = None) -> tuple[Job, str]:
     """(job, layer name) for a design's stack layer; without a name, its only laser/diw layer."""
     from ..design import load_design
-    from ..process.stack import resolve_stack
+    from ..process.stack import pick_layer, resolve_stack
     from .laser_job import plan_layer, slug
 
     settings = dict(settings or {})
     design = load_design(source)
     layout = design.layout()
-    layers = resolve_stack(design, layout, profiles)
-    names = ", ".join(lay.name for lay in layers)
-    if layer_name:
-        match = [lay for lay in layers if lay.name == layer_name or slug(lay.name) == slug(layer_name)]
-        if not match:
-            raise ParameterError("--layer", f"{layer_name!r} is not a layer (layers: {names})")
-    else:
-        match = [lay for lay in layers if lay.method in MACHINE_METHODS]
-        if len(match) != 1:
-            raise ParameterError("--layer", f"name a stack layer (layers: {names})")
-    layer = match[0]
+    layer = pick_layer(resolve_stack(design, layout, profiles), layer_name,
+                       methods=MACHINE_METHODS, key=slug, ask="name a stack layer")
     if layer.method == "diw" or (op and op.strip().lower() == "diw"):
         job = plan_diw_layers({layer.name: layer.geometry}, profiles=profiles, machine=machine,
                               settings={**layer.settings, **settings}, offset=offset)

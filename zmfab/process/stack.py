@@ -22,6 +22,7 @@ A design without ``[[stack]]`` gets its family's default stack (:func:`default_s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,6 +288,23 @@ def _entry_line(text: str, index: int, key: str) -> int | None:
 def layers_by_name(layers: list[Layer]) -> dict[str, Layer]:
     """``{layer.name: layer}``."""
     return {lay.name: lay for lay in layers}
+
+
+def pick_layer(layers: list[Layer], name: str | None, *, methods: tuple[str, ...],
+               key: Callable[[str], str], ask: str) -> Layer:
+    """The layer called ``name`` (as written, or equal under ``key``, a file-name form), or
+    without a name the only layer whose method is one of ``methods``; else ``--layer`` errors
+    listing the layers (``ask`` is what to do when there is no single candidate)."""
+    names = ", ".join(lay.name for lay in layers)
+    if name:
+        match = [lay for lay in layers if lay.name == name or key(lay.name) == key(name)]
+        if not match:
+            raise ParameterError("--layer", f"{name!r} is not a layer (layers: {names})")
+    else:
+        match = [lay for lay in layers if lay.method in methods]
+        if len(match) != 1:
+            raise ParameterError("--layer", f"{ask} (layers: {names})")
+    return match[0]
 
 
 def stack_geometry(layers: list[Layer]) -> shapely.Geometry:

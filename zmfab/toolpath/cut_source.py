@@ -45,22 +45,13 @@ def cut_from_source(source: str | Path, *, layer: str | None = None,
     from ..design import load_design
     from ..drc import design_profile_files
     from ..export.mask import safe_name
-    from ..process.stack import resolve_stack
+    from ..process.stack import pick_layer, resolve_stack
 
     design = load_design(source)
     profiles = Profiles(design_profile_files(design)) if design_profile_files(design) else profiles
     layout = design.layout()
-    stack = resolve_stack(design, layout, profiles)
-    names = ", ".join(lay.name for lay in stack)
-    if layer:
-        match = [lay for lay in stack if lay.name == layer or safe_name(lay.name) == safe_name(layer)]
-        if not match:
-            raise ParameterError("--layer", f"{layer!r} is not a layer (layers: {names})")
-    else:
-        match = [lay for lay in stack if lay.method == "cutter"]
-        if len(match) != 1:
-            raise ParameterError("--layer", f"name the stack layer to cut (layers: {names})")
-    chosen = match[0]
+    chosen = pick_layer(resolve_stack(design, layout, profiles), layer, methods=("cutter",),
+                        key=safe_name, ask="name the stack layer to cut")
     return plan_layer_cut(design, layout, chosen, profiles, machine=machine,
                           settings=settings), chosen.name
 
