@@ -8,13 +8,13 @@ import os
 import select
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
+from tests.pty_device import PtyDevice
 from zmfab.serial.control import Machine
-from zmfab.serial.emulator import Link, make_device, serve_pty
+from zmfab.serial.emulator import Link
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
@@ -79,26 +79,12 @@ def test_interactive_jog_by_keystrokes(tmp_path):
 
 
 def test_bench_commands_to_an_emulator_on_a_pty():
-    device = make_device("grbl", link=Link(), options={"homing": "1"})
-    ready, stop = threading.Event(), threading.Event()
-    path: list[str] = []
-
-    def on_ready(p: str) -> None:
-        path.append(p)
-        ready.set()
-
-    server = threading.Thread(target=serve_pty, args=(device,),
-                              kwargs={"on_ready": on_ready, "stop": stop.is_set}, daemon=True)
-    server.start()
-    try:
-        assert ready.wait(5.0)
-        with Machine.open(path[0], connect_timeout=0.5) as m:
+    with PtyDevice("grbl", link=Link(), homing="1") as pty:
+        with Machine.open(pty.path[0], connect_timeout=0.5) as m:
             assert m.status().state == "Alarm"
             m.home()
             st = m.jog(2.0, 1.5, feed=3000)
             assert st.mpos[:2] == (2.0, 1.5)
             assert m.set_origin().wpos[:2] == (0.0, 0.0)
-    finally:
-        stop.set()
-        server.join(2.0)
+    device = pty.device
     assert device.homed == 1 and device.wco[:2] == [2.0, 1.5] and not device.laser_on

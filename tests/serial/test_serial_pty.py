@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from tests.pty_device import PtyDevice
 from zmfab.serial.emulator import Link, make_device, serve_pty
 from zmfab.serial.streamer import Streamer, make_dialect
 from zmfab.serial.transport import open_transport
@@ -44,26 +45,6 @@ def test_stream_over_a_pty(h):
     assert not device.laser_on
 
 
-class _PtyDevice:
-    """An emulator served on a pty in a thread, for a sender in another process."""
-
-    def __init__(self, kind: str, **options: str) -> None:
-        self.device = make_device(kind, link=Link(baud=115200), options=options)
-        self.ready, self.stop = threading.Event(), threading.Event()
-        self.path: list[str] = []
-        self.thread = threading.Thread(target=serve_pty, args=(self.device,), daemon=True, kwargs={
-            "on_ready": lambda p: (self.path.append(p), self.ready.set()), "stop": self.stop.is_set})
-
-    def __enter__(self) -> _PtyDevice:
-        self.thread.start()
-        assert self.ready.wait(5.0)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(2.0)
-
-
 def _stream_then_signal(tmp_path, kind: str, job: list[str], signum: int, **options: str):
     import json
     import os
@@ -74,7 +55,7 @@ def _stream_then_signal(tmp_path, kind: str, job: list[str], signum: int, **opti
     path = tmp_path / "job.gcode"
     path.write_text("\n".join(job) + "\n")
     log = tmp_path / "job.jsonl"
-    with _PtyDevice(kind, **options) as pty:
+    with PtyDevice(kind, **options) as pty:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from zmfab.cli import main; main()", "stream", str(path),
              "--port", pty.path[0], "--firmware", kind, "--log", str(log), "--quiet",
@@ -122,7 +103,7 @@ def test_sighup_on_a_pty_switches_marlin_heaters_fan_and_valve_off(tmp_path, h):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_start_up_on_a_pty_probes_instead_of_waiting_for_a_banner(h):
-    with _PtyDevice("grbl") as pty:
+    with PtyDevice("grbl") as pty:
         earlier, _ = open_transport(pty.path[0])  # an earlier session read the banner
         assert earlier.read_line(2.0) is not None
         while earlier.read_line(0.3) is not None:
@@ -144,7 +125,7 @@ def test_bench_commands_probe_a_running_grbl_instead_of_waiting_for_a_banner():
 
     from zmfab.serial.control import Machine
 
-    with _PtyDevice("grbl") as pty:
+    with PtyDevice("grbl") as pty:
         earlier, _ = open_transport(pty.path[0])  # an earlier session read the banner
         earlier.read_line(1.0)
         while earlier.read_line(0.3) is not None:
