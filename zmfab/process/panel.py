@@ -96,7 +96,7 @@ def panel(layout: Layout, nx: int, ny: int, pitch_x: float, pitch_y: float, *,
     def move(g: BaseGeometry) -> BaseGeometry:
         return affinity.translate(g, sx, sy)
 
-    regions = {**{name: merge(tile(geom, shifts).geoms) for name, geom in layout.regions.items()},
+    regions = {**{name: merge([tile(geom, shifts)]) for name, geom in layout.regions.items()},
                **{name: move(g) for name, g in regions.items()},
                "footprint": box(0.0, 0.0, max(xs) + sx, max(ys) + sy)}
     cells = list(tile(layout.get("active_area"), shifts).geoms)

@@ -198,7 +198,7 @@ def shape_layer(layout: Layout, regions: list[str], *, margin: float = 0.0,
     from .tiling import tiled_layer
 
     done = tiled_layer(layout, regions, margin=margin, exclude=exclude, clearance=clearance,
-                       min_line=min_line, shape=shape_layer)
+                       min_line=min_line, shape=shape_layer, clean=printable)
     if done is not None:
         return done
     geom = layer_geometry(layout, regions, margin=margin, exclude=exclude, clearance=clearance)

@@ -96,11 +96,13 @@ ShapeFunc = Callable[..., tuple[MultiPolygon, float]]
 
 def tiled_layer(layout: Layout, regions: Sequence[str], *, margin: float,
                 exclude: Sequence[str], clearance: float, min_line: float | None,
-                shape: ShapeFunc) -> tuple[MultiPolygon, float] | None:
+                shape: ShapeFunc,
+                clean: Callable[[MultiPolygon, float], MultiPolygon]) -> tuple[MultiPolygon, float] | None:
     """(geometry, area removed by cleaning in mm²) of a panel's layer from its cell's, or None
     when the panel is not tiled or the layer is not a copy of the cell's (see the module).
 
-    ``shape(cell_layout, regions, margin=, exclude=, clearance=, min_line=)`` shapes the cell.
+    ``shape(cell_layout, regions, margin=, exclude=, clearance=, min_line=)`` shapes the cell;
+    ``clean(geometry, min_line)`` cleans a panel-wide layer (the stack's own functions).
     """
     t = tiling_of(layout)
     names = [*regions, *exclude]
@@ -110,7 +112,7 @@ def tiled_layer(layout: Layout, regions: Sequence[str], *, margin: float,
         return None
     if all(n in PANEL_REGIONS for n in regions):
         return _panel_wide(layout, t, regions, margin=margin, exclude=exclude,
-                           clearance=clearance, min_line=min_line)
+                           clearance=clearance, min_line=min_line, clean=clean)
     if any(n in PANEL_REGIONS and n in layout.regions for n in regions):
         return None
     cell = t.cell
@@ -126,15 +128,14 @@ def tiled_layer(layout: Layout, regions: Sequence[str], *, margin: float,
 
 def _panel_wide(layout: Layout, t: Tiling, regions: Sequence[str], *, margin: float,
                 exclude: Sequence[str], clearance: float,
-                min_line: float | None) -> tuple[MultiPolygon, float] | None:
+                min_line: float | None,
+                clean: Callable[[MultiPolygon, float], MultiPolygon]) -> tuple[MultiPolygon, float] | None:
     """A panel-wide layer (e.g. encapsulation over the panel footprint) less each cell's
     excluded regions: the cell's holes, grown once and translated, become interior rings of
     the panel-wide polygons directly. That is the difference itself when every hole lies inside
     its polygon without touching an edge and the copies of the cell's holes stay apart (each
     hole one ring, the cell's holes merged apart); otherwise None. The cleaning (an opening
     across cells) then runs on the whole layer."""
-    from .stack import printable
-
     base = as_multipolygon(grown(layout, regions, margin))
     holes_cell = as_multipolygon(grown(t.cell, exclude, clearance if clearance > 0 else 0.0))
     if base.is_empty or holes_cell.is_empty or not exclude:
@@ -154,5 +155,5 @@ def _panel_wide(layout: Layout, t: Tiling, regions: Sequence[str], *, margin: fl
     geom = MultiPolygon([g for g in shapely.orient_polygons(made, exterior_cw=True) if g.area > 1e-9])
     if not min_line:
         return geom, 0.0
-    kept = printable(geom, min_line)
+    kept = clean(geom, min_line)
     return kept, geom.area - kept.area

@@ -1,0 +1,117 @@
+"""The fast path of a panel of identical cells gives the findings of checking every copy.
+
+A 3 x 3 panel whose cell breaks a rule of its own (anode lines narrower than screen printing's
+minimum line) and whose pitch leaves neighbouring cells too close (0.1 mm streets: the spaces
+between cells and the anode of one cell to the cathode of the next break the minimum space and
+the gap): the tiled stack and the once-per-cell measurement against the stack built on the
+whole panel and every copy measured.
+"""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from tests.stack.stack_helpers import design_from
+from zmfab.drc import CheckContext, check, design_layout
+from zmfab.drc.cells import cell_spots, copies, reported
+from zmfab.process.stack import resolve_stack
+from zmfab.process.tiling import tile, tiling_of
+from zmfab.profiles import Profiles
+from zmfab.regions import Layout
+from zmfab.regions.features import narrow_lines, narrow_spaces
+
+PROFILES = Profiles()
+CELL = """
+title = "Panel cell"
+family = "interdigitated"
+[params]
+fingers = {fingers}
+anode_width = "150um"
+cathode_width = "500um"
+gap = "400um"
+finger_length = "5mm"
+bus_width = "800um"
+pad_size = "2mm"
+margin = "50um"
+"""
+
+
+def untiled(lay: Layout) -> Layout:
+    """The same panel without its tiling: every stage works on the whole panel."""
+    return Layout(lay.family, lay.regions, lay.params,
+                  {k: v for k, v in lay.meta.items() if k != "tiling"})
+
+
+def findings(fingers: int, array: str = "3x3", pitch: str | None = None):
+    d = design_from(CELL.format(fingers=fingers))
+    lay = design_layout(d, array=array, pitch=pitch)
+    fast_layers = resolve_stack(d, lay, PROFILES)
+    fast = check(d, lay, fast_layers, PROFILES)
+    plain = untiled(lay)
+    slow_layers = resolve_stack(d, plain, PROFILES)
+    slow = check(d, plain, slow_layers, PROFILES, per_copy=True)
+    return fast_layers, slow_layers, fast, slow
+
+
+@pytest.mark.parametrize("fingers", [2, 4])
+def test_fast_panel_check_equals_checking_every_copy(fingers):
+    fast_layers, slow_layers, fast, slow = findings(fingers)
+    assert [v.to_dict() for v in fast] == [v.to_dict() for v in slow]
+    rules = {v.rule for v in fast}
+    # the cell's own violation, the between-cell spacing and gap all found
+    assert {"min_width", "min_space", "gap"} <= rules
+    width = next(v for v in fast if v.rule == "min_width")
+    assert width.measured_mm == pytest.approx(0.15, abs=0.01)
+    assert "more spots" in width.message
+    for a, b in zip(fast_layers, slow_layers, strict=True):
+        assert a.name == b.name
+        assert len(a.geometry.geoms) == len(b.geometry.geoms)
+        assert a.geometry.symmetric_difference(b.geometry).area < 1e-9
+        assert a.removed_mm2 == pytest.approx(b.removed_mm2, abs=1e-9)
+
+
+def test_between_cell_spaces_are_counted_once_per_pair():
+    # 2 fingers: one narrow anode finger per cell, so the line rule is measured once per cell
+    d = design_from(CELL.format(fingers=2))
+    lay = design_layout(d, array="3x3")
+    t = tiling_of(lay)
+    ink = next(x for x in resolve_stack(d, lay, PROFILES) if x.name == "anode ink")
+    assert copies(ink.geometry, t) is not None
+    ctx = CheckContext(d, lay, [], PROFILES)
+    for finder, limit in ((narrow_lines, 0.2), (narrow_spaces, 0.2)):
+        fast = cell_spots(ink.geometry, limit, finder, t)
+        slow = finder(ink.geometry, limit)
+        # the same widths, as many spots, and the same one reported (the first cell's)
+        assert sorted(round(s.width, 6) for s in fast) == sorted(round(s.width, 6) for s in slow)
+        assert fast and reported(fast, ctx.cell) == reported(slow, ctx.cell)
+    # 3 columns x 3 rows: 6 streets between neighbours in x, each a space below the limit
+    assert sum(1 for s in cell_spots(ink.geometry, 0.2, narrow_spaces, t) if s.area == 0) == 6
+
+
+def test_a_panel_whose_cells_differ_is_measured_copy_by_copy():
+    d = design_from(CELL.format(fingers=2))
+    lay = design_layout(d, array="3x3")
+    t = tiling_of(lay)
+    ink = next(x for x in resolve_stack(d, lay, PROFILES) if x.name == "anode ink")
+    parts = list(ink.geometry.geoms)
+    parts[4] = shapely.affinity.scale(parts[4], 1.001, 1.0)   # one cell edited
+    edited = shapely.MultiPolygon(parts)
+    assert copies(edited, t) is None
+    fast = cell_spots(edited, 0.2, narrow_lines, t)
+    assert [(s.width, s.x, s.y) for s in fast] == [(s.width, s.x, s.y) for s in narrow_lines(edited, 0.2)]
+
+
+def test_tile_moves_each_copy_by_its_offset():
+    square = shapely.box(0, 0, 1, 1)
+    out = tile(square, [(0, 0), (2, 0), (0, 3)])
+    assert [p.bounds for p in out.geoms] == [(0, 0, 1, 1), (2, 0, 3, 1), (0, 3, 1, 4)]
+
+
+def test_cells_whose_layer_copies_would_meet_are_shaped_on_the_whole_panel():
+    # the electrolyte grows 0.5 mm past the active area: in 0.1 mm streets the copies merge,
+    # so that layer is built on the whole panel (and still equals checking every copy)
+    fast_layers, slow_layers, fast, slow = findings(2)
+    gel = next(x for x in fast_layers if x.name == "gel electrolyte")
+    assert len(gel.geometry.geoms) < 9
+    assert [v.to_dict() for v in fast] == [v.to_dict() for v in slow]
