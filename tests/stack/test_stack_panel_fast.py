@@ -115,3 +115,20 @@ def test_cells_whose_layer_copies_would_meet_are_shaped_on_the_whole_panel():
     gel = next(x for x in fast_layers if x.name == "gel electrolyte")
     assert len(gel.geometry.geoms) < 9
     assert [v.to_dict() for v in fast] == [v.to_dict() for v in slow]
+
+
+def test_check_reports_progress_rule_by_rule(tmp_path):
+    from tests.cli_helpers import run_cli
+    from zmfab.drc import rules
+
+    d = design_from(CELL.format(fingers=2))
+    lay = design_layout(d, array="2x2")
+    seen = []
+    check(d, lay, resolve_stack(d, lay, PROFILES), PROFILES,
+          progress=lambda k, n, name: seen.append((k, n, name)))
+    assert [k for k, _, _ in seen] == list(range(1, len(rules()) + 1))
+    assert seen[-1][1] == len(rules()) and seen[0][2] == next(iter(rules()))
+    path = tmp_path / "cell.toml"
+    design_from(CELL.format(fingers=2), path)
+    result = run_cli("check", str(path), "--array", "2x2", "-q")
+    assert result.code == 1 and "min_width" in result.out
