@@ -43,9 +43,10 @@ def untiled(lay: Layout) -> Layout:
                   {k: v for k, v in lay.meta.items() if k != "tiling"})
 
 
-def findings(fingers: int, array: str = "3x3", pitch: str | None = None):
+def findings(fingers: int, array: str = "3x3", pitch: str | None = None,
+             wiring: str | None = None):
     d = design_from(CELL.format(fingers=fingers))
-    lay = design_layout(d, array=array, pitch=pitch)
+    lay = design_layout(d, array=array, pitch=pitch, wiring=wiring)
     fast_layers = resolve_stack(d, lay, PROFILES)
     fast = check(d, lay, fast_layers, PROFILES)
     plain = untiled(lay)
@@ -132,3 +133,26 @@ def test_check_reports_progress_rule_by_rule(tmp_path):
     design_from(CELL.format(fingers=2), path)
     result = run_cli("check", str(path), "--array", "2x2", "-q")
     assert result.code == 1 and "min_width" in result.out
+
+
+def test_wired_panel_fast_path_equals_checking_every_copy():
+    # series traces run in the streets: the electrolyte (kept off the traces) is built on the
+    # whole panel, the inks and the encapsulation from the cell
+    fast_layers, slow_layers, fast, slow = findings(4, pitch="8mm,20mm", wiring="series")
+    assert [v.to_dict() for v in fast] == [v.to_dict() for v in slow]
+    assert {"min_width"} <= {v.rule for v in fast}
+    d = design_from(CELL.format(fingers=4))
+    t = tiling_of(design_layout(d, array="3x3", pitch="8mm,20mm", wiring="series"))
+    ink = next(x for x in fast_layers if x.name == "anode ink")
+    assert copies(ink.geometry, t) is not None
+    for a, b in zip(fast_layers, slow_layers, strict=True):
+        assert a.geometry.symmetric_difference(b.geometry).area < 1e-9
+
+
+def test_a_moved_panel_is_no_longer_tiled():
+    d = design_from(CELL.format(fingers=2))
+    lay = design_layout(d, array="2x2").translated(1.0, 2.0)
+    moved = resolve_stack(d, lay, PROFILES)
+    plain = resolve_stack(d, untiled(lay), PROFILES)
+    for a, b in zip(moved, plain, strict=True):
+        assert a.geometry.symmetric_difference(b.geometry).area < 1e-9
