@@ -28,7 +28,15 @@ from shapely.geometry.base import BaseGeometry
 
 from ..process.tiling import Tiling
 from ..regions import as_multipolygon
-from ..regions.features import AT_LIMIT, MEASURED, Spot, narrow_lines, narrow_spaces
+from ..regions.features import (
+    AT_LIMIT,
+    MEASURED,
+    NOISE,
+    NOISE_FRACTION,
+    Spot,
+    narrow_lines,
+    narrow_spaces,
+)
 
 Finder = Callable[[BaseGeometry, float], list[Spot]]
 #: Coordinates of two copies this close (mm) after undoing their offsets are the same point.
@@ -62,7 +70,7 @@ def cell_spots(geom: BaseGeometry, limit: float, finder: Finder,
         return finder(geom, limit)
     found = copies(geom, tiling)
     if found is None:
-        return finder(geom, limit)
+        return [] if _unchanged(geom, limit, finder, tiling) else finder(geom, limit)
     first, m = found
     spots = finder(first, limit)
     shifts = tiling.offsets - tiling.offsets[0]
@@ -73,6 +81,18 @@ def cell_spots(geom: BaseGeometry, limit: float, finder: Finder,
         out += _between(geom, limit, m)
     out.sort(key=lambda s: s.width)
     return out
+
+
+def _unchanged(geom: BaseGeometry, limit: float, finder: Finder, tiling: Tiling) -> bool:
+    """Whether a panel-wide polygon (one part) is left as it is by the finder's opening or
+    closing, to less than the area the finder ignores: then it finds nothing there
+    (:mod:`zmfab.process.windows` measures that box by box)."""
+    from ..process.windows import morphology_change
+
+    probe = limit - 2 * AT_LIMIT
+    change = morphology_change(geom, tiling, probe / 2, closing=finder is narrow_spaces)
+    grain = max(NOISE, NOISE_FRACTION * limit) ** 2 / 2
+    return change is not None and change < grain / 2
 
 
 def _between(geom: BaseGeometry, space: float, m: int) -> list[Spot]:

@@ -33,6 +33,8 @@ from ..regions.merge import merge
 
 #: Regions of a panel that are the panel's own, not copies of the cell's.
 PANEL_REGIONS: frozenset[str] = frozenset({"footprint", "interconnect"})
+#: An opening that moves less area than this (mm²) leaves a layer as it is.
+CLEAN_NOISE = 1e-7
 #: Copies closer than this (mm) count as touching.
 SEPARATION = 1e-6
 
@@ -155,5 +157,10 @@ def _panel_wide(layout: Layout, t: Tiling, regions: Sequence[str], *, margin: fl
     geom = MultiPolygon([g for g in shapely.orient_polygons(made, exterior_cw=True) if g.area > 1e-9])
     if not min_line:
         return geom, 0.0
+    from .windows import morphology_change
+
+    change = morphology_change(geom, t, min_line / 2)
+    if change is not None and change <= CLEAN_NOISE:
+        return geom, 0.0   # the opening leaves it as it is (proven box by box)
     kept = clean(geom, min_line)
     return kept, geom.area - kept.area
