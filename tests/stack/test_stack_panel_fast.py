@@ -213,3 +213,30 @@ def test_narrow_encapsulation_between_cells_is_cleaned_as_on_the_whole_panel():
         for finder in (narrow_lines, narrow_spaces):
             fast_spots = cell_spots(layer.geometry, 0.2, finder, tiling_of(lay))
             assert len(fast_spots) == len(finder(layer.geometry, 0.2))
+
+
+def test_a_polygon_with_a_hole_per_pad_is_met_through_its_holes():
+    from zmfab.drc.overlay import MANY_HOLES, meet, near, shrink
+    from zmfab.regions.merge import merge
+
+    d = design_from(SMALL.format(pad="1.5mm", margin="0.5mm"))
+    lay = design_layout(d, array="9x4", pitch="9.5mm")
+    enc = next(x for x in resolve_stack(d, lay, PROFILES) if x.name == "encapsulation").geometry
+    assert len(enc.geoms[0].interiors) >= MANY_HOLES
+    pads = merge([lay["anode_pad"], lay["cathode_pad"]])
+    # a few pads grown past their hole, so that some meet the encapsulation
+    items = shapely.get_parts(pads)
+    items[:3] = shapely.buffer(items[:3], 0.3, join_style="mitre")
+    a = shapely.get_parts(enc)
+    assert meet(enc, shapely.MultiPolygon(list(items))).area == pytest.approx(
+        enc.intersection(shapely.MultiPolygon(list(items))).area, abs=1e-9)
+    for within in (0.1, 0.25):
+        ia, ib, side = near(a, items, within)
+        ja, jb = shapely.STRtree(items).query(a, predicate="dwithin", distance=within)
+        assert sorted(ib.tolist()) == sorted(jb.tolist())
+        direct = dict(zip(jb.tolist(), shapely.distance(a[ja], items[jb]), strict=True))
+        for j, dist in zip(ib.tolist(), shapely.distance(side, items[ib]), strict=True):
+            assert dist == pytest.approx(direct[j], abs=1e-12)
+    for tol in (0.03, 0.1):
+        whole = enc.buffer(-tol, join_style="mitre")
+        assert shrink(enc, tol).symmetric_difference(whole).area < 1e-9

@@ -29,6 +29,8 @@ from ..regions.merge import merge
 
 #: Figures (mm or mm²) this close count as equal when choosing the spot to report.
 TIE = 1e-9
+#: A polygon with this many holes or more is met through its holes (:func:`in_holes`).
+MANY_HOLES = 64
 #: Places this close (mm) in y count as one row when breaking a tie.
 ROW = 1e-6
 
@@ -48,12 +50,84 @@ def grow(geom: BaseGeometry, distance: float, **style) -> MultiPolygon:
     return merge(shapely.buffer(p, distance, **style))
 
 
+def in_holes(part: BaseGeometry, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(for each of ``items`` the hole of ``part`` whose inside holds it, or -1; the holes'
+    rings). An item inside a hole does not meet the part, and its distance to the part is its
+    distance to that ring: a polygon with a hole per pad is met through its holes, not
+    overlaid whole. Parts with fewer than :data:`MANY_HOLES` holes: all -1."""
+    count = int(shapely.get_num_interior_rings(part))
+    owner = np.full(len(items), -1)
+    if count < MANY_HOLES or len(items) == 0:
+        return owner, np.zeros(0, dtype=object)
+    rings = shapely.get_interior_ring(part, np.arange(count))
+    holes = shapely.polygons(rings)
+    ii, ih = shapely.STRtree(holes).query(items, predicate="within")
+    ok = shapely.contains_properly(holes[ih], items[ii])
+    owner[ii[ok]] = ih[ok]
+    return owner, rings
+
+
+def shrink(geom: BaseGeometry, distance: float) -> MultiPolygon:
+    """``geom`` buffered by ``-distance`` mm (mitred), part by part. A part with many holes is
+    its outline shrunk with each hole grown on its own, when the grown holes stay apart and
+    inside the shrunk outline (what GEOS's buffer of the whole part gives); else buffered whole."""
+    style = {"join_style": "mitre"}
+    out = []
+    for part in parts(geom):
+        count = int(shapely.get_num_interior_rings(part))
+        done = None
+        if count >= MANY_HOLES:
+            shell = shapely.buffer(shapely.polygons(shapely.get_exterior_ring(part)), -distance, **style)
+            holes = shapely.buffer(shapely.polygons(shapely.get_interior_ring(part, np.arange(count))),
+                                   distance, **style)
+            a, b = shapely.STRtree(holes).query(holes, predicate="intersects")
+            if (shell.geom_type == "Polygon" and not shell.interiors and (a == b).all()
+                    and shapely.contains_properly(shell, holes).all()):
+                done = shapely.orient_polygons(shapely.polygons(
+                    shell.exterior, holes=list(shapely.get_exterior_ring(holes))), exterior_cw=True)
+        if done is None:
+            done = shapely.buffer(part, -distance, **style)
+        out.extend(as_multipolygon(done).geoms)
+    return MultiPolygon([p for p in out if not p.is_empty])
+
+
 def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(a) == 0 or len(b) == 0:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-    ib, ia = shapely.STRtree(b).query(a, predicate="intersects")[::-1]
+    big = shapely.get_num_interior_rings(a) >= MANY_HOLES
+    small = np.flatnonzero(~big)
+    ib, ia = shapely.STRtree(b).query(a[small], predicate="intersects")[::-1]
+    ia = small[ia]
+    for i in np.flatnonzero(big):
+        owner, _ = in_holes(a[i], b)
+        rest = np.flatnonzero(owner < 0)
+        shapely.prepare(a[i])
+        hit = rest[shapely.intersects(a[i], b[rest])]
+        ia, ib = np.concatenate([ia, np.full(len(hit), i)]), np.concatenate([ib, hit])
     order = np.argsort(ia, kind="stable")
     return ia[order], ib[order]
+
+
+def near(a: np.ndarray, b: np.ndarray, within: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i, j) of parts ``a[i]``, ``b[j]`` at most ``within`` mm apart, and for each the
+    geometry standing for ``a[i]`` in measuring them (the part, or the ring of its hole that
+    holds ``b[j]``: the same distance and nearest points)."""
+    big = shapely.get_num_interior_rings(a) >= MANY_HOLES
+    small = np.flatnonzero(~big)
+    ib, ia = shapely.STRtree(b).query(a[small], predicate="dwithin", distance=within)[::-1]
+    ia = small[ia]
+    side = list(a[ia])
+    for i in np.flatnonzero(big):
+        owner, rings = in_holes(a[i], b)
+        inside = np.flatnonzero(owner >= 0)
+        close = inside[shapely.dwithin(rings[owner[inside]], b[inside], within)]
+        rest = np.flatnonzero(owner < 0)
+        shapely.prepare(a[i])
+        rest = rest[shapely.dwithin(a[i], b[rest], within)]
+        ia = np.concatenate([ia, np.full(len(close) + len(rest), i)])
+        ib = np.concatenate([ib, close, rest])
+        side += list(rings[owner[close]]) + [a[i]] * len(rest)
+    return ia.astype(int), ib.astype(int), np.asarray(side, dtype=object)
 
 
 def _grouped(a: np.ndarray, b: np.ndarray, op: Callable) -> list[tuple[int, BaseGeometry]]:

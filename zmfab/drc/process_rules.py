@@ -18,7 +18,7 @@ from ..regions.features import narrow_lines, narrow_spaces
 from ..regions.merge import merge
 from . import CheckContext, Violation, drc_rule, machine_bed, more_spots, profile_length
 from .cells import reported
-from .overlay import TIE, grow, less, meet, worst
+from .overlay import TIE, grow, less, meet, near, shrink, worst
 
 #: Inside the active area, the electrolyte may stay this far (mm) off the pads and interconnect:
 #: the pad clearance of the default stack (0.5 mm) with room for a wider one.
@@ -75,13 +75,12 @@ def _closest(a: BaseGeometry, b: BaseGeometry, within: float,
     parts_b = shapely.get_parts(as_multipolygon(b))
     if len(parts_a) == 0 or len(parts_b) == 0:
         return None
-    tree = shapely.STRtree(parts_b)
-    ia, ib = tree.query(parts_a, predicate="dwithin", distance=within)
-    if len(ia) == 0:
+    _, ib, side = near(parts_a, parts_b, within)
+    if len(ib) == 0:
         return None
-    dists = shapely.distance(parts_a[ia], parts_b[ib])
+    dists = shapely.distance(side, parts_b[ib])
     tied = np.flatnonzero(dists <= dists.min() + TIE)
-    lines = shapely.shortest_line(parts_a[ia[tied]], parts_b[ib[tied]])
+    lines = shapely.shortest_line(side[tied], parts_b[ib[tied]])
     mids = shapely.get_coordinates(shapely.line_interpolate_point(lines, 0.5, normalized=True))
     k = worst(range(len(tied)), lambda i: -dists[tied[i]], lambda i: tuple(mids[i]), cell)
     return float(dists[tied[k]]), (float(mids[k][0]), float(mids[k][1]))
@@ -111,7 +110,7 @@ def registration(ctx: CheckContext) -> Iterator[Violation]:
         if parent is None or layer.geometry.is_empty:
             continue
         tol = max(ctx.registration(layer), ctx.registration(parent))
-        inner = parent.geometry.buffer(-tol, join_style="mitre") if tol else parent.geometry
+        inner = shrink(parent.geometry, tol) if tol else parent.geometry
         bad = [p for p in as_multipolygon(layer.geometry.difference(inner)).geoms
                if not p.buffer(-TOLERANCE * 10, join_style="mitre").is_empty]
         if not bad:
