@@ -187,7 +187,7 @@ def test_window_measure_of_the_encapsulation_equals_buffering_it_whole(pad, marg
     changes = []
     for dist in (0.1, 0.3, 1.0):
         for closing in (False, True):
-            got = morphology_change(enc, tiling_of(lay), dist, closing=closing)
+            got = morphology_change(enc, *tiling_of(lay).grid(), dist, closing=closing)
             dd = dist if closing else -dist
             whole = enc.buffer(dd, **style).buffer(-dd, **style).symmetric_difference(enc).area
             assert got == pytest.approx(whole, abs=1e-6)

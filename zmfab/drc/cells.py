@@ -90,7 +90,7 @@ def _unchanged(geom: BaseGeometry, limit: float, finder: Finder, tiling: Tiling)
     from ..process.windows import morphology_change
 
     probe = limit - 2 * AT_LIMIT
-    change = morphology_change(geom, tiling, probe / 2, closing=finder is narrow_spaces)
+    change = morphology_change(geom, *tiling.grid(), probe / 2, closing=finder is narrow_spaces)
     grain = max(NOISE, NOISE_FRACTION * limit) ** 2 / 2
     return change is not None and change < grain / 2
 

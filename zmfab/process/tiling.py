@@ -58,6 +58,12 @@ class Tiling:
         return all(layout.regions.get(n) is self.regions.get(n) for n in names
                    if n in layout.regions or n in self.regions)
 
+    def grid(self) -> tuple[np.ndarray, tuple[float, float], tuple[float, float]]:
+        """(offsets, pitch, the corner of the cell's box in its frame), all mm."""
+        cell = self.cell
+        x0, y0 = (cell.get("footprint") if "footprint" in cell else shapely.box(*cell.bounds)).bounds[:2]
+        return self.offsets, self.pitch, (x0, y0)
+
     def fits(self, bounds: tuple[float, float, float, float]) -> bool:
         """Whether geometry within ``bounds`` (cell frame, mm) stays clear of its own copies."""
         x0, y0, x1, y1 = bounds
@@ -159,7 +165,7 @@ def _panel_wide(layout: Layout, t: Tiling, regions: Sequence[str], *, margin: fl
         return geom, 0.0
     from .windows import morphology_change
 
-    change = morphology_change(geom, t, min_line / 2)
+    change = morphology_change(geom, *t.grid(), min_line / 2)
     if change is not None and change <= CLEAN_NOISE:
         return geom, 0.0   # the opening leaves it as it is (proven box by box)
     kept = clean(geom, min_line)

@@ -26,15 +26,14 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from ..regions import as_multipolygon
-from .tiling import Tiling
 
 #: The mitre limit of the buffers measured (Shapely's default, used by the stack and the rules).
 MITRE_LIMIT = 5.0
 
 
-def _holes_tiled(holes: np.ndarray, t: Tiling) -> int | None:
+def _holes_tiled(holes: np.ndarray, offsets: np.ndarray) -> int | None:
     """Holes per cell when ``holes`` are, in order, copies of the first cell's; else None."""
-    n = len(t.offsets)
+    n = len(offsets)
     if n < 2 or len(holes) == 0 or len(holes) % n:
         return None
     m = len(holes) // n
@@ -42,15 +41,19 @@ def _holes_tiled(holes: np.ndarray, t: Tiling) -> int | None:
     if (counts != counts[0]).any():
         return None
     xy = shapely.get_coordinates(holes).reshape(n, -1, 2)
-    rel = xy - (t.offsets - t.offsets[0])[:, None, :]
+    rel = xy - (offsets - offsets[0])[:, None, :]
     return m if np.all(np.abs(rel - rel[0]) <= 1e-7) else None
 
 
-def morphology_change(geom: BaseGeometry, t: Tiling, distance: float, *,
+def morphology_change(geom: BaseGeometry, offsets: np.ndarray, pitch: tuple[float, float],
+                      origin: tuple[float, float], distance: float, *,
                       closing: bool = False) -> float | None:
     """Area (mm²) of ``open(geom) △ geom`` (``closing``: the closing's), the opening being a
-    mitred buffer by ``-distance`` then ``+distance`` mm; None when ``geom`` is not one
-    rectangle less copies of the cell's holes (then measure it on the whole)."""
+    mitred buffer by ``-distance`` then ``+distance`` mm, for a panel whose copies sit at
+    ``offsets`` (n x 2, mm) on a ``pitch`` grid with the cell's box corner at ``origin`` (cell
+    frame, mm); None when ``geom`` is not one rectangle less copies of the cell's holes (then
+    measure it on the whole)."""
+    offsets = np.asarray(offsets, dtype=float)
     polys = shapely.get_parts(as_multipolygon(geom))
     if len(polys) != 1 or distance <= 0:
         return None
@@ -60,30 +63,29 @@ def morphology_change(geom: BaseGeometry, t: Tiling, distance: float, *,
         return None
     count = shapely.get_num_interior_rings(polys[0])
     holes = shapely.polygons(shapely.get_interior_ring(polys[0], np.arange(count)))
-    m = _holes_tiled(np.asarray(holes), t)
+    m = _holes_tiled(np.asarray(holes), offsets)
     if m is None:
         return None
-    px, py = t.pitch
-    steps = (t.offsets - t.offsets[0]) / (px, py)
+    px, py = pitch
+    steps = (offsets - offsets[0]) / (px, py)
     if np.abs(steps - np.rint(steps)).max() > 1e-9:
         return None   # copies off the pitch grid: boxes would not see their holes alike
     reach = 2 * MITRE_LIMIT * distance * 1.01 + 1e-3
     if reach >= min(px, py) * 4:
         return None
     # cell boxes aligned with the copies, covering the rectangle
-    cx0, cy0 = t.cell.get("footprint").bounds[:2] if "footprint" in t.cell else t.cell.bounds[:2]
-    gx, gy = t.offsets[0][0] + cx0, t.offsets[0][1] + cy0
+    gx, gy = offsets[0][0] + origin[0], offsets[0][1] + origin[1]
     cols = range(math.floor((sx0 - gx) / px), math.ceil((sx1 - gx) / px))
     rows = range(math.floor((sy0 - gy) / py), math.ceil((sy1 - gy) / py))
     cells = np.array([(c, r) for r in rows for c in cols], dtype=float)
     lo = np.column_stack([gx + cells[:, 0] * px, gy + cells[:, 1] * py])
     windows = shapely.box(lo[:, 0] - reach, lo[:, 1] - reach, lo[:, 0] + px + reach, lo[:, 1] + py + reach)
     w_idx, h_idx = shapely.STRtree(holes).query(windows, predicate="intersects")
-    first = np.asarray(t.offsets[0])
+    first = offsets[0]
     copy = h_idx // m
     # a hole's cell position relative to the window's, in whole pitches
-    dc = np.rint((t.offsets[copy, 0] - first[0]) / px - cells[w_idx, 0]).astype(int)
-    dr = np.rint((t.offsets[copy, 1] - first[1]) / py - cells[w_idx, 1]).astype(int)
+    dc = np.rint((offsets[copy, 0] - first[0]) / px - cells[w_idx, 0]).astype(int)
+    dr = np.rint((offsets[copy, 1] - first[1]) / py - cells[w_idx, 1]).astype(int)
     seen: dict[tuple, list[int]] = {}
     order = np.argsort(w_idx, kind="stable")
     w_idx, h_idx, dc, dr = w_idx[order], h_idx[order], dc[order], dr[order]
