@@ -2,9 +2,11 @@
 their flow following the local width.
 
 Straight lanes across a curved track one or two beads wide cut it into slivers; a bead along the
-track's middle fills it in one pass. The middle is the chordal axis of a Delaunay triangulation
-of points spaced along the boundary (the midpoints of the chords across the track, joined), with
-the short spurs at junctions pruned. A track ``W`` mm wide gets ``n = round(W / p)`` lanes
+track's middle fills it in one pass. A strip (two long sides joined by two caps, or a ring) has
+its middle half way across between its sides (:mod:`.strip_axis`); anything else (junctions,
+branches) takes the chordal axis of a Delaunay triangulation of points spaced along the boundary
+(the midpoints of the chords across the track, joined), with the short spurs at junctions pruned.
+A track ``W`` mm wide gets ``n = round(W / p)`` lanes
 parallel to that middle line, joined into one serpentine, each with the flow factor ``W / (n·p)``
 (ink per area = layer height).
 """
@@ -22,8 +24,9 @@ from .strip_axis import strip_axis
 
 #: Features narrower than this many bead pitches are laid along their centre line.
 THIN_PITCHES = 4.0
-#: Boundary sample spacing for the triangulation, in bead pitches. The triangulation is most of
-#: the planning time, but 3/4 pitch breaks a 100-turn Swiss roll's axis into 25 beads (4 here).
+#: Boundary sample spacing for the triangulation, in bead pitches. The triangulation costs
+#: seconds on a long track (so strips skip it), and 3/4 pitch already breaks a track far from
+#: the centre of a Swiss roll into many beads.
 SAMPLE_PITCHES = 0.5
 #: Strips (:mod:`.strip_axis`): widest width sought (pitches; thin parts are narrower than
 #: :data:`THIN_PITCHES`) and longest boundary segment (pitches) before casting rays across.

@@ -32,6 +32,9 @@ CLEARANCE = 0.9
 AREA_TOLERANCE = 0.03
 #: Strips shorter than this many widths are left to the general path (their caps are most of them).
 MIN_ASPECT = 20.0
+#: A bend is mitred when the two turns at the ends of one short segment add up to more than
+#: this (degrees), each turning at least a third of it the same way.
+MITRE_TURN = 60.0
 
 
 def strip_axis(piece: Polygon, *, reach: float, step: float, tolerance: float
@@ -95,11 +98,6 @@ def _widths_at(pts: np.ndarray, axis: np.ndarray, width: np.ndarray) -> np.ndarr
     order = np.argsort(key, kind="stable")
     at = np.minimum(np.searchsorted(key[order], pts[:, 0] + 1j * pts[:, 1]), len(key) - 1)
     return width[order][at]
-
-
-#: A bend is mitred when the two turns at the ends of one short segment add up to more than
-#: this (degrees), each turning at least a third of it the same way.
-MITRE_TURN = 60.0
 
 
 def mitre(points: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
