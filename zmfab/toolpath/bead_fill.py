@@ -1,7 +1,8 @@
 """Scanline fills of one polygon: slabs, lanes at a slab's whole-bead pitch, serpentines, joins.
 
 Works in a frame where lanes run along y. A rectilinear shape is cut into slabs between the x
-of its vertices (slivers under half a pitch join the most alike neighbour); a slab of width ``W``
+of its vertices (slivers under half a pitch join the most alike neighbour; :mod:`.bead_slabs`,
+which cuts a slab of constant cross-section into rectangles without an overlay); a slab of width ``W``
 holds ``round(W / p)`` lanes at pitch ``W / n``, each piece of a slab laid along the slab or
 across it, whichever takes far fewer turns. A curved shape is one slab. A lane stops half its
 pitch short of the region's edge (not short of a cut between pieces); consecutive lanes whose
@@ -168,16 +169,6 @@ def fill_frames(poly: Polygon, pitch: float) -> tuple[Chains, Chains | None]:
             counts[flip] += pick[2]
     plain, flipped = (join_chains(chains[f], flows[f], grown, reach=2 * pitch) for f in (0, 1))
     return (*plain, counts[0]), (*flipped, counts[1])
-
-
-def fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> Chains:
-    """One of :func:`fill_frames`' fills (``flip``: the flipped one; a rectilinear shape only)."""
-    plain, flipped = fill_frames(poly, pitch)
-    if flip:
-        if flipped is None:
-            raise ValueError("flip needs a rectilinear shape")
-        return flipped
-    return plain
 
 
 def _near_pairs(pts: np.ndarray, reach: float) -> list[tuple[float, int, int]]:

@@ -91,17 +91,6 @@ def fill_pair(poly: Polygon, *, pitch: float, angle: float) -> tuple[Fill, Fill 
             None if flipped is None else wrap(*flipped, (angle + 90.0) % 180.0))
 
 
-def fill_polygon(poly: Polygon, *, pitch: float, angle: float, flip: bool = False) -> Fill:
-    """One of :func:`fill_pair`'s fills (``flip``: the other direction; a shape that is not
-    rectilinear in that frame gets the plain fill turned by 90° instead)."""
-    plain, flipped = fill_pair(poly, pitch=pitch, angle=angle)
-    if not flip:
-        return plain
-    if flipped is None:
-        return fill_polygon(poly, pitch=pitch, angle=(angle + 90.0) % 180.0)
-    return flipped
-
-
 def candidate_angles(poly: Polygon) -> list[float]:
     """Lane directions worth trying (degrees): the axes, and the long side of a skewed shape."""
     angles = [0.0, 90.0]
