@@ -13,15 +13,29 @@ from ..errors import ParameterError
 from .marlin_diw import Ink
 
 
-def printed_area(ink: Ink) -> BaseGeometry:
-    """Where ``ink`` ends up (mm): its region and every bead, a bead as wide as its bead width."""
+def printed_parts(ink: Ink) -> list[BaseGeometry]:
+    """Where ``ink`` ends up (mm), piece by piece: its region and each bead, as wide as its bead
+    width."""
     width = float(ink.toolpath.meta["bead_width_mm"])
     lines = [LineString(p.points) for p in ink.toolpath.paths if len(p.points) > 1]
     parts = list(shapely.buffer(lines, width / 2)) if lines else []
     region = ink.toolpath.meta.get("region")
     if region is not None:
         parts.append(region)
-    return shapely.union_all(parts)
+    return parts
+
+
+def printed_area(ink: Ink) -> BaseGeometry:
+    """Where ``ink`` ends up (mm): the union of its :func:`printed_parts`."""
+    return shapely.union_all(printed_parts(ink))
+
+
+def _touch(a: list[BaseGeometry], b: list[BaseGeometry]) -> bool:
+    """Whether any piece of ``a`` meets any piece of ``b`` (their unions meet): a spatial index
+    and pairwise tests, no union of thousands of bead outlines."""
+    if not a or not b:
+        return False
+    return bool(shapely.STRtree(b).query(a, predicate="intersects").size)
 
 
 def refuse_bridging_beads(inks: Sequence[Ink], kind: Callable[[str], str]) -> None:
@@ -32,11 +46,13 @@ def refuse_bridging_beads(inks: Sequence[Ink], kind: Callable[[str], str]) -> No
         by_kind.setdefault(kind(ink.name), []).append(ink)
     if len(by_kind) < 2:
         return
-    printed = {k: shapely.union_all([printed_area(i) for i in group]) for k, group in by_kind.items()}
-    names = list(printed)
+    parts = {k: [p for i in group for p in printed_parts(i)] for k, group in by_kind.items()}
+    names = list(parts)
     for a_i, a in enumerate(names):
         for b in names[a_i + 1:]:
-            meet = printed[a].intersection(printed[b])
+            if not _touch(parts[a], parts[b]):
+                continue
+            meet = shapely.union_all(parts[a]).intersection(shapely.union_all(parts[b]))
             if meet.is_empty:
                 continue
             pt = meet.representative_point()
