@@ -42,14 +42,14 @@ def test_beads_that_would_join_the_electrodes_are_refused(narrow, bead):
 
 def test_piecewise_test_agrees_with_the_union_of_printed_areas(narrow, monkeypatch):
     """Every ink of each electrode, across the threshold: pieces meet iff the unions meet."""
-    from zmfab.gcode import diw_checks
+    from zmfab.gcode import diw_job
 
     seen = {}
 
     def keep(inks, kind):
         seen["inks"] = inks
 
-    monkeypatch.setattr(diw_checks, "refuse_bridging_beads", keep)
+    monkeypatch.setattr(diw_job, "refuse_bridging_beads", keep)
     for bead in (0.36, 0.39, 0.41, 0.44):
         _plan(narrow[1], bead)
         anode = [i for i in seen["inks"] if i.name.startswith("anode")]

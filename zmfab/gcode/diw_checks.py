@@ -70,3 +70,22 @@ def refuse_bridging_beads(inks: Sequence[Ink], kind: Callable[[str], str]) -> No
                 f"{', '.join(i.name for i in by_kind[b])} would spread across {gap_text} and join "
                 f"the {a} to the {b} near x {pt.x:.3f}, y {pt.y:.3f} mm (a feature is narrower "
                 f"than its bead); use a narrower nozzle (--set bead_width=...) or draw wider features")
+
+
+def refuse_off_bed(regions: Sequence[tuple[str, BaseGeometry, tuple[float, float]]],
+                   bed: tuple[float, float, float], machine: str) -> None:
+    """Refuse, before any bead is planned, a job whose ink regions leave the bed.
+
+    ``regions``: (layer, geometry in the design frame mm, design -> machine shift mm). Lanes run
+    to a region's edges, so a region off the bed is ink planned off the bed. The check on the
+    commanded moves after writing (``marlin_diw``) stays, for purge lines, fiducials and Z.
+    """
+    for layer, geom, (dx, dy) in regions:
+        if geom.is_empty:
+            continue
+        x0, y0, x1, y1 = geom.bounds
+        lo_x, lo_y, hi_x, hi_y = x0 + dx, y0 + dy, x1 + dx, y1 + dy
+        if min(lo_x, lo_y) < 0 or hi_x > bed[0] or hi_y > bed[1]:
+            raise ParameterError("origin", f"layer {layer} spans X {lo_x:.4g}..{hi_x:.4g} Y "
+                                 f"{lo_y:.4g}..{hi_y:.4g} mm, outside the {machine} bed "
+                                 f"(0..{bed[0]:g}, 0..{bed[1]:g} mm)")
