@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .order_bands import band_plan, bands, choose_zigzags, expand
 from .order_index import has_scipy
 from .order_plan import Plan, ends, make_plan, reversible
 from .order_search import greedy, neighbour_lists, or_opt, port_neighbours, reenter
@@ -33,6 +34,10 @@ WORK_PER_PATH = 800
 WINDOW = 32
 #: Or-opt scores about this many candidate moves per polyline.
 OR_WORK_PER_PATH = 40
+#: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
+POLISH_2OPT, POLISH_OR = 0, 40
+#: Polishing looks first at the polylines next to travels this many times the median.
+LONG_HOP = 2.0
 
 
 def _ends(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray]:
@@ -118,23 +123,27 @@ def _tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
     return a, b
 
 
-def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
-                optimise: bool = True, window: int = WINDOW, budget_s: float | None = None
-                ) -> list[Polyline]:
-    """The shorter of the given order and nearest neighbour improved by 2-opt, Or-opt and
-    re-entering closed polylines (see the module docstring)."""
-    given = list(paths)
-    if len(given) < 2 or not optimise:
-        return given
-    org = (float(origin[0]), float(origin[1]))
-    plan, near, order, flip, entry = _search_state(given, org)
+def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
+            start: tuple[list[int], list[bool], list[int]] | None = None,
+            two_opt_work: int | None = None, or_work: int | None = None,
+            focus: bool = False) -> tuple[list[int], list[bool], list[int]]:
+    """Greedy (or ``start``), 2-opt, Or-opt and re-entry on ``plan``: (order, flip, entry).
+    Work per item: ``two_opt_work`` (default 2 x :data:`WORK_PER_PATH`) and ``or_work``
+    (default :data:`OR_WORK_PER_PATH`). ``focus``: Or-opt looks first only at the polylines
+    next to a travel longer than :data:`LONG_HOP` times the median one."""
+    two_opt_work = 2 * WORK_PER_PATH if two_opt_work is None else two_opt_work
+    or_work = OR_WORK_PER_PATH if or_work is None else or_work
     n = plan.n
-    # 2-opt on the greedy order (a closed polyline's entry is its exit: turning it is a no-op)
+    index, near = port_neighbours(plan, kd=has_scipy())
+    order, flip, entry = greedy(plan, org, index, near) if start is None else start
+    if n < 2:
+        return order, flip, entry
+    # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op)
     a, b = _tour_ends(plan, order, flip, entry)
     fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
     deadline = None if budget_s is None else time.perf_counter() + budget_s
     perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
-                           near=block_neighbours(a, b, 8), work=2 * WORK_PER_PATH * n,
+                           near=block_neighbours(a, b, 8), work=two_opt_work * n,
                            deadline=deadline)
     order2 = [order[k] for k in perm.tolist()]
     for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
@@ -142,9 +151,47 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
             flip[order[k]] = not flip[order[k]]
     neigh = neighbour_lists(plan, near)
     if neigh is not None:
-        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, OR_WORK_PER_PATH * n)
+        first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
+        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
     reenter(plan, org, order2, flip, entry)
-    best = _build(given, plan, order2, flip, entry)
+    return order2, flip, entry
+
+
+def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
+                       ) -> list[int]:
+    """The polylines at either end of a travel longer than :data:`LONG_HOP` x the median."""
+    a, b = _tour_ends(plan, order, flip, entry)
+    hops = np.hypot(*(a[1:] - b[:-1]).T)
+    if not len(hops):
+        return list(order)
+    k = np.nonzero(hops > LONG_HOP * float(np.median(hops)))[0]
+    o = np.asarray(order)
+    return np.unique(np.concatenate([o[:1], o[k], o[k + 1]])).tolist()
+
+
+def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
+                optimise: bool = True, window: int = WINDOW, budget_s: float | None = None
+                ) -> list[Polyline]:
+    """The shorter of the given order and the searched one (see the module docstring); hatch
+    bands (:mod:`.order_bands`) are ordered as single items drawn as zigzags."""
+    given = list(paths)
+    if len(given) < 2 or not optimise:
+        return given
+    org = (float(origin[0]), float(origin[1]))
+    plan = make_plan(given)
+    groups = bands(given, plan)
+    if groups:
+        top, members = band_plan(plan, groups)
+        order, flip, entry = _search(top, org, window, budget_s)
+        choose_zigzags(top, members, org, order, flip, entry)
+        seed = expand(plan, top, members, order, flip, entry)
+        for i in np.nonzero(plan.closed)[0].tolist():
+            seed[2][i] = max(seed[2][i], 0)
+        order, flip, entry = _search(plan, org, window, budget_s, start=seed,
+                                     two_opt_work=POLISH_2OPT, or_work=POLISH_OR, focus=True)
+    else:
+        order, flip, entry = _search(plan, org, window, budget_s)
+    best = _build(given, plan, order, flip, entry)
     return best if _travel(best, org) <= _travel(given, org) else given
 
 

@@ -56,7 +56,10 @@ class Plan:
     reversible); ``rings[i]`` the distinct vertices of closed polyline i (else None);
     ``ports`` (m, 2) the entry points the spatial searches use, owned by ``port_owner``, with
     ``port_code`` -1 for an open polyline's start, -2 for its end (entered backwards) and the
-    vertex index for a closed one's sampled vertex.
+    vertex index for a closed one's sampled vertex. An item may have a second way of being
+    drawn, ``alt_starts``/``alt_ends`` (NaN where none), with ports -3 (its start) and -4 (its
+    end); the greedy step that picks one of them copies it into ``starts``/``ends`` and sets
+    ``alt_used``.
     """
 
     starts: np.ndarray
@@ -67,6 +70,9 @@ class Plan:
     ports: np.ndarray
     port_owner: np.ndarray
     port_code: np.ndarray
+    alt_starts: np.ndarray | None = None
+    alt_ends: np.ndarray | None = None
+    alt_used: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -77,17 +83,31 @@ def make_plan(paths: Sequence[Polyline]) -> Plan:
     """The :class:`Plan` of ``paths`` (a closed polyline with fewer than 3 distinct vertices is
     treated as open)."""
     starts, stops = ends(paths)
-    n = len(paths)
     closed = np.array([p.closed and len(p.points) > 3 for p in paths], dtype=bool)
     rev = np.array([reversible(p) for p in paths], dtype=bool)
-    flippable = rev & ~closed
     rings: list[np.ndarray | None] = [p.points[:-1] if c else None
                                       for p, c in zip(paths, closed.tolist(), strict=True)]
+    return assemble(starts, stops, closed, rev & ~closed, rings)
+
+
+def assemble(starts: np.ndarray, stops: np.ndarray, closed: np.ndarray, flippable: np.ndarray,
+             rings: list[np.ndarray | None], alt_starts: np.ndarray | None = None,
+             alt_ends: np.ndarray | None = None) -> Plan:
+    """A :class:`Plan` from its arrays, ports sampled (see the class)."""
+    n = len(starts)
+    if not n:
+        return Plan(starts, stops, closed, flippable, rings, np.zeros((0, 2)),
+                    np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     idx = np.arange(n)
     open_ = ~closed
     pts = [starts[open_], stops[flippable]]
     owner = [idx[open_], idx[flippable]]
     code = [np.full(int(open_.sum()), -1), np.full(int(flippable.sum()), -2)]
+    if alt_starts is not None:
+        has = ~np.isnan(alt_starts[:, 0])
+        pts += [alt_starts[has], alt_ends[has]]
+        owner += [idx[has], idx[has]]
+        code += [np.full(int(has.sum()), -3), np.full(int(has.sum()), -4)]
     for i in np.nonzero(closed)[0].tolist():
         ring = rings[i]
         step = max(1, len(ring) // RING_SAMPLES)
@@ -95,16 +115,15 @@ def make_plan(paths: Sequence[Polyline]) -> Plan:
         pts.append(ring[v])
         owner.append(np.full(len(v), i))
         code.append(v)
-    if not n:
-        return Plan(starts, stops, closed, flippable, rings, np.zeros((0, 2)),
-                    np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     ports = np.vstack(pts)
     owner_a = np.concatenate(owner).astype(np.int64)
     code_a = np.concatenate(code).astype(np.int64)
-    # ports in polyline order (start, end, or the sampled vertices in turn): the searches break
-    # ties between equally near ports by this order
+    # ports in item order (start, end, alternatives, or the sampled vertices in turn): the
+    # searches break ties between equally near ports by this order
     o = np.lexsort((np.where(code_a < 0, -code_a - 1, code_a), owner_a))
-    return Plan(starts, stops, closed, flippable, rings, ports[o], owner_a[o], code_a[o])
+    alt_used = None if alt_starts is None else np.zeros(n, dtype=bool)
+    return Plan(starts, stops, closed, flippable, rings, ports[o], owner_a[o], code_a[o],
+                alt_starts, alt_ends, alt_used)
 
 
 def nearest_vertex(ring: np.ndarray, q: tuple[float, float]) -> int:

@@ -42,6 +42,9 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
     exits = pts.copy()
     exits[code == -1] = plan.ends[owner[code == -1]]
     exits[code == -2] = plan.starts[owner[code == -2]]
+    if plan.alt_starts is not None:
+        exits[code == -3] = plan.alt_ends[owner[code == -3]]
+        exits[code == -4] = plan.alt_starts[owner[code == -4]]
     k = min(NEAR_PORTS, len(pts))
     _, idx = index.tree.query(exits, k=k)
     return index, np.asarray(idx).reshape(len(pts), k)
@@ -64,7 +67,7 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     last = -1
     while True:
         k = -1
-        if near_l is not None and last >= 0 and code_l[last] < 0:
+        if near_l is not None and last >= 0 and code_l[last] < 0:  # open: exit known
             for j in near_l[last]:
                 if not used[owner_l[j]]:
                     k = j
@@ -75,6 +78,11 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
                 break
         i, c = owner_l[k], code_l[k]
         order.append(i)
+        if c in (-3, -4):  # the second way of drawing it
+            plan.starts[i], plan.ends[i] = plan.alt_starts[i], plan.alt_ends[i]
+            plan.alt_used[i] = True
+            starts[i], stops[i] = plan.starts[i].tolist(), plan.ends[i].tolist()
+            c += 2
         if c == -1:
             here = (stops[i][0], stops[i][1])
         elif c == -2:
@@ -122,21 +130,22 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int,
 
 
 def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-           entry: list[int], neigh: list[list[tuple[int, int]]], work: int
-           ) -> tuple[list[int], int]:
+           entry: list[int], neigh: list[list[tuple[int, int]]], work: int,
+           first: list[int] | None = None) -> tuple[list[int], int]:
     """Move runs of up to :data:`MAX_RUN` consecutive polylines (turned round where all may be,
     a closed one re-entered at the vertex that found the neighbour) to just before or after one
     of their neighbours wherever that shortens the travel; a polyline is looked at again when a
-    travel next to it changes. ``flip`` and ``entry`` are updated in place; returns (order, work
-    left)."""
+    travel next to it changes. ``first``: the polylines to look at first (default all).
+    ``flip`` and ``entry`` are updated in place; returns (order, work left)."""
     n = plan.n
     if n < 3:
         return order, work
     sx, sy = plan.starts[:, 0].tolist(), plan.starts[:, 1].tolist()
     ex, ey = plan.ends[:, 0].tolist(), plan.ends[:, 1].tolist()
     closed = plan.closed.tolist()
-    can_flip = plan.flippable.tolist()
-    # where each polyline is entered (ix, iy) and left (ox, oy); node n is the origin
+    can_turn = (plan.flippable | plan.closed).tolist()
+    # where each polyline is entered (ix, iy) and left (ox, oy); node n is the origin, and a
+    # hop into -1 (past the last) costs nothing: ix[-1] is never read for it
     ix, iy, ox, oy = [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1)
     for i in range(n):
         if closed[i]:
@@ -155,66 +164,78 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         nxt[a] = b
         prv[b] = a
     hyp = math.hypot
-    queue = deque(order)
-    queued = [True] * (n + 1)
-    queued[n] = False
+    queue = deque(order if first is None else first)
+    queued = [False] * (n + 1)
+    for u in queue:
+        queued[u] = True
     eps = 1e-9
-
-    def hop(a: int, b: int) -> float:
-        return 0.0 if b < 0 else hyp(ox[a] - ix[b], oy[a] - iy[b])
-
+    rings = plan.rings
     while queue and work > 0:
         u = queue.popleft()
         queued[u] = False
         p0 = prv[u]
-        best = (eps, None)
+        pox, poy = ox[p0], oy[p0]
+        best = eps
+        move = None
         seg = [u]
         w = u
-        turnable = can_flip[u] or closed[u]
+        turnable = can_turn[u]
+        single_ring = closed[u]
+        uix, uiy = ix[u], iy[u]
         for run in range(MAX_RUN):
             if run:
                 w = nxt[w]
                 if w < 0:
                     break
                 seg.append(w)
-                turnable = turnable and (can_flip[w] or closed[w])
+                turnable = turnable and can_turn[w]
             q0 = nxt[w]
+            wox, woy = ox[w], oy[w]
             # may be negative: a polyline's own length can bridge the travel it sits in
-            gain_out = hop(p0, u) + hop(w, q0) - (hop(p0, q0) if q0 >= 0 else 0.0)
-            segset = seg if run else None
-            cands = neigh[u] if run == 0 else neigh[u] + neigh[w]
-            for m, v in cands:
-                if m == u or (segset is not None and m in segset):
+            if q0 >= 0:
+                gain_out = (hyp(pox - uix, poy - uiy) + hyp(wox - ix[q0], woy - iy[q0])
+                            - hyp(pox - ix[q0], poy - iy[q0]))
+            else:
+                gain_out = hyp(pox - uix, poy - uiy)
+            back_ok = turnable and not (run == 0 and single_ring)
+            for m, v in (neigh[u] if run == 0 else neigh[u] + neigh[w]):
+                if m in seg:
                     continue
                 for t in (m, prv[m]):
-                    if t == p0 or t == w or (segset is not None and t in segset):
+                    if t == p0 or t == w or t in seg:
                         continue
                     q = nxt[t]
                     work -= 1
-                    base = hop(t, q)
                     tx, ty = ox[t], oy[t]
-                    # forward: t -> u ... w -> q
-                    c = hyp(tx - ix[u], ty - iy[u]) + (hyp(ox[w] - ix[q], oy[w] - iy[q])
-                                                       if q >= 0 else 0.0) - base
-                    if gain_out - c > best[0]:
-                        best = (gain_out - c, (t, tuple(seg), False, -1))
-                    if turnable and run == 0 and closed[u] and v >= 0 and v != entry[u]:
-                        px, py = plan.rings[u][v].tolist()
-                        c = hyp(tx - px, ty - py) + (hyp(px - ix[q], py - iy[q])
-                                                     if q >= 0 else 0.0) - base
-                        if gain_out - c > best[0]:
-                            best = (gain_out - c, (t, tuple(seg), False, v))
-                    elif turnable and not (run == 0 and closed[u]):
+                    if q >= 0:
+                        qx, qy = ix[q], iy[q]
+                        base = hyp(tx - qx, ty - qy)
+                        c = hyp(tx - uix, ty - uiy) + hyp(wox - qx, woy - qy) - base
+                    else:
+                        c = hyp(tx - uix, ty - uiy)
+                    if gain_out - c > best:
+                        best, move = gain_out - c, (t, seg, False, -1)
+                    if back_ok:
                         # backwards: t -> w' ... u' -> q (each polyline turned round)
-                        c = hyp(tx - ox[w], ty - oy[w]) + (hyp(ix[u] - ix[q], iy[u] - iy[q])
-                                                           if q >= 0 else 0.0) - base
-                        if gain_out - c > best[0]:
-                            best = (gain_out - c, (t, tuple(seg), True, -1))
-        if best[1] is None:
+                        if q >= 0:
+                            c = hyp(tx - wox, ty - woy) + hyp(uix - qx, uiy - qy) - base
+                        else:
+                            c = hyp(tx - wox, ty - woy)
+                        if gain_out - c > best:
+                            best, move = gain_out - c, (t, seg, True, -1)
+                    elif single_ring and v >= 0 and v != entry[u]:
+                        px, py = rings[u][v].tolist()
+                        c = hyp(tx - px, ty - py) - (base if q >= 0 else 0.0)
+                        if q >= 0:
+                            c += hyp(px - qx, py - qy)
+                        if gain_out - c > best:
+                            best, move = gain_out - c, (t, seg, False, v)
+            seg = list(seg)
+        if move is None:
             continue
-        t, sg, back, v = best[1]
-        first, last = sg[0], sg[-1]
-        p0, q0 = prv[first], nxt[last]
+        t, sg, back, v = move
+        first_, last_ = sg[0], sg[-1]
+        p0, q0 = prv[first_], nxt[last_]
         nxt[p0] = q0
         if q0 >= 0:
             prv[q0] = p0
@@ -225,10 +246,10 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
                     flip[s] = not flip[s]
                     ix[s], iy[s], ox[s], oy[s] = ox[s], oy[s], ix[s], iy[s]
         if v >= 0:
-            x, y = plan.rings[first][v].tolist()
-            ix[first] = ox[first] = x
-            iy[first] = oy[first] = y
-            entry[first] = v
+            x, y = rings[first_][v].tolist()
+            ix[first_] = ox[first_] = x
+            iy[first_] = oy[first_] = y
+            entry[first_] = v
         q = nxt[t]
         nxt[t] = sg[0]
         prv[sg[0]] = t
