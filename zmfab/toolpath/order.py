@@ -34,6 +34,8 @@ WORK_PER_PATH = 800
 WINDOW = 32
 #: Or-opt scores about this many candidate moves per polyline.
 OR_WORK_PER_PATH = 40
+#: Or-opt work per item when ordering hatch bands (few items: it can afford more).
+TOP_OR = 200
 #: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
 POLISH_2OPT, POLISH_OR = 0, 40
 #: Polishing looks first at the polylines next to travels this many times the median.
@@ -182,7 +184,7 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
     groups = bands(given, plan)
     if groups:
         top, members = band_plan(plan, groups)
-        order, flip, entry = _search(top, org, window, budget_s)
+        order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
         choose_zigzags(top, members, org, order, flip, entry)
         seed = expand(plan, top, members, order, flip, entry)
         for i in np.nonzero(plan.closed)[0].tolist():

@@ -151,6 +151,7 @@ def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float]
         return int(cost(np.arange(m)).argmin())
     coarse = np.arange(0, m, step)
     k = int(coarse[int(cost(coarse).argmin())])
-    centres = [k] if around is None or around == k else [k, around]
-    cand = np.unique(np.concatenate([np.arange(c - step, c + step + 1) % m for c in centres]))
+    window = np.arange(-step, step + 1)
+    cand = (k + window) % m if around is None or around == k else np.concatenate(
+        [(k + window) % m, (around + window) % m])
     return int(cand[int(cost(cand).argmin())])

@@ -57,7 +57,8 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     n = plan.n
     owner_l, code_l = plan.port_owner.tolist(), plan.port_code.tolist()
     counts = np.bincount(plan.port_owner, minlength=n).tolist()
-    near_l = near.tolist() if near is not None else None
+    # (only open items' ports use them: a closed one is left where the tool entered it)
+    near_l = near.tolist() if near is not None and bool((plan.port_code < 0).any()) else None
     starts, stops = plan.starts.tolist(), plan.ends.tolist()
     used = index.used
     here = (float(origin[0]), float(origin[1]))
@@ -272,7 +273,7 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
 
 
 def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-            entry: list[int], sweeps: int = 2) -> None:
+            entry: list[int], sweeps: int = 1) -> None:
     """Enter each closed polyline at the vertex with the shortest hop in from the one before
     plus the hop out to the next (``entry`` updated in place)."""
     n = len(order)
@@ -301,12 +302,14 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             prev = point_out(order[k - 1]) if k > 0 else (float(origin[0]), float(origin[1]))
             nxt = point_in(order[k + 1]) if k + 1 < n else None
             ring = plan.rings[i]
+            old = _cost(ring[entry[i]], prev, nxt)
+            low = 0.0 if nxt is None else math.hypot(prev[0] - nxt[0], prev[1] - nxt[1])
+            if old <= low + 1e-9:  # already on the straight line from the one before on
+                continue
             v = best_vertex(ring, prev, nxt, around=entry[i])
-            if v != entry[i]:
-                old = _cost(ring[entry[i]], prev, nxt)
-                if _cost(ring[v], prev, nxt) < old - 1e-12:
-                    entry[i] = v
-                    changed = True
+            if v != entry[i] and _cost(ring[v], prev, nxt) < old - 1e-12:
+                entry[i] = v
+                changed = True
         if not changed:
             break
 
