@@ -156,6 +156,11 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
     reenter(plan, org, order2, flip, entry)
+    if neigh is not None and plan.closed.any():
+        # the exact entries change the hops: one more Or-opt round from the closed polylines
+        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n,
+                           first=np.nonzero(plan.closed)[0].tolist())
+        reenter(plan, org, order2, flip, entry)
     return order2, flip, entry
 
 

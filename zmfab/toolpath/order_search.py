@@ -17,7 +17,7 @@ from collections import deque
 import numpy as np
 
 from .order_index import Grid, Tree, has_scipy
-from .order_plan import Plan, best_vertex, nearest_vertex
+from .order_plan import RING_SAMPLES, Plan, best_vertex, nearest_vertex
 
 #: Nearest ports looked up at once for every port (the greedy step's first candidates and the
 #: source of the Or-opt neighbour lists).
@@ -47,7 +47,23 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
         exits[code == -4] = plan.alt_starts[owner[code == -4]]
     k = min(NEAR_PORTS, len(pts))
     _, idx = index.tree.query(exits, k=k)
-    return index, np.asarray(idx).reshape(len(pts), k)
+    idx = np.asarray(idx).reshape(len(pts), k)
+    ring = code >= 0
+    if ring.any():
+        # a closed polyline's own ports crowd its nearest: look past them
+        kr = min(NEAR_PORTS + RING_SAMPLES, len(pts))
+        _, far = plan_tree_query(index, exits[ring], kr)
+        own = plan.port_owner[far] == owner[ring][:, None]
+        # keep the nearest ports of other polylines, in order, padded with the first of them
+        keep = np.argsort(own, axis=1, kind="stable")[:, :k]
+        idx[ring] = np.take_along_axis(far, keep, axis=1)
+    return index, idx
+
+
+def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` ports nearest each of ``pts`` (distances, indices (m, k))."""
+    d, idx = index.tree.query(pts, k=k)
+    return np.asarray(d).reshape(len(pts), k), np.asarray(idx).reshape(len(pts), k)
 
 
 def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | None
