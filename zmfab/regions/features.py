@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from . import as_multipolygon
+from .windowed import FRAGMENTED, changed_region, fragments
 
 #: Pieces thinner than this (mm) are round-off of the buffer operations, not features.
 NOISE = 2e-3
@@ -51,9 +52,7 @@ def narrow_lines(geom: BaseGeometry, width: float) -> list[Spot]:
         return []
     parts = np.asarray(shapely.get_parts(as_multipolygon(geom)))
     probe = width - 2 * AT_LIMIT
-    opened = shapely.buffer(shapely.buffer(parts, -probe / 2, **_MITRE), probe / 2, **_MITRE)
-    changed = _changed(parts, opened, width)
-    thin = shapely.difference(parts[changed], opened[changed])
+    changed, thin = _morphology(parts, probe / 2, width, opening=True)
     pieces: list[tuple[BaseGeometry, BaseGeometry]] = []
     for part, removed in zip(parts[changed], thin, strict=True):
         for piece in _real_pieces(removed, width):
@@ -73,9 +72,7 @@ def narrow_spaces(geom: BaseGeometry, space: float) -> list[Spot]:
         return []
     parts = np.asarray(shapely.get_parts(as_multipolygon(geom)))
     probe = space - 2 * AT_LIMIT
-    closed = shapely.buffer(shapely.buffer(parts, probe / 2, **_MITRE), -probe / 2, **_MITRE)
-    changed = _changed(parts, closed, space)
-    filled = shapely.difference(closed[changed], parts[changed])
+    changed, filled = _morphology(parts, probe / 2, space, opening=False)
     # inside one polygon, a notch shorter than the space (two rounded corners meeting) fills
     # with ink harmlessly; a slot longer than that is a feature the process cannot open
     pieces = [(piece, part) for part, extra in zip(parts[changed], filled, strict=True)
@@ -112,6 +109,31 @@ def _is_neck(part: BaseGeometry, piece: BaseGeometry) -> bool:
 
 def _thickness(limit: float) -> float:
     return max(NOISE, NOISE_FRACTION * limit)
+
+
+def _morphology(parts: np.ndarray, radius: float, limit: float, *,
+                opening: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(which parts an opening, or closing, by a disc of ``radius`` mm changed; what it removed
+    from, or added to, each changed part). A part whose first buffer falls into many pieces
+    (a strip a hair inside the limit) gets its second buffer window by window
+    (:mod:`.windowed`), where GEOS would take minutes on the whole."""
+    first_distance = -radius if opening else radius
+    first = shapely.buffer(parts, first_distance, **_MITRE)
+    windowed = np.array([fragments(f) > FRAGMENTED for f in first], dtype=bool)
+    changed = np.zeros(len(parts), dtype=bool)
+    result = np.empty(len(parts), dtype=object)
+    plain = np.flatnonzero(~windowed)
+    if len(plain):
+        second = shapely.buffer(first[plain], -first_distance, **_MITRE)
+        moved = _changed(parts[plain], second, limit)
+        idx = plain[moved]
+        changed[idx] = True
+        result[idx] = shapely.difference(parts[idx], second[moved]) if opening \
+            else shapely.difference(second[moved], parts[idx])
+    for k in np.flatnonzero(windowed):
+        changed[k] = True
+        result[k] = changed_region(parts[k], first[k], -first_distance, _MITRE, opening=opening)
+    return changed, result[changed]
 
 
 def _changed(parts: np.ndarray, result: np.ndarray, limit: float) -> np.ndarray:
