@@ -33,6 +33,8 @@ MEASURED = 24
 #: A feature exactly at the limit passes: the morphology runs this much (mm) inside the limit,
 #: so floating-point round-off in the buffers never flags a line or space drawn at the limit.
 AT_LIMIT = 1e-6
+#: Vertices this close (mm) to the straight line through their neighbours are not corners.
+SAME_EDGE = 1e-9
 _MITRE = {"join_style": "mitre", "mitre_limit": 5.0}
 
 
@@ -155,9 +157,17 @@ def _real_pieces(geom: BaseGeometry, limit: float) -> list[BaseGeometry]:
     return out
 
 
+def _canonical(piece: BaseGeometry) -> BaseGeometry:
+    """``piece`` without vertices on a straight edge and in GEOS's normal order, so that
+    the same region measures the same however its outline was cut and joined (the pole search
+    breaks ties between equally wide places by the outline's vertices)."""
+    return shapely.normalize(shapely.simplify(piece, SAME_EDGE))
+
+
 def _measure(pieces: list[tuple[BaseGeometry, BaseGeometry]], width_at) -> list[Spot]:
     if not pieces:
         return []
+    pieces = [(_canonical(piece), ref) for piece, ref in pieces]
     ranked = sorted(pieces, key=lambda item: 2 * item[0].area / max(item[0].length, 1e-12))
     spots = []
     for piece, ref in ranked[:MEASURED]:
