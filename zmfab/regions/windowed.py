@@ -71,7 +71,7 @@ def changed_region(part: BaseGeometry, first: BaseGeometry, distance: float,
             near = list(shapely.clip_by_rect(cutters[tree.query(shapely.box(*win))], *win))
             if not opening:
                 near.append(shapely.clip_by_rect(part, *win))
-            local = shapely.difference(here, shapely.union_all(near)) if near else here
+            local = shapely.difference(here, shapely.disjoint_subset_union_all(near)) if near else here
             for piece in shapely.get_parts(local):
                 if piece.is_empty or piece.geom_type != "Polygon":
                     continue
