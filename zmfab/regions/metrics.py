@@ -9,10 +9,15 @@ from shapely.geometry import GeometryCollection
 from shapely.geometry.base import BaseGeometry
 
 from . import Layout
+from .clip import overlap_area
 from .distance import min_distance
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
+#: Parts with this many vertices have their area inside the active area summed along the
+#: outlines (:func:`~.clip.overlap_area`) rather than by a GEOS overlay, which grows faster
+#: than the vertex count on long concentric rings.
+OUTLINE_AREA_FROM = 20000
 
 
 def measure(layout: Layout) -> dict[str, Any]:
@@ -83,7 +88,12 @@ def _inside(anode: _Electrode, cathode: _Electrode, active: BaseGeometry, *,
     total = 0.0
     shapely.prepare(active)
     for part in (*anode.parts, *cathode.parts):
-        total += part.area if active.covers(part) else shapely.intersection(part, active).area
+        if active.covers(part):
+            total += part.area
+        elif shapely.get_num_coordinates(part) >= OUTLINE_AREA_FROM:
+            total += overlap_area(part, active)
+        else:
+            total += shapely.intersection(part, active).area
     return total
 
 

@@ -67,57 +67,77 @@ class Grid:
     """Segments of an outline bucketed by square cells of side ``cell`` mm.
 
     Each segment is cut into pieces whose boxes are at most a cell wide, and each piece is
-    listed under every cell its box meets (one to four), sorted by cell.
+    listed under every cell its box meets (one to four), grouped by cell.
     """
 
-    def __init__(self, o: Outline, cell: float, *, origin: tuple[float, float] | None = None) -> None:
+    def __init__(self, o: Outline, cell: float) -> None:
         self.outline, self.cell = o, float(cell)
         self.inv = 1.0 / self.cell
         pid, bx0, by0, bx1, by1 = pieces(o, self.cell)
-        if origin is None:
-            origin = (float(bx0.min()) if len(bx0) else 0.0, float(by0.min()) if len(by0) else 0.0)
-        self.ox, self.oy = origin
-        self.split = len(pid) != len(o)
-        key, entry = self.keys(bx0, by0, bx1, by1)
-        order = np.argsort(key, kind="stable")
-        self.key = key[order]
-        self.piece = entry[order]
-        self.pid, self.bx0, self.by0, self.bx1, self.by1 = pid, bx0, by0, bx1, by1
+        self.ox = float(bx0.min()) if len(bx0) else 0.0
+        self.oy = float(by0.min()) if len(by0) else 0.0
+        self.nx = int(np.floor((float(bx1.max()) - self.ox) * self.inv)) + 1 if len(bx1) else 1
+        self.ny = int(np.floor((float(by1.max()) - self.oy) * self.inv)) + 1 if len(by1) else 1
+        cell_of, entry = self.keys(bx0, by0, bx1, by1)
+        order = np.argsort(cell_of, kind="stable")
+        self.ecell = cell_of[order]
+        self.start = np.searchsorted(self.ecell, np.arange(self.nx * self.ny + 1))
+        e = entry[order]
+        self.pid = pid
+        self.piece = e
+        # the pieces' boxes in cell order, so a cell's run is read contiguously
+        self.ex0, self.ey0, self.ex1, self.ey1 = bx0[e], by0[e], bx1[e], by1[e]
 
     def index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Column and row of the cells holding points (x, y)."""
-        return (np.floor((x - self.ox) * self.inv).astype(np.int64),
-                np.floor((y - self.oy) * self.inv).astype(np.int64))
+        """Column and row of the cells holding points (x, y), clamped to the grid."""
+        i = np.floor((x - self.ox) * self.inv)
+        j = np.floor((y - self.oy) * self.inv)
+        return (np.clip(i, 0, self.nx - 1).astype(np.int64),
+                np.clip(j, 0, self.ny - 1).astype(np.int64))
 
     def keys(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
              y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cell key, box) for every cell each box meets."""
+        """(cell, box) for every cell each box meets (boxes clamped to the grid)."""
         i0, j0 = self.index(x0, y0)
         i1, j1 = self.index(x1, y1)
-        return _cell_keys(i0, j0, i1, j1)
+        nx, ny = i1 - i0 + 1, j1 - j0 + 1
+        count = nx * ny
+        box = np.arange(len(i0))
+        if len(count) == 0 or count.max() == 1:
+            return i0 + j0 * self.nx, box
+        total = int(count.sum())
+        box = np.repeat(box, count)
+        k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        w = nx[box]
+        return i0[box] + k % w + (j0[box] + k // w) * self.nx, box
 
     def pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
               *, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """(box, piece) for every query box and piece of this grid whose closed boxes overlap,
         each pair once; None if there would be more than ``limit`` before the overlap test."""
+        keep = (x1 >= self.ox) & (y1 >= self.oy) & (x0 <= self.ox + self.nx * self.cell) \
+            & (y0 <= self.oy + self.ny * self.cell)
+        if not keep.all():
+            idx = np.flatnonzero(keep)
+            qa, pb = self.pairs(x0[idx], y0[idx], x1[idx], y1[idx], limit=limit) or (None, None)
+            return None if qa is None else (idx[qa], pb)
         key, box = self.keys(x0, y0, x1, y1)
-        lo = np.searchsorted(self.key, key, "left")
-        hi = np.searchsorted(self.key, key, "right")
+        lo, hi = self.start[key], self.start[key + 1]
         count = hi - lo
         total = int(count.sum())
         if limit is not None and total > limit:
             return None
+        at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)
         qa = np.repeat(box, count)
-        run = np.repeat(lo - np.cumsum(count) + count, count)
-        pb = self.piece[run + np.arange(total)]
-        keep = ((x0[qa] <= self.bx1[pb]) & (self.bx0[pb] <= x1[qa])
-                & (y0[qa] <= self.by1[pb]) & (self.by0[pb] <= y1[qa]))
-        qa, pb, ck = qa[keep], pb[keep], np.repeat(key, count)[keep]
+        hit = (x0[qa] <= self.ex1[at]) & (self.ex0[at] <= x1[qa])
+        qa, at = qa[hit], at[hit]
+        hit = (y0[qa] <= self.ey1[at]) & (self.ey0[at] <= y1[qa])
+        qa, at = qa[hit], at[hit]
         # a pair meets in every cell both boxes touch: keep it in the cell of the lower-left
         # corner of their common box only
-        ci, cj = self.index(np.maximum(x0[qa], self.bx0[pb]), np.maximum(y0[qa], self.by0[pb]))
-        first = _key(ci, cj) == ck
-        return qa[first], pb[first]
+        ci, cj = self.index(np.maximum(x0[qa], self.ex0[at]), np.maximum(y0[qa], self.ey0[at]))
+        first = ci + cj * self.nx == self.ecell[at]
+        return qa[first], self.piece[at[first]]
 
     def segment_pairs(self, o: Outline, reach: float, *,
                       limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -129,25 +149,6 @@ class Grid:
             return None
         qa, pb = found
         return qid[qa], self.pid[pb]
-
-
-def _key(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    # row-major keys that do not collide for any reasonable grid (2**31 columns)
-    return (j << np.int64(31)) + i
-
-
-def _cell_keys(i0: np.ndarray, j0: np.ndarray, i1: np.ndarray,
-               j1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    nx, ny = i1 - i0 + 1, j1 - j0 + 1
-    count = nx * ny
-    box = np.arange(len(i0))
-    if len(count) == 0 or count.max() == 1:
-        return _key(i0, j0), box
-    total = int(count.sum())
-    box = np.repeat(box, count)
-    k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-    w = nx[box]
-    return _key(i0[box] + k % w, j0[box] + k // w), box
 
 
 def pieces(o: Outline, cell: float) -> tuple[np.ndarray, ...]:
@@ -170,7 +171,7 @@ def pieces(o: Outline, cell: float) -> tuple[np.ndarray, ...]:
 
 
 def cell_size(*outlines: Outline, reach: float = 0.0) -> float:
-    """A grid cell (mm) for pairing these outlines: about the median segment's extent, at least
+    """A grid cell (mm) for pairing these outlines: about 1.6 median segments' extent, at least
     ``reach``, and coarse enough that the grid has no more cells than about four per segment."""
     ext = np.concatenate([np.maximum(np.abs(o.x1 - o.x0), np.abs(o.y1 - o.y0)) for o in outlines])
     if not len(ext):
@@ -179,5 +180,5 @@ def cell_size(*outlines: Outline, reach: float = 0.0) -> float:
     ys = np.concatenate([np.r_[o.y0.min(), o.y0.max()] for o in outlines if len(o)])
     area = max(float(np.ptp(xs)) * float(np.ptp(ys)), 1e-300)
     coarse = np.sqrt(area / (4 * len(ext)))
-    typical = float(np.median(ext[:: max(1, len(ext) // 4096)]))
+    typical = 1.6 * float(np.median(ext[:: max(1, len(ext) // 4096)]))
     return max(typical, reach, coarse, 1e-9)

@@ -1,0 +1,114 @@
+"""The NumPy outline paths (grid-paired nearest distance, outline area) agree with plain GEOS.
+
+The layouts in the other tests are too small to reach these paths (they start at
+``GRID_FROM`` / ``OUTLINE_AREA_FROM`` vertices), so here the thresholds are lowered to 0.
+"""
+
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import affinity
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+
+import zmfab
+from zmfab.regions import distance
+from zmfab.regions import metrics as metrics_mod
+from zmfab.regions.clip import IN, ON_OPPOSITE, ON_SAME, OUT, Rows, overlap_area, stretches
+from zmfab.regions.segments import Grid, cell_size, outline
+
+
+@pytest.fixture
+def grid_always(monkeypatch):
+    monkeypatch.setattr(distance, "GRID_FROM", 0)
+    monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
+
+
+# a comb with a hole, a notch (non-convex) and a pad whose corner comes nearest a finger tip
+COMB = box(0, 0, 10, 1).union(box(1, 1, 1.5, 6)).union(box(4, 1, 4.5, 6)).difference(box(6, 0.3, 7, 0.7))
+PAD = box(1.2, 6.35, 3.2, 8.35)  # 0.35 above the first finger's tip: nearest pair corner-to-edge
+
+
+@pytest.mark.parametrize("family, params", [
+    ("interdigitated", {"fingers": 9, "corner_radius": "40um", "pad_side": "same"}),
+    ("interdigitated", {"fingers": 12}),
+    ("concentric", {"rings": 5}),
+    ("swiss-roll", {"turns": 4}),
+])
+def test_grid_gap_matches_geos_on_layouts(grid_always, family, params):
+    lay = zmfab.layout(family, **params)
+    a, c = lay.electrode("anode"), lay.electrode("cathode")
+    near = distance.Proximity(distance.outline(a), distance.outline(c))
+    assert near.pairs is not None  # the grid ran
+    d, pa, pc = distance.nearest_points(a, c)
+    assert d == pytest.approx(a.distance(c), abs=1e-12)
+    assert pa.distance(pc) == pytest.approx(d, abs=1e-9)
+    assert zmfab.measure(lay)["min_gap_mm"] == round(a.distance(c), 9)
+
+
+def test_grid_gap_pad_to_tip_hole_and_notch(grid_always):
+    assert distance.min_distance(COMB, PAD) == COMB.distance(PAD) == pytest.approx(0.35)
+    ring = Point(0, 0).buffer(5).difference(Point(0, 0).buffer(4))  # a part inside the hole
+    inner = Point(0.3, 0).buffer(3.2, quad_segs=40)
+    assert distance.min_distance(ring, inner) == pytest.approx(ring.distance(inner), abs=1e-12)
+    assert distance.min_distance(Point(0, 0).buffer(5), inner) == 0  # nested: they meet
+    assert distance.min_distance(box(0, 0, 1, 1), box(1, 0, 2, 1)) == 0  # touching
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-3, 3), st.floats(-3, 3), st.floats(0, 3.14), st.floats(0.1, 2),
+       st.integers(3, 40))
+def test_grid_gap_matches_geos_on_random_shapes(dx, dy, angle, r, segs):
+    a = COMB.union(Point(10, 0.5).buffer(0.7, quad_segs=segs))
+    b = affinity.rotate(Point(0, 0).buffer(r, quad_segs=segs // 2 + 1), angle, use_radians=True)
+    b = affinity.translate(b, dx + 5, dy + 8)
+    old = distance.GRID_FROM
+    try:
+        distance.GRID_FROM = 0
+        got = distance.min_distance(a, b)
+    finally:
+        distance.GRID_FROM = old
+    assert got == pytest.approx(a.distance(b), abs=1e-12)
+
+
+AREA_CASES = [
+    (COMB, box(0.5, 0.5, 5, 3)),                               # shared edge lines, a hole
+    (COMB, box(0, 0, 10, 6)),                                  # edges along the active box
+    (COMB, Polygon([(0, 0), (10, 0), (5, 5)])),                # a triangle: slanted cuts
+    (COMB, COMB),                                              # the same polygon
+    (COMB, affinity.translate(COMB, 10, 0)),                   # touching along x = 10
+    (COMB, box(20, 20, 21, 21)),                               # apart
+    (MultiPolygon([box(0, 0, 1, 1), box(2, 0, 3, 1)]), box(0.5, -1, 2.5, 0.5)),
+    (Point(0, 0).buffer(3).difference(Point(0, 0).buffer(1)),  # ring against an L shape
+     box(-4, -4, 0, 4).union(box(0, 0, 4, 4))),
+]
+
+
+@pytest.mark.parametrize("a, b", AREA_CASES)
+@pytest.mark.parametrize("angle", [0.0, 30.0])
+def test_overlap_area_matches_geos(a, b, angle):
+    a, b = affinity.rotate(a, angle, origin=(0, 0)), affinity.rotate(b, angle, origin=(0, 0))
+    assert overlap_area(a, b) == pytest.approx(shapely.intersection(a, b).area, abs=1e-9)
+
+
+@pytest.mark.parametrize("family", ["interdigitated", "concentric", "swiss-roll"])
+def test_fill_factor_on_the_outline_path(grid_always, family):
+    lay = zmfab.layout(family)
+    active = lay.get("active_area")
+    inside = shapely.union(lay.electrode("anode"), lay.electrode("cathode")).intersection(active).area
+    assert zmfab.measure(lay)["fill_factor"] == pytest.approx(round(inside / active.area, 6), abs=1.1e-6)
+
+
+def test_stretches_label_in_out_and_along():
+    poly = box(0, 0, 2, 2)
+    lines = outline(shapely.MultiLineString([[(-1, 1), (3, 1)],      # across: out, in, out
+                                             [(0, -1), (0, 3)],      # along the left edge
+                                             [(1, 0.5), (1, 1.5)]]))  # inside, uncut
+    po = outline(poly)
+    got = stretches(lines, Grid(po, cell_size(po)), Rows(po, poly))
+    length = {state: 0.0 for state in (OUT, IN, ON_SAME, ON_OPPOSITE)}
+    for seg, t0, t1, state in zip(got.seg, got.t0, got.t1, got.state, strict=True):
+        length[int(state)] += lines.length[seg] * (t1 - t0)
+    assert length[IN] == pytest.approx(3.0)          # 2 across + 1 inside
+    assert length[OUT] == pytest.approx(4.0)         # 1 + 1 across, 1 + 1 along beyond the box
+    assert length[ON_SAME] + length[ON_OPPOSITE] == pytest.approx(2.0)
