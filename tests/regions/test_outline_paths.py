@@ -112,3 +112,74 @@ def test_stretches_label_in_out_and_along():
     assert length[IN] == pytest.approx(3.0)          # 2 across + 1 inside
     assert length[OUT] == pytest.approx(4.0)         # 1 + 1 across, 1 + 1 along beyond the box
     assert length[ON_SAME] + length[ON_OPPOSITE] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("family, params", [
+    ("interdigitated", {"fingers": 6, "pad_side": "same", "corner_radius": "40um"}),
+    ("concentric", {"rings": 4}),
+    ("swiss-roll", {"turns": 3}),
+])
+def test_facing_along_the_outline_matches_geos(monkeypatch, family, params):
+    """The NumPy facing length (large bands) equals GEOS's line overlay, pad seam included."""
+    lay = zmfab.layout(family, **params)
+    geos = zmfab.measure(lay)
+    monkeypatch.setattr(metrics_mod, "OUTLINE_FACING_FROM", 0)
+    monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
+    monkeypatch.setattr(distance, "GRID_FROM", 0)
+    fast = zmfab.measure(lay)
+    assert fast["facing_length_mm"] == pytest.approx(geos["facing_length_mm"], abs=1.1e-4)
+    assert fast["min_gap_mm"] == geos["min_gap_mm"]
+    assert fast["fill_factor"] == pytest.approx(geos["fill_factor"], abs=1.1e-6)
+
+
+def _reference(lay):
+    """The metrics as first written: GEOS unions, intersections and distance on whole regions."""
+    anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
+    active = lay.get("active_area")
+    inside = shapely.union(anode, cathode).intersection(active).area
+    gap = anode.distance(cathode)
+    band = cathode.buffer(gap * metrics_mod.FACING_FACTOR, quad_segs=16)
+    return {"fill": inside / active.area, "gap": gap,
+            "facing": anode.boundary.intersection(band).length}
+
+
+def _all_outline_paths(monkeypatch):
+    monkeypatch.setattr(metrics_mod, "OUTLINE_FACING_FROM", 0)
+    monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
+    monkeypatch.setattr(distance, "GRID_FROM", 0)
+
+
+@pytest.mark.parametrize("shift", [-0.3, 0.0, 0.4])  # pad overlapping, touching, apart from its body
+def test_outline_paths_with_pads_overlapping_touching_or_apart(monkeypatch, shift):
+    lay = zmfab.layout("interdigitated", fingers=6)
+    regions = dict(lay.regions)
+    pad, body = regions["anode_pad"], regions["anode"]
+    toward = 1.0 if body.centroid.y > pad.centroid.y else -1.0
+    regions["anode_pad"] = affinity.translate(pad, yoff=-shift * toward)
+    lay2 = type(lay)(lay.family, regions, dict(lay.params), dict(lay.meta))
+    _all_outline_paths(monkeypatch)
+    m, ref = zmfab.measure(lay2), _reference(lay2)
+    assert m["min_gap_mm"] == round(ref["gap"], 9)
+    assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
+    assert m["facing_length_mm"] == pytest.approx(round(ref["facing"], 4), abs=1.1e-4)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["interdigitated", "concentric", "swiss-roll"]), st.integers(2, 5),
+       st.floats(0.05, 0.4), st.floats(0, 90))
+def test_outline_paths_match_reference_on_random_turned_layouts(family, n, gap, angle):
+    count = {"interdigitated": "fingers", "concentric": "rings", "swiss-roll": "turns"}[family]
+    try:
+        lay = zmfab.layout(family, **{count: 2 * n if family == "interdigitated" else n,
+                                      "gap": f"{gap:.3f}mm"})
+    except zmfab.ZmfabError:
+        return
+    turned = {k: affinity.rotate(g, angle, origin=(0, 0)) for k, g in lay.regions.items()}
+    lay = type(lay)(lay.family, turned, dict(lay.params), dict(lay.meta))
+    with pytest.MonkeyPatch.context() as mp:
+        _all_outline_paths(mp)
+        m = zmfab.measure(lay)
+    ref = _reference(lay)
+    assert m["min_gap_mm"] == pytest.approx(round(ref["gap"], 9), abs=1.1e-9)
+    assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
+    assert m["facing_length_mm"] == pytest.approx(round(ref["facing"], 4), abs=1.1e-4)

@@ -101,10 +101,16 @@ def stretches(s: Outline, grid: Grid, rows: Rows, *, s_dir: np.ndarray | None = 
     # pieces back to edges (pairs may repeat where an edge was cut in pieces: harmless)
     j = grid.pid[j]
     rx, ry = s.x1[i] - s.x0[i], s.y1[i] - s.y0[i]
-    sx, sy = t.x1[j] - t.x0[j], t.y1[j] - t.y0[j]
     qx, qy = t.x0[j] - s.x0[i], t.y0[j] - s.y0[i]
+    ex, ey = t.x1[j] - s.x0[i], t.y1[j] - s.y0[i]
     o1 = rx * qy - ry * qx                    # edge start against the segment's line
-    o2 = rx * (qy + sy) - ry * (qx + sx)      # edge end
+    o2 = rx * ey - ry * ex                    # edge end
+    # most pairs have the edge wholly on one side of the segment's line: drop them first
+    tol = eps * np.sqrt(rx * rx + ry * ry)
+    near = ((o1 <= tol) | (o2 <= tol)) & ((o1 >= -tol) | (o2 >= -tol))
+    i, j, rx, ry, qx, qy, o1, o2 = i[near], j[near], rx[near], ry[near], qx[near], qy[near], \
+        o1[near], o2[near]
+    sx, sy = ex[near] - qx, ey[near] - qy
     o3 = sx * -qy - sy * -qx                  # segment start against the edge's line
     o4 = sx * (ry - qy) - sy * (rx - qx)      # segment end
     r2 = rx * rx + ry * ry

@@ -95,16 +95,19 @@ def _crossing_cols(pa: tuple, pb: tuple) -> np.ndarray:
     bx, by, bdx, bdy, _ = pb
 
     def side(px, py, qx, qy, dx, dy):
-        return np.sign(dx * (py - qy) - dy * (px - qx))
+        return dx * (py - qy) - dy * (px - qx)
 
     s1, s2 = side(bx, by, ax, ay, adx, ady), side(bx + bdx, by + bdy, ax, ay, adx, ady)
     meet = (s1 * s2 <= 0) & (side(ax, ay, bx, by, bdx, bdy) * side(ax + adx, ay + ady, bx, by, bdx, bdy) <= 0)
     # on one line, segments meet only if their boxes do
-    apart = ((np.maximum(ax, ax + adx) < np.minimum(bx, bx + bdx))
-             | (np.maximum(bx, bx + bdx) < np.minimum(ax, ax + adx))
-             | (np.maximum(ay, ay + ady) < np.minimum(by, by + bdy))
-             | (np.maximum(by, by + bdy) < np.minimum(ay, ay + ady)))
-    return meet & ~((s1 == 0) & (s2 == 0) & apart)
+    k = np.flatnonzero(meet & (s1 == 0) & (s2 == 0))
+    if len(k):
+        ax, ay, adx, ady, bx, by, bdx, bdy = (c[k] for c in (ax, ay, adx, ady, bx, by, bdx, bdy))
+        meet[k] = ~((np.maximum(ax, ax + adx) < np.minimum(bx, bx + bdx))
+                    | (np.maximum(bx, bx + bdx) < np.minimum(ax, ax + adx))
+                    | (np.maximum(ay, ay + ady) < np.minimum(by, by + bdy))
+                    | (np.maximum(by, by + bdy) < np.minimum(ay, ay + ady)))
+    return meet
 
 
 def _lines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -226,25 +229,28 @@ def _score(oa: Outline, ob: Outline, ia: np.ndarray, ib: np.ndarray,
            bound: float) -> tuple[float, int, int]:
     """(distance, segment of a, segment of b) of the nearest of candidate pairs (ia, ib) whose
     boxes lie within ``bound``: 0 and -1s if any cross or touch."""
-    gx = np.maximum(np.maximum(np.minimum(ob.x0[ib], ob.x1[ib]) - np.maximum(oa.x0[ia], oa.x1[ia]),
-                               np.minimum(oa.x0[ia], oa.x1[ia]) - np.maximum(ob.x0[ib], ob.x1[ib])), 0)
-    gy = np.maximum(np.maximum(np.minimum(ob.y0[ib], ob.y1[ib]) - np.maximum(oa.y0[ia], oa.y1[ia]),
-                               np.minimum(oa.y0[ia], oa.y1[ia]) - np.maximum(ob.y0[ib], ob.y1[ib])), 0)
-    keep = gx * gx + gy * gy <= bound * bound
-    ia, ib = ia[keep], ib[keep]
-    if not len(ia):
-        return float("inf"), -1, -1
     a0, a1 = np.column_stack([oa.x0, oa.y0]), np.column_stack([oa.x1, oa.y1])
     b0, b1 = np.column_stack([ob.x0, ob.y0]), np.column_stack([ob.x1, ob.y1])
     ca, cb = _columns(a0, a1), _columns(b0, b1)
-    fast = np.empty(len(ia))
+    best, keep_a, keep_b = float("inf"), [], []
     for k in range(0, len(ia), CHUNK):  # chunks that stay in cache
         ja, jb = ia[k:k + CHUNK], ib[k:k + CHUNK]
         pa, pb = tuple(c[ja] for c in ca), tuple(c[jb] for c in cb)
         if _crossing_cols(pa, pb).any():
             return 0.0, -1, -1
-        fast[k:k + CHUNK] = _fast_cols(pa, pb)
-    near = np.flatnonzero(fast <= fast.min() * (1 + 1e-9) + 1e-24)  # then GEOS's own formula
+        fast = _fast_cols(pa, pb)
+        low = float(fast.min()) if len(fast) else float("inf")
+        if low <= best:
+            best = low
+        near = fast <= best * (1 + 1e-9) + 1e-24
+        keep_a.append(ja[near])
+        keep_b.append(jb[near])
+    if not keep_a or best > bound * bound:
+        return float("inf"), -1, -1
+    ia, ib = np.concatenate(keep_a), np.concatenate(keep_b)
+    # the near-best of every chunk, then GEOS's own formula on those within the overall best
+    fast = _fast_cols(tuple(c[ia] for c in ca), tuple(c[ib] for c in cb))
+    near = np.flatnonzero(fast <= best * (1 + 1e-9) + 1e-24)
     ia, ib = ia[near], ib[near]
     d = _segment_segment(a0[ia], a1[ia], b0[ib], b1[ib])
     k = int(np.argmin(d))

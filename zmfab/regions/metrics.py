@@ -9,8 +9,9 @@ from shapely.geometry import GeometryCollection
 from shapely.geometry.base import BaseGeometry
 
 from . import Layout
-from .clip import overlap_area
+from .clip import IN, Rows, overlap_area, stretches
 from .distance import min_distance
+from .segments import Grid, cell_size, outline
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
@@ -18,6 +19,10 @@ FACING_FACTOR = 1.5
 #: outlines (:func:`~.clip.overlap_area`) rather than by a GEOS overlay, which grows faster
 #: than the vertex count on long concentric rings.
 OUTLINE_AREA_FROM = 20000
+#: Bands (buffer polygons) with this many vertices have the anode's outline cut along them in
+#: NumPy (:func:`~.clip.stretches`) rather than by a GEOS line overlay, which grows faster
+#: than the vertex count on long concentric rings.
+OUTLINE_FACING_FROM = 100000
 
 
 def measure(layout: Layout) -> dict[str, Any]:
@@ -73,9 +78,25 @@ def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
     """Length (mm) of the anode's outline within ``reach`` mm of the cathode (a buffer polygon,
     16 segments a quarter circle): each part's outline, less the seam counted in both."""
     band = shapely.buffer(cathode.whole, reach, quad_segs=16)
+    if shapely.get_num_coordinates(band) >= OUTLINE_FACING_FROM:
+        return _facing_along_outline(anode, band)
     length = sum(shapely.intersection(g.boundary, band).length for g in anode.parts)
     if not anode.seam.is_empty:
         length -= 2 * shapely.intersection(anode.seam, band).length
+    return length
+
+
+def _facing_along_outline(anode: _Electrode, band: BaseGeometry) -> float:
+    """:func:`_facing` for a large band: the anode's outline (and seam) cut where the band's
+    outline meets it, each stretch in or out (:func:`~.clip.stretches`), lengths summed."""
+    edges = outline(anode.whole)
+    ob = outline(band)
+    grid, rows = Grid(ob, cell_size(edges, ob)), Rows(ob, band)
+    length = 0.0
+    for o, weight in ((edges, 1.0), (outline(anode.seam), -2.0)):
+        if len(o):
+            st = stretches(o, grid, rows)
+            length += weight * float((o.length[st.seg] * (st.t1 - st.t0))[st.state >= IN].sum())
     return length
 
 

@@ -15,6 +15,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+#: Query boxes paired at a time.
+BLOCK = 1 << 14
+
 
 @dataclass(frozen=True)
 class Outline:
@@ -115,12 +118,28 @@ class Grid:
               *, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """(box, piece) for every query box and piece of this grid whose closed boxes overlap,
         each pair once; None if there would be more than ``limit`` before the overlap test."""
+        out_a, out_b, left = [], [], limit
+        for k in range(0, len(x0), BLOCK):  # blocks of queries: their candidates stay in cache
+            found = self._pairs(x0[k:k + BLOCK], y0[k:k + BLOCK], x1[k:k + BLOCK], y1[k:k + BLOCK],
+                                limit=left)
+            if found is None:
+                return None
+            out_a.append(found[0] + k)
+            out_b.append(found[1])
+            if left is not None:
+                left -= int(found[2])
+        if not out_a:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(out_a), np.concatenate(out_b)
+
+    def _pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+               *, limit: int | None) -> tuple[np.ndarray, np.ndarray, int] | None:
         keep = (x1 >= self.ox) & (y1 >= self.oy) & (x0 <= self.ox + self.nx * self.cell) \
             & (y0 <= self.oy + self.ny * self.cell)
         if not keep.all():
             idx = np.flatnonzero(keep)
-            qa, pb = self.pairs(x0[idx], y0[idx], x1[idx], y1[idx], limit=limit) or (None, None)
-            return None if qa is None else (idx[qa], pb)
+            found = self._pairs(x0[idx], y0[idx], x1[idx], y1[idx], limit=limit)
+            return None if found is None else (idx[found[0]], found[1], found[2])
         key, box = self.keys(x0, y0, x1, y1)
         lo, hi = self.start[key], self.start[key + 1]
         count = hi - lo
@@ -137,7 +156,7 @@ class Grid:
         # corner of their common box only
         ci, cj = self.index(np.maximum(x0[qa], self.ex0[at]), np.maximum(y0[qa], self.ey0[at]))
         first = ci + cj * self.nx == self.ecell[at]
-        return qa[first], self.piece[at[first]]
+        return qa[first], self.piece[at[first]], total
 
     def segment_pairs(self, o: Outline, reach: float, *,
                       limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
