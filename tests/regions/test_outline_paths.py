@@ -183,3 +183,14 @@ def test_outline_paths_match_reference_on_random_turned_layouts(family, n, gap, 
     assert m["min_gap_mm"] == pytest.approx(round(ref["gap"], 9), abs=1.1e-9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
     assert m["facing_length_mm"] == pytest.approx(round(ref["facing"], 4), abs=1.1e-4)
+
+
+def test_grid_gap_far_apart_and_poor_bounds(grid_always):
+    """Outlines far apart (the sampled search grows, or hands over to the STRtree) and a bound
+    from a sparse sample still give GEOS's figure."""
+    a = Point(0, 0).buffer(1, quad_segs=200)
+    for b in (affinity.translate(a, 500, 300), affinity.translate(a, 2.5, 0)):
+        assert distance.min_distance(a, b) == pytest.approx(a.distance(b), abs=1e-12)
+    comb = MultiPolygon([box(x, 0, x + 0.3, 5) for x in range(0, 200)])
+    teeth = MultiPolygon([box(x + 0.5, 0.2, x + 0.8, 5.2) for x in range(0, 200)])
+    assert distance.min_distance(comb, teeth) == pytest.approx(comb.distance(teeth), abs=1e-12)

@@ -208,8 +208,11 @@ def _grid_pairs(oa: Outline, ob: Outline, extra: float) -> tuple[float, np.ndarr
     step = max(1, len(oa) // SAMPLE)
     px, py = oa.x0[::step], oa.y0[::step]
     rho, found = cell, None
+    limit = MAX_PAIRS_PER_SEGMENT * (len(oa) + len(ob))
     for _ in range(64):  # grow the search around a sample of a's vertices until it meets b
-        found = grid.pairs(px - rho, py - rho, px + rho, py + rho)
+        found = grid.pairs(px - rho, py - rho, px + rho, py + rho, limit=limit)
+        if found is None:  # b far from a, relative to its segments: the STRtree instead
+            return None
         if len(found[0]):
             break
         rho *= 4
@@ -219,7 +222,7 @@ def _grid_pairs(oa: Outline, ob: Outline, extra: float) -> tuple[float, np.ndarr
     reach = extra * bound
     if reach > 2 * cell:
         grid = Grid(ob, reach)
-    pairs = grid.segment_pairs(oa, reach, limit=MAX_PAIRS_PER_SEGMENT * (len(oa) + len(ob)))
+    pairs = grid.segment_pairs(oa, reach, limit=limit)
     if pairs is None:
         return None
     return bound, *pairs
@@ -278,14 +281,16 @@ def _united(geom: BaseGeometry) -> BaseGeometry:
         else geom
 
 
-def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Point]:
-    """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm.
+def nearest_points(a: BaseGeometry, b: BaseGeometry, *,
+                   outlines: tuple[Outline, Outline] | None = None) -> tuple[float, Point, Point]:
+    """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm
+    (``outlines``: their :func:`~.segments.outline`, when the caller has them already).
 
     Overlapping or touching geometries give distance 0 (and a point of their intersection).
     """
     if a.is_empty or b.is_empty:
         return float("inf"), Point(), Point()
-    near = Proximity(outline(a), outline(b))
+    near = Proximity(*(outlines or (outline(a), outline(b))))
     d, (p0, p1), (q0, q1) = near.distance, near.segment_a, near.segment_b
     if d <= 0 or near.i < 0 or _nested(a, b):
         a, b = _united(a), _united(b)  # GEOS decides, on valid geometry
@@ -298,6 +303,7 @@ def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Poin
     return d, pa, pb
 
 
-def min_distance(a: BaseGeometry, b: BaseGeometry) -> float:
+def min_distance(a: BaseGeometry, b: BaseGeometry, *,
+                 outlines: tuple[Outline, Outline] | None = None) -> float:
     """Smallest distance between two polygonal geometries, in mm."""
-    return nearest_points(a, b)[0]
+    return nearest_points(a, b, outlines=outlines)[0]

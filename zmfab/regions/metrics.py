@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import shapely
@@ -11,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from . import Layout
 from .clip import IN, Rows, overlap_area, stretches
 from .distance import min_distance
-from .segments import Grid, cell_size, outline
+from .segments import Grid, Outline, cell_size, outline
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
@@ -36,7 +37,8 @@ def measure(layout: Layout) -> dict[str, Any]:
     active = layout.get("active_area")
     active_area = active.area
     apart = not (anode.whole.is_empty or cathode.whole.is_empty)
-    min_gap = min_distance(anode.whole, cathode.whole) if apart else 0.0
+    min_gap = min_distance(anode.whole, cathode.whole, outlines=(anode.outline, cathode.outline)) \
+        if apart else 0.0
     inside = _inside(anode, cathode, active, apart=min_gap > 0) if active_area else 0.0
     facing = _facing(anode, cathode, min_gap * FACING_FACTOR) if min_gap > 0 else 0.0
     xmin, ymin, xmax, ymax = shapely.total_bounds([g for g in layout.regions.values()
@@ -64,7 +66,7 @@ class _Electrode:
         self.body, self.pad = layout.get(which), layout.get(f"{which}_pad")
         self.parts = [g for g in (self.body, self.pad) if not g.is_empty]
         #: where body and pad touch (a line), counted in both outlines but in neither's union
-        self.seam: BaseGeometry = shapely.intersection(*self.parts) if len(self.parts) == 2 \
+        self.seam: BaseGeometry = _meeting(*self.parts) if len(self.parts) == 2 \
             else GeometryCollection()
         if self.seam.area > 0:  # overlapping parts: the union
             self.parts, self.seam = [shapely.union(self.body, self.pad)], GeometryCollection()
@@ -72,6 +74,24 @@ class _Electrode:
         self.whole = GeometryCollection(list(shapely.get_parts(self.parts))) \
             if len(self.parts) > 1 else (self.parts[0] if self.parts else GeometryCollection())
         self.area = sum(g.area for g in self.parts)
+
+    @cached_property
+    def outline(self) -> Outline:
+        """Every ring of :attr:`whole` as segments."""
+        return outline(self.whole)
+
+
+def _meeting(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
+    """``a ∩ b``, the larger first clipped to a box around the smaller (a margin of the smaller's
+    size, so the clip's own edges stay clear of it): a pad against a long comb without an
+    overlay of the whole comb."""
+    small, big = (a, b) if shapely.get_num_coordinates(a) <= shapely.get_num_coordinates(b) else (b, a)
+    x0, y0, x1, y1 = small.bounds
+    m = max(x1 - x0, y1 - y0, 1e-6)
+    piece = shapely.clip_by_rect(big, x0 - m, y0 - m, x1 + m, y1 + m)
+    if not piece.is_valid:  # the fast clip may leave invalid rings: the plain overlay
+        piece = big
+    return shapely.intersection(piece, small) if small is b else shapely.intersection(small, piece)
 
 
 def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
@@ -89,7 +109,7 @@ def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
 def _facing_along_outline(anode: _Electrode, band: BaseGeometry) -> float:
     """:func:`_facing` for a large band: the anode's outline (and seam) cut where the band's
     outline meets it, each stretch in or out (:func:`~.clip.stretches`), lengths summed."""
-    edges = outline(anode.whole)
+    edges = anode.outline
     ob = outline(band)
     grid, rows = Grid(ob, cell_size(edges, ob)), Rows(ob, band)
     length = 0.0
