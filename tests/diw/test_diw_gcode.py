@@ -197,3 +197,26 @@ def test_flow_trim_beyond_the_limit_is_a_header_warning(profiles):
                    settings={"max_flow_error": 0.01, "origin": "20mm,20mm"})
     assert "; warning: diw_flow: dot:" in job.text()
     assert "; warning: diw_bead_width" not in job.text()
+
+
+def test_job_off_the_bed_is_refused_before_any_bead_is_planned(comb, profiles, monkeypatch):
+    from zmfab.gcode import diw_job
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("beads planned for a job that cannot fit the bed")
+
+    monkeypatch.setattr(diw_job, "plan_beads", no_planning)
+    with pytest.raises(ParameterError) as exc:
+        plan_diw(comb, profiles=profiles, machine="marlin-syringe", settings={"origin": "195mm,5mm"})
+    assert exc.value.field == "origin" and "outside the marlin-syringe bed" in str(exc.value)
+    assert "layer " in str(exc.value)
+
+
+def test_region_on_the_bed_edge_is_not_refused(profiles):
+    edge = box(0, 0, 5, 5)
+    job = plan_diw({"anode": edge}, profiles=profiles, machine="marlin-syringe",
+                   settings={"origin": "0mm,20mm"})
+    assert "G1" in job.text()
+    with pytest.raises(ParameterError, match="layer anode spans X -0.01"):
+        plan_diw({"anode": edge}, profiles=profiles, machine="marlin-syringe",
+                 settings={"origin": "-0.01mm,20mm"})

@@ -17,8 +17,9 @@ from ..profiles import Profiles, deep_merge
 from ..regions import as_multipolygon, union_all
 from ..toolpath.beads import check_bead, plan_beads
 from ..units import parse_bool, parse_duration, parse_length, parse_speed
+from .diw_checks import refuse_bridging_beads, refuse_off_bed
 from .job import Job
-from .marlin_diw import Ink, JobOptions, Machine, render_diw
+from .marlin_diw import Ink, JobOptions, Machine, machine_shift, render_diw
 
 DEFAULT_MACHINE = "marlin-syringe"
 FLOW_DRIVERS: tuple[str, ...] = ("volumetric", "pneumatic")
@@ -115,9 +116,24 @@ def machine_from(name: str, raw: dict[str, Any]) -> Machine:
     )
 
 
+def bead_width_from(raw: dict[str, Any]) -> float:
+    """A layer's bead width (mm) from its settings."""
+    return parse_length(raw.get("bead_width", "400um"), field="bead_width", positive=True)
+
+
+def tool_from(raw: dict[str, Any], machine: Machine) -> int:
+    """The tool (nozzle) index a layer's settings ask for, checked against the machine."""
+    tool_raw = raw.get("tool", 0)
+    if isinstance(tool_raw, bool) or not str(tool_raw).strip().isdigit() \
+            or int(tool_raw) >= machine.tools:
+        raise ParameterError("tool", f"{tool_raw!r} is out of range (machine {machine.name} has "
+                             f"tools 0..{machine.tools - 1})")
+    return int(tool_raw)
+
+
 def ink_from(name: str, geometry: MultiPolygon, raw: dict[str, Any], machine: Machine) -> Ink:
     """Plan the beads of one stack layer and wrap them with how to lay them."""
-    width = parse_length(raw.get("bead_width", "400um"), field="bead_width", positive=True)
+    width = bead_width_from(raw)
     height = parse_length(raw.get("layer_height", "100um"), field="layer_height", positive=True)
     check_bead(width, height)
     if raw.get("thickness") is not None:
@@ -128,12 +144,7 @@ def ink_from(name: str, geometry: MultiPolygon, raw: dict[str, Any], machine: Ma
         if isinstance(layers, bool) or not str(layers).strip().lstrip("-").isdigit() or int(layers) < 1:
             raise ParameterError("layers", f"{layers!r} is out of range (a whole number >= 1)")
         layers = int(layers)
-    tool_raw = raw.get("tool", 0)
-    if isinstance(tool_raw, bool) or not str(tool_raw).strip().isdigit() \
-            or int(tool_raw) >= machine.tools:
-        raise ParameterError("tool", f"{tool_raw!r} is out of range (machine {machine.name} has "
-                             f"tools 0..{machine.tools - 1})")
-    tool = int(tool_raw)
+    tool = tool_from(raw, machine)
     alternate = str(raw.get("alternate", "auto"))
     if alternate not in ALTERNATES:
         raise ParameterError("alternate", f"{alternate!r} is not allowed (use {', '.join(ALTERNATES)})")
@@ -212,7 +223,7 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
     mach = machine_from(name, raw)
     printed = {k: v for k, v in layers.items() if k not in OUTLINES} or layers
     kinds = list(dict.fromkeys(_kind(k) for k in printed))
-    inks = []
+    planned = []
     for layer, geom in printed.items():
         own = {**common, **per_layer.get(layer, {})}
         if len(kinds) > 1 and "tool" not in own and mach.tools > 1:
@@ -221,10 +232,11 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
         g = as_multipolygon(geom)
         if g.is_empty:
             raise ParameterError(f"layer {layer}", "has no area to print")
-        inks.append(ink_from(layer, g, layer_raw, mach))
+        planned.append((layer, g, layer_raw))
+    refuse_off_bed([(layer, g, tuple(machine_shift(mach, tool_from(lraw, mach))))
+                    for layer, g, lraw in planned], mach.bed, mach.name)
+    inks = [ink_from(layer, g, layer_raw, mach) for layer, g, layer_raw in planned]
     if refuse_shorts:  # a drawing has no design-rule check to catch beads wider than a finger
-        from .diw_checks import refuse_bridging_beads
-
         refuse_bridging_beads(inks, _kind)
     extent = settings.get("extent") or union_all(layers.values()).bounds
     opts = options_from(raw, fiducials=settings.get("fiducials", ()), extent=tuple(extent),

@@ -222,7 +222,7 @@ def _bead(w: _Writer, pts: np.ndarray, flows: np.ndarray, *, section: float, ink
     w.lift_to(z + ink.z_hop, ink.z_speed)
 
 
-def _shift(m: Machine, tool: int) -> np.ndarray:
+def machine_shift(m: Machine, tool: int) -> np.ndarray:
     """Design frame -> commanded coordinates for ``tool`` (origin, and offsets in coordinates mode)."""
     shift = np.asarray(m.origin, dtype=float)
     if m.tool_offset_mode == "coordinates":
@@ -236,7 +236,7 @@ def _purge(w: _Writer, ink: Ink, opts: JobOptions, index: int, z0: float) -> Non
     first = ink.toolpath.paths[0].settings if ink.toolpath.paths else {}
     width = float(first.get("width", 0.4))
     height = float(first.get("height", 0.1))
-    shift = _shift(w.m, ink.tool)
+    shift = machine_shift(w.m, ink.tool)
     step = opts.purge_offset + index * 2 * width
     y = ymin - step
     if y + shift[1] < width:
@@ -294,7 +294,7 @@ def render_diw(inks: list[Ink], machine: Machine, *, options: JobOptions | None 
         if opts.purge and (ink.tool not in purged or m.tools == 1):
             _purge(w, ink, opts, len(purged), z0)
             purged.add(ink.tool)
-        shift = _shift(m, ink.tool)
+        shift = machine_shift(m, ink.tool)
         layer = None
         for path in ink.toolpath:
             s = path.settings

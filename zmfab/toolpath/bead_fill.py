@@ -1,7 +1,8 @@
 """Scanline fills of one polygon: slabs, lanes at a slab's whole-bead pitch, serpentines, joins.
 
 Works in a frame where lanes run along y. A rectilinear shape is cut into slabs between the x
-of its vertices (slivers under half a pitch join the most alike neighbour); a slab of width ``W``
+of its vertices (slivers under half a pitch join the most alike neighbour; :mod:`.bead_slabs`,
+which cuts a slab of constant cross-section into rectangles without an overlay); a slab of width ``W``
 holds ``round(W / p)`` lanes at pitch ``W / n``, each piece of a slab laid along the slab or
 across it, whichever takes far fewer turns. A curved shape is one slab. A lane stops half its
 pitch short of the region's edge (not short of a cut between pieces); consecutive lanes whose
@@ -19,7 +20,7 @@ from shapely import affinity
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ..regions import as_multipolygon
+from .bead_slabs import Piece, horizontal_edges, intervals, rectilinear, slab_cuts, slab_pieces
 
 #: A slab piece is laid across the slabs only when that takes this many times fewer turns: lanes
 #: along the slabs pass from piece to piece, so the serpentine continues (a comb's bus).
@@ -29,38 +30,12 @@ ACROSS_BIAS = 1.5
 TRAVEL_TURNS = 10
 
 
-def rectilinear(poly: Polygon, tol: float = 1e-6) -> bool:
-    """Whether every edge of ``poly`` (holes included) runs along x or y."""
-    xy, ring = shapely.get_coordinates(shapely.get_rings(poly), return_index=True)
-    d = np.abs(np.diff(xy, axis=0))
-    edge = ring[1:] == ring[:-1]
-    return bool(np.all(((d[:, 0] < tol) | (d[:, 1] < tol))[edge]))
-
-
-def _is_box(poly: Polygon) -> bool:
-    """Whether ``poly`` is an axis-aligned rectangle (collinear vertices allowed)."""
-    if poly.interiors:
-        return False
-    xmin, ymin, xmax, ymax = poly.bounds
-    full = (xmax - xmin) * (ymax - ymin)
-    return abs(poly.area - full) <= 1e-9 * max(full, 1e-12) and rectilinear(poly)
-
-
-def _slab_cuts(poly: Polygon, pitch: float) -> list[float]:
-    """Slab boundaries (mm): the x of a rectilinear shape's vertices, slivers merged away."""
-    if _is_box(poly):
-        xmin, _, xmax, _ = poly.bounds
-        return [xmin, xmax]
-    coords = [np.asarray(r.coords)[:, 0] for r in [poly.exterior, *poly.interiors]]
-    xs = np.unique(np.concatenate(coords))
-    xs = xs[np.r_[True, np.diff(xs) > 1e-7]]
-    return _merge_slabs(poly, list(xs), pitch / 2)
-
-
-def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
+def _lane_xs(piece: Piece, pitch: float) -> tuple[np.ndarray, np.ndarray]:
     """Lane x positions and the slab pitch of each (mm), in the lane frame."""
-    xmin, _, xmax, _ = poly.bounds
-    cuts = _slab_cuts(poly, pitch) if rectilinear(poly) else [xmin, xmax]
+    xmin, _, xmax, _ = piece.bounds
+    poly = piece.poly
+    cuts = slab_cuts(poly, pitch, horizontal_edges(poly)) \
+        if poly is not None and rectilinear(poly) else [xmin, xmax]
     lane_x, lane_p = [], []
     for a, b in zip(cuts[:-1], cuts[1:], strict=False):
         n = max(1, round((b - a) / pitch))
@@ -70,86 +45,20 @@ def _lane_xs(poly: Polygon, pitch: float) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lane_x), np.asarray(lane_p)
 
 
-def _merge_slabs(poly: Polygon, cuts: list[float], narrowest: float) -> list[float]:
-    """Drop cuts so no slab is narrower than ``narrowest`` mm; a sliver joins the neighbour
-    whose cross-section along the lanes is most like its own."""
-    cuts = list(cuts)
-    mids = (np.asarray(cuts[:-1]) + np.asarray(cuts[1:])) / 2
-    sig = [shapely.union_all([shapely.box(0, y0, 1, y1) for y0, y1 in ivs])
-           for ivs in _intervals(poly, mids, np.zeros_like(mids), False)]
-    while len(cuts) > 2:
-        widths = np.diff(cuts)
-        k = int(np.argmin(widths))
-        if widths[k] >= narrowest:
-            break
-        left = sig[k].symmetric_difference(sig[k - 1]).area if k > 0 else np.inf
-        right = sig[k].symmetric_difference(sig[k + 1]).area if k + 1 < len(sig) else np.inf
-        if left <= right:
-            del cuts[k]
-            keep = k - 1
-        else:
-            del cuts[k + 1]
-            keep = k + 1
-        if widths[keep] < widths[k]:
-            sig[keep] = sig[k]
-        del sig[k]
-    return cuts
-
-
-def _intervals(poly: Polygon, xs: np.ndarray, ps: np.ndarray,
-               strips: bool) -> list[list[tuple[float, float]]]:
-    """Per lane, the sorted (y0, y1) intervals of ``poly`` along it.
-
-    With ``strips`` (rectilinear shapes) an interval is the y extent of each piece of ``poly``
-    inside the lane's strip (x ± slab pitch / 2), so a sliver merged into a slab still gets ink;
-    otherwise it is where the line x = const crosses ``poly``.
-    """
-    xmin, ymin, xmax, ymax = poly.bounds
-    if _is_box(poly):
-        # an axis-aligned rectangle (most pieces of a comb): every lane inside it spans it
-        inside = (xs >= xmin) & (xs <= xmax) if not strips else np.ones(len(xs), dtype=bool)
-        return [[(ymin, ymax)] if hit else [] for hit in inside.tolist()]
-    if strips:
-        eps = 1e-7
-        geoms = shapely.box(xs - ps / 2 + eps, ymin - 1, xs + ps / 2 - eps, ymax + 1)
-        wanted = 3
-    else:
-        pts = np.stack([np.c_[xs, np.full_like(xs, ymin - 1)], np.c_[xs, np.full_like(xs, ymax + 1)]],
-                       axis=1)
-        geoms = shapely.linestrings(pts)
-        wanted = 1
-    inter = shapely.intersection(geoms, poly)
-    parts, idx = shapely.get_parts(inter, return_index=True)
-    out: list[list[tuple[float, float]]] = [[] for _ in xs]
-    if len(parts):
-        keep = shapely.get_type_id(parts) == wanted
-        b = shapely.bounds(parts[keep])
-        for i, y0, y1 in zip(idx[keep], b[:, 1], b[:, 3], strict=False):
-            out[i].append((float(y0), float(y1)))
-    for i, ivs in enumerate(out):
-        ivs.sort()
-        merged: list[tuple[float, float]] = []
-        for y0, y1 in ivs:
-            if merged and y0 - merged[-1][1] < 1e-9:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], y1))
-            else:
-                merged.append((y0, y1))
-        out[i] = merged
-    return out
-
-
-def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry, *,
+def _serpentine(piece: Piece, pitch: float, whole: Polygon, grown: BaseGeometry, *,
                 high: bool = False) -> tuple[list, list, int]:
-    """Lanes along y filling ``poly`` (a piece of ``whole``), linked into serpentines where their
+    """Lanes along y filling ``piece`` (of ``whole``), linked into serpentines where their
     ends meet inside ``grown``: (points, segment flows) per chain, and the lane count. A lane end
     inside ``whole`` (a cut between pieces) is not inset. The first lane starts at its low end
     (its high end with ``high``)."""
-    xs, ps = _lane_xs(poly, pitch)
-    lanes = _intervals(poly, xs, ps, rectilinear(poly))
+    xs, ps = _lane_xs(piece, pitch)
+    lanes = intervals(piece, xs, ps)
+    # a link between two lanes of a rectangle stays inside it (and ``grown`` holds ``whole``)
+    convex = piece.box
     chains: list[list[tuple[float, float]]] = []
     flows: list[list[float]] = []
     open_prev: list[int] = []
-    cursor = (float(xs[0]) if len(xs) else 0.0, poly.bounds[3 if high else 1])
+    cursor = (float(xs[0]) if len(xs) else 0.0, piece.bounds[3 if high else 1])
     count = 0
     # whether each interval's ends are cuts between pieces (inside ``whole``), all at once
     qx = [float(xs[i]) for i, ivs in enumerate(lanes) for _ in ivs for _ in (0, 1)]
@@ -170,7 +79,8 @@ def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry
                 ex, ey = chains[c][-1]
                 for end, _other, rev in ((a, b, False), (b, a, True)):
                     d = abs(ey - end)
-                    if d <= best_d and shapely.covers(grown, shapely.linestrings([(ex, ey), (x, end)])):
+                    if d <= best_d and (convex or shapely.covers(
+                            grown, shapely.linestrings([(ex, ey), (x, end)]))):
                         best, best_d, flip = c, d, rev
             start, stop = (b, a) if flip else (a, b)
             if best is None:
@@ -189,7 +99,7 @@ def _serpentine(poly: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry
     return chains, flows, count
 
 
-def _open_ends(chains: list, part: Polygon, whole: Polygon, pitch: float) -> int:
+def _open_ends(chains: list, part: Piece, whole: Polygon, pitch: float) -> int:
     """How many chain ends have ``whole`` beside them outside ``part`` (a neighbour to join)."""
     ends = np.array([pt for ch in chains for pt in (ch[0], ch[-1])], dtype=float)
     if not len(ends):
@@ -197,14 +107,14 @@ def _open_ends(chains: list, part: Polygon, whole: Polygon, pitch: float) -> int
     hits = 0
     for dx in (-pitch, pitch):
         x, y = ends[:, 0] + dx, ends[:, 1]
-        hits += int((shapely.contains_xy(whole, x, y) & ~shapely.contains_xy(part, x, y)).sum())
+        hits += int((shapely.contains_xy(whole, x, y) & ~part.contains_xy(x, y)).sum())
     return hits
 
 
-def _laid(part: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry) -> tuple[list, list, int]:
+def _laid(part: Piece, pitch: float, whole: Polygon, grown: BaseGeometry) -> tuple[list, list, int]:
     """The serpentine of ``part`` whose ends face its neighbours (of the two starting ends)."""
     low = _serpentine(part, pitch, whole, grown)
-    if len(low[0]) != 1 or np.allclose(low[0][0][0], low[0][0][-1]):
+    if len(low[0]) != 1 or _same_point(low[0][0][0], low[0][0][-1]):
         return low
     high = _serpentine(part, pitch, whole, grown, high=True)
     if _open_ends(high[0], part, whole, pitch) > _open_ends(low[0], part, whole, pitch):
@@ -212,48 +122,53 @@ def _laid(part: Polygon, pitch: float, whole: Polygon, grown: BaseGeometry) -> t
     return low
 
 
+def _same_point(p: tuple[float, float], q: tuple[float, float]) -> bool:
+    """``np.allclose(p, q)`` for two points, without the array round trip."""
+    return all(abs(a - b) <= 1e-8 + 1e-5 * abs(b) for a, b in zip(p, q, strict=True))
+
+
 def _cost(lanes: int, chains: int) -> float:
     return lanes + TRAVEL_TURNS * chains
 
 
-def fill_frame(poly: Polygon, pitch: float, *, flip: bool = False) -> tuple[list, list, int]:
-    """Chains filling ``poly`` in the lane frame, and the lane count.
+Chains = tuple[list, list, int]
 
-    A rectilinear shape is cut into slabs (see :func:`_lane_xs`); each piece of a slab is laid
-    along y or along x, whichever takes fewer turns (the other one with ``flip``), so a comb's
+
+def fill_frames(poly: Polygon, pitch: float) -> tuple[Chains, Chains | None]:
+    """Chains filling ``poly`` in the lane frame, and the lane count: as laid, and flipped
+    (None for a shape that is not rectilinear).
+
+    A rectilinear shape is cut into slabs (:mod:`.bead_slabs`); each piece of a slab is laid
+    along y or along x, whichever takes fewer turns (the other one when flipped), so a comb's
     fingers run along the fingers and an L's arms along each arm. The chains of all pieces are
-    then joined where their ends meet.
+    then joined where their ends meet. Both orientations of every piece are laid once and shared
+    by the two fills.
     """
     grown = poly.buffer(pitch / 4, join_style="mitre")
     shapely.prepare(grown)
     if not rectilinear(poly):
-        chains, flows, count = _serpentine(poly, pitch, poly, grown)
-        if flip:
-            raise ValueError("flip needs a rectilinear shape")
-    else:
-        _, ymin, _, ymax = poly.bounds
-        turned = affinity.rotate(poly, -90, origin=(0, 0))
-        turned_grown = affinity.rotate(grown, -90, origin=(0, 0))
-        shapely.prepare(turned)
-        shapely.prepare(turned_grown)
-        chains, flows, count = [], [], 0
-        cuts = _slab_cuts(poly, pitch)
-        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-            cell = poly.intersection(shapely.box(a, ymin - 1, b, ymax + 1))
-            for part in as_multipolygon(cell).geoms:
-                if part.area < 1e-9:
-                    continue
-                along = _laid(part, pitch, poly, grown)
-                across = _laid(affinity.rotate(part, -90, origin=(0, 0)), pitch, turned,
-                               turned_grown)
-                across = ([[(-y, x) for x, y in ch] for ch in across[0]], across[1], across[2])
-                turn = _cost(across[2], len(across[0])) * ACROSS_BIAS < _cost(along[2], len(along[0]))
-                pick = along if turn == flip else across
-                chains += pick[0]
-                flows += pick[1]
-                count += pick[2]
-    chains, flows = join_chains(chains, flows, grown, reach=2 * pitch)
-    return chains, flows, count
+        chains, flows, count = _serpentine(Piece(tuple(poly.bounds), poly), pitch, poly, grown)
+        chains, flows = join_chains(chains, flows, grown, reach=2 * pitch)
+        return (chains, flows, count), None
+    turned = affinity.rotate(poly, -90, origin=(0, 0))
+    turned_grown = affinity.rotate(grown, -90, origin=(0, 0))
+    shapely.prepare(turned)
+    shapely.prepare(turned_grown)
+    chains: tuple[list, list] = ([], [])
+    flows: tuple[list, list] = ([], [])
+    counts = [0, 0]
+    for part in slab_pieces(poly, pitch):
+        along = _laid(part, pitch, poly, grown)
+        across = _laid(part.turned(), pitch, turned, turned_grown)
+        across = ([[(-y, x) for x, y in ch] for ch in across[0]], across[1], across[2])
+        turn = _cost(across[2], len(across[0])) * ACROSS_BIAS < _cost(along[2], len(along[0]))
+        for flip in (0, 1):
+            pick = along if turn == bool(flip) else across
+            chains[flip].extend(pick[0])
+            flows[flip].extend(pick[1])
+            counts[flip] += pick[2]
+    plain, flipped = (join_chains(chains[f], flows[f], grown, reach=2 * pitch) for f in (0, 1))
+    return (*plain, counts[0]), (*flipped, counts[1])
 
 
 def _near_pairs(pts: np.ndarray, reach: float) -> list[tuple[float, int, int]]:

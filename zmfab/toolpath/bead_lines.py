@@ -2,9 +2,11 @@
 their flow following the local width.
 
 Straight lanes across a curved track one or two beads wide cut it into slivers; a bead along the
-track's middle fills it in one pass. The middle is the chordal axis of a Delaunay triangulation
-of points spaced along the boundary (the midpoints of the chords across the track, joined), with
-the short spurs at junctions pruned. A track ``W`` mm wide gets ``n = round(W / p)`` lanes
+track's middle fills it in one pass. A strip (two long sides joined by two caps, or a ring) has
+its middle half way across between its sides (:mod:`.strip_axis`); anything else (junctions,
+branches) takes the chordal axis of a Delaunay triangulation of points spaced along the boundary
+(the midpoints of the chords across the track, joined), with the short spurs at junctions pruned.
+A track ``W`` mm wide gets ``n = round(W / p)`` lanes
 parallel to that middle line, joined into one serpentine, each with the flow factor ``W / (n·p)``
 (ink per area = layer height).
 """
@@ -18,12 +20,18 @@ from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ..regions import as_multipolygon
+from .strip_axis import strip_axis
 
 #: Features narrower than this many bead pitches are laid along their centre line.
 THIN_PITCHES = 4.0
-#: Boundary sample spacing for the triangulation, in bead pitches. The triangulation is most of
-#: the planning time, but 3/4 pitch breaks a 100-turn Swiss roll's axis into 25 beads (4 here).
+#: Boundary sample spacing for the triangulation, in bead pitches. The triangulation costs
+#: seconds on a long track (so strips skip it), and 3/4 pitch already breaks a track far from
+#: the centre of a Swiss roll into many beads.
 SAMPLE_PITCHES = 0.5
+#: Strips (:mod:`.strip_axis`): widest width sought (pitches; thin parts are narrower than
+#: :data:`THIN_PITCHES`) and longest boundary segment (pitches) before casting rays across.
+STRIP_REACH = 1.25 * THIN_PITCHES
+STRIP_STEP = 2.0
 
 
 def split_thin(poly: Polygon, pitch: float) -> tuple[list[Polygon], list[Polygon]]:
@@ -144,51 +152,77 @@ def centre_lines(thin: BaseGeometry, *, pitch: float, whole: BaseGeometry | None
                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Chains (points, mm) along the middle of ``thin`` and each segment's flow factor.
 
-    ``whole`` (default ``thin``) is the region the feature belongs to; its boundary is sampled
-    every half pitch (:data:`SAMPLE_PITCHES`) and triangulated (Delaunay). In each triangle inside
+    A piece of ``thin`` that is a strip (two long sides, or a ring) takes the middle of its two
+    sides, run to its caps (:func:`.strip_axis.strip_axis`). The rest take the chordal axis: ``whole`` (default
+    ``thin``), the region the feature belongs to, has its boundary sampled every half pitch
+    (:data:`SAMPLE_PITCHES`) near them and triangulated (Delaunay); in each triangle inside
     ``thin`` the midpoints of its two chords (edges shared with other inside triangles) are
-    joined: the chordal axis, whose chords give the local width.
+    joined, and the chords give the local width.
     """
-    region = whole if whole is not None else thin
-    samples = shapely.get_coordinates(shapely.segmentize(region.boundary, SAMPLE_PITCHES * pitch))
-    samples = np.unique(np.round(samples, 9), axis=0)
-    if len(samples) < 3:
-        return [], []
-    shapely.prepare(thin)
-    segments, width = _chordal_axis(thin, samples, pitch / 2)
-    if not segments:
-        return [], []
-    merged = shapely.line_merge(shapely.multilinestrings(segments))
-    lines = _spurs([g for g in shapely.get_parts(merged) if not g.is_empty], pitch)
+    axes: list[tuple[np.ndarray, np.ndarray, bool]] = []  # (points, widths, runs to the ends)
+    rest: list[Polygon] = []
+    for piece in as_multipolygon(thin).geoms:
+        found = strip_axis(piece, reach=STRIP_REACH * pitch, step=STRIP_STEP * pitch,
+                           tolerance=pitch / 20)
+        if found is None:
+            rest.append(piece)
+        else:
+            axes.append((*found, True))
+    if rest:
+        region = whole if whole is not None else thin
+        if axes:  # triangulate only near what is left
+            thin = shapely.MultiPolygon(rest)
+            region = region.intersection(thin.buffer(THIN_PITCHES * pitch, join_style="mitre"))
+        axes += [(*line, False) for line in _chordal_lines(thin, region, pitch)]
     chains, flows = [], []
     cap = THIN_PITCHES * pitch
-    for ln in lines:
-        pts = shapely.get_coordinates(shapely.simplify(ln, pitch / 20, preserve_topology=False))
+    for pts, w, to_ends in axes:
         if len(pts) < 2:
             continue
-        w = np.array([width.get(q, np.nan) for q in map(tuple, np.round(pts, 9).tolist())])
         if np.isnan(w).all():
             w[:] = pitch
         w = np.where(np.isnan(w), np.nanmean(w), np.minimum(w, cap))
-        chain, flow = lanes_along(pts, w, pitch)
+        chain, flow = lanes_along(pts, w, pitch, to_ends=to_ends)
         chains.append(chain)
         flows.append(flow)
     return chains, flows
 
 
-def lanes_along(axis: np.ndarray, width: np.ndarray, pitch: float) -> tuple[np.ndarray, np.ndarray]:
+def _chordal_lines(thin: BaseGeometry, region: BaseGeometry, pitch: float
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Lines (points, mm) of the chordal axis of ``thin`` from ``region``'s boundary sampled
+    every :data:`SAMPLE_PITCHES` pitch, spurs pruned, simplified within a twentieth of the pitch;
+    and the local width at each point (NaN where unknown)."""
+    samples = shapely.get_coordinates(shapely.segmentize(region.boundary, SAMPLE_PITCHES * pitch))
+    samples = np.unique(np.round(samples, 9), axis=0)
+    if len(samples) < 3:
+        return []
+    shapely.prepare(thin)
+    segments, width = _chordal_axis(thin, samples, pitch / 2)
+    if not segments:
+        return []
+    merged = shapely.line_merge(shapely.multilinestrings(segments))
+    out = []
+    for ln in _spurs([g for g in shapely.get_parts(merged) if not g.is_empty], pitch):
+        pts = shapely.get_coordinates(shapely.simplify(ln, pitch / 20, preserve_topology=False))
+        w = np.array([width.get(q, np.nan) for q in map(tuple, np.round(pts, 9).tolist())])
+        out.append((pts, w))
+    return out
+
+
+def lanes_along(axis: np.ndarray, width: np.ndarray, pitch: float, *, to_ends: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """One serpentine of ``n = round(W / p)`` lanes parallel to ``axis`` (points, mm) filling a
     track ``width`` mm wide at each point; and each segment's flow factor.
 
     Lane ``i`` runs at ``(i + 1/2 - n/2)·w/n`` from the axis (``w`` the local width), every other
     one backwards, each joined to the next by a short printed hop. An open track's lanes stop half
-    a lane pitch short of its ends.
+    a lane pitch short of its ends; a single bead too when the axis runs to the track's ends
+    (``to_ends``: the round end of the bead then meets a square cap).
     """
     n = max(1, int(round(float(np.median(width)) / pitch)))
-    if n == 1:
-        return axis, (width[:-1] + width[1:]) / 2 / pitch
     closed = len(axis) > 2 and np.allclose(axis[0], axis[-1])
-    if not closed:
+    if not closed and (n > 1 or to_ends):
         line = LineString(axis)
         cut = float(np.median(width)) / n / 2
         if line.length > 4 * cut:
@@ -198,6 +232,8 @@ def lanes_along(axis: np.ndarray, width: np.ndarray, pitch: float) -> tuple[np.n
             at = np.r_[0.0, np.cumsum(np.hypot(*np.diff(new, axis=0).T))] + cut
             width = np.interp(at, along, width)
             axis = new
+    if n == 1:
+        return axis, (width[:-1] + width[1:]) / 2 / pitch
     tangent = np.gradient(axis, axis=0)
     if closed:
         tangent[0] = tangent[-1] = axis[1] - axis[-2]

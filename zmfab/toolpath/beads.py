@@ -31,8 +31,9 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import ParameterError
 from ..regions import as_multipolygon
-from .bead_fill import TRAVEL_TURNS, fill_frame, join_chains, rectilinear
+from .bead_fill import TRAVEL_TURNS, fill_frames, join_chains
 from .bead_lines import centre_lines, split_thin
+from .bead_slabs import rectilinear
 from .path import Polyline, Toolpath
 
 #: Alternation between layers: "auto" crosses when the other direction costs at most this much more.
@@ -73,18 +74,21 @@ class Fill:
         return self.lanes + TRAVEL_TURNS * len(self.chains)
 
 
-def fill_polygon(poly: Polygon, *, pitch: float, angle: float, flip: bool = False) -> Fill:
+def fill_pair(poly: Polygon, *, pitch: float, angle: float) -> tuple[Fill, Fill | None]:
     """Serpentine lanes filling ``poly`` at ``pitch`` mm, swept in a frame turned by ``angle``
-    degrees (0: slabs across x, lanes along y where that takes fewer turns; ``flip``: the other
-    direction in every piece)."""
+    degrees (0: slabs across x, lanes along y where that takes fewer turns), and the same with
+    the other direction in every piece (None unless the turned shape is rectilinear)."""
     frame = affinity.rotate(poly, -angle, origin=(0, 0)) if angle else poly
-    if flip and not rectilinear(frame):
-        return fill_polygon(poly, pitch=pitch, angle=(angle + 90.0) % 180.0)
-    chains, flows, lanes = fill_frame(frame, pitch, flip=flip)
     c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     rot = np.array([[c, s], [-s, c]])
-    out = [np.asarray(ch) @ rot if angle else np.asarray(ch) for ch in chains]
-    return Fill(out, [np.asarray(f) for f in flows], (angle + 90.0) % 180.0 if flip else angle, lanes)
+
+    def wrap(chains: list, flows: list, lanes: int, turned: float) -> Fill:
+        out = [np.asarray(ch) @ rot if angle else np.asarray(ch) for ch in chains]
+        return Fill(out, [np.asarray(f) for f in flows], turned, lanes)
+
+    plain, flipped = fill_frames(frame, pitch)
+    return (wrap(*plain, angle),
+            None if flipped is None else wrap(*flipped, (angle + 90.0) % 180.0))
 
 
 def candidate_angles(poly: Polygon) -> list[float]:
@@ -131,10 +135,15 @@ def _trim(fill: Fill, area: float, pitch: float) -> float:
 def _best(poly: Polygon, pitch: float, angle: float | None, alternate: str) -> tuple[Fill, Fill]:
     """The fill with the fewest turns, and the one for odd layers (crossed or the same)."""
     tries = [angle % 180.0] if angle is not None else candidate_angles(poly)
-    fills = sorted((fill_polygon(poly, pitch=pitch, angle=a) for a in tries), key=lambda f: f.cost)
+    pairs = {a: fill_pair(poly, pitch=pitch, angle=a) for a in tries}
+    fills = sorted((pairs[a][0] for a in tries), key=lambda f: f.cost)
     first = second = fills[0]
     if alternate != "reverse":
-        other = fill_polygon(poly, pitch=pitch, angle=first.angle, flip=True)
+        other = pairs[first.angle][1]
+        if other is None:  # not rectilinear in this frame: the lanes turned by 90° instead
+            turned = (first.angle + 90.0) % 180.0
+            other = (pairs[turned] if turned in pairs
+                     else fill_pair(poly, pitch=pitch, angle=turned))[0]
         if alternate == "cross" or other.cost <= CROSS_RATIO * first.cost:
             second = other
     return first, second
