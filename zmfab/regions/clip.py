@@ -48,14 +48,14 @@ class Rows:
         ylo, yhi = np.minimum(o.y0, o.y1), np.maximum(o.y0, o.y1)
         self.oy = float(ylo.min()) if len(o) else 0.0
         span = (float(yhi.max()) - self.oy) if len(o) else 1.0
-        self.rows = max(1, int(np.sqrt(n)))
+        self.rows = min(max(1, int(np.sqrt(n))), 32767)  # row numbers fit 16 bits (radix sort)
         self.inv = self.rows / span if span > 0 else 0.0
         r0 = np.minimum(((ylo - self.oy) * self.inv).astype(np.int64), self.rows - 1)
         r1 = np.minimum(((yhi - self.oy) * self.inv).astype(np.int64), self.rows - 1)
         count = r1 - r0 + 1
         seg = np.repeat(np.arange(len(o)), count)
         row = np.repeat(r0, count) + np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count)
-        order = np.argsort(row, kind="stable")
+        order = np.argsort(row.astype(np.int16), kind="stable")
         self.seg = seg[order]
         self.start = np.searchsorted(row[order], np.arange(self.rows + 1))
 

@@ -82,7 +82,7 @@ class Grid:
         self.nx = int(np.floor((float(bx1.max()) - self.ox) * self.inv)) + 1 if len(bx1) else 1
         self.ny = int(np.floor((float(by1.max()) - self.oy) * self.inv)) + 1 if len(by1) else 1
         cell_of, entry = self.keys(bx0, by0, bx1, by1)
-        order = np.argsort(cell_of, kind="stable")
+        order = np.argsort(cell_of)
         self.ecell = cell_of[order]
         self.start = np.searchsorted(self.ecell, np.arange(self.nx * self.ny + 1))
         e = entry[order]
