@@ -32,7 +32,7 @@ MAX_PAIRS_PER_SEGMENT = 32
 CHUNK = 1 << 16
 #: From this many segments (both outlines) the grid pairs them; below, an STRtree of segments
 #: (a Shapely geometry per segment costs little there, and the grid's NumPy passes more).
-GRID_FROM = 20000
+GRID_FROM = 50000
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
