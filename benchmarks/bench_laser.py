@@ -64,7 +64,8 @@ def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **
     print(f"   planning         {t_plan:.2f} s wall, {c_plan:.2f} s CPU (toolpath + ordering)")
     print(f"   G-code           {t_gcode:.2f} s wall, {c_gcode:.2f} s CPU to format + estimate; "
           f"{len(job.lines)} lines")
-    print(f"   travel, ours     {ours:.1f} mm (NN + 2-opt); planner order unsorted: "
+    print(f"   travel, ours     {ours:.1f} mm (between paths; greedy, hatch bands, 2-opt, "
+          f"Or-opt); planner order unsorted: "
           f"{travel_length(raw.paths, origin=None):.1f} mm")
     print(f"   travel, {method:<9} {theirs:.1f} mm ({t_theirs:.2f} s)  -> ours/theirs = "
           f"{ours / theirs if theirs else float('nan'):.3f}")

@@ -5,16 +5,21 @@ isolation, each planned unordered (``optimise = false``) and then ordered by
 :func:`zmfab.toolpath.order.order_paths`, by ``vpype linesort`` and by ``linesort --two-opt``.
 Prints travel (mm, between polylines, lead ends included) and ordering time for each, and the
 ratios the goals are stated in: travel <= 0.9 x linesort and <= 1.0 x linesort --two-opt, ordering
-time <= linesort's. Travel is given two ways: between polylines only (vpype's ``pen_up_length``)
-and with the first hop from the machine origin (0, 0) added, where every job starts; vpype's sort
-does not know the origin and starts at the first polyline given, ours starts from the origin. vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
+time <= linesort's. Both sides are measured the same way: travel between polylines only, from
+each polyline's end (lead-out included) to the next one's start (vpype's ``pen_up_length`` on
+the same points); the hop from the machine origin (0, 0) to the first polyline is printed apart
+(``+origin`` columns add it to both sides: vpype's sort does not know the origin and starts at
+the first polyline given, ours starts from the origin and counts that hop in what it minimises).
+Times are medians of ``--repeat`` runs of each (``linesort --two-opt`` runs once: its time is no
+goal). vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
 
-    python benchmarks/bench_order.py [--quick]
+    python benchmarks/bench_order.py [--quick] [--repeat N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -77,31 +82,40 @@ def linesort(paths: list[Polyline], two_opt: bool) -> tuple[float, float, float]
     return float(layer.pen_up_length()[0]), float(abs(layer[0][0])) if len(layer) else 0.0, dt
 
 
-def timed(func, paths):
-    t0 = time.perf_counter()
-    out = func(paths)
-    return out, time.perf_counter() - t0
+def timed(func, paths, repeat: int = 1):
+    """(result of the last run, median seconds of ``repeat`` runs)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = func(paths)
+        times.append(time.perf_counter() - t0)
+    return out, float(np.median(times))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small cases")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs of each (median)")
     args = ap.parse_args()
     try:
         import vpype
     except ImportError:
         sys.exit("vpype is the reference here: pip install 'zmfab[bench]'")
-    print(f"reference: vpype {vpype.__version__} linesort; travel in mm, time in s")
+    print(f"reference: vpype {vpype.__version__} linesort; travel in mm between polylines "
+          f"(origin hop apart), time in s (median of {args.repeat}); load average "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"{'case':<30} {'paths':>6} {'greedy':>9} {'ours':>9} {'t ours':>7} {'linesort':>9} "
           f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls | +origin hop: "
           f"ours/ls ours/2opt")
     for label, geom, op, extra in cases(args.quick):
         paths = raw_paths(geom, op, extra)
         greedy, _ = timed(nearest_neighbour, paths)
-        ours, t_ours = timed(order_paths, paths)
+        ours, t_ours = timed(order_paths, paths, args.repeat)
         assert sorted(map(id, (p.settings for p in ours))) == sorted(map(id, (p.settings for p in paths)))
         d_ours, d_greedy = travel_length(ours, origin=None), travel_length(greedy, origin=None)
-        d_ls, h_ls, t_ls = linesort(paths, False)
+        runs = [linesort(paths, False) for _ in range(args.repeat)]
+        d_ls, h_ls = runs[0][:2]
+        t_ls = float(np.median([r[2] for r in runs]))
         d_2, h_2, t_2 = linesort(paths, True)
         h_ours = travel_length(ours) - d_ours
         print(f"{label:<30} {len(paths):>6} {d_greedy:>9.1f} {d_ours:>9.1f} {t_ours:>7.3f} "
@@ -113,3 +127,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")

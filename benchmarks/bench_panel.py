@@ -23,7 +23,9 @@ from zmfab.process.panel import panel_from_design
 from zmfab.process.stack import resolve_stack, resolve_substrate
 from zmfab.profiles import Profiles
 
-DEVICE = {"fingers": 200, "anode_width": "250um", "cathode_width": "250um", "gap": "250um",
+#: The 200-finger cell of ``bench_scale.py``: 100 µm lines keep a 10 x 10 panel inside the 1 m
+#: limit of any layout (250 µm lines made it 2 m wide, which the build refuses).
+DEVICE = {"fingers": 200, "anode_width": "100um", "cathode_width": "100um", "gap": "100um",
           "finger_length": "4mm", "bus_width": "500um", "pad_size": "2mm", "margin": "1mm"}
 
 
@@ -34,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     params = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in DEVICE.items())
     text = (f'title = "Bench panel"\nfamily = "interdigitated"\n[params]\n{params}\n'
-            f'[panel]\narray = "{args.array}"\npitch = "204mm,14mm"\nwiring = "{args.wiring}"\n')
+            f'[panel]\narray = "{args.array}"\npitch = "82mm,13mm"\nwiring = "{args.wiring}"\n')
     design = parse_design(__import__("tomllib").loads(text), text=text)
     profiles = Profiles()
     run(design, profiles, args)

@@ -10,7 +10,12 @@
 Peak RSS is the child process's ``ru_maxrss`` (``os.wait4``: Python, NumPy and GEOS included;
 for ``-j 2`` the largest of the parent and its workers).
 
-    python benchmarks/bench_scale.py [--quick]
+The check is also timed in this process against two references: the cell checked alone, once
+per cell of the panel (a panel of identical cells should cost well under N times its cell), and
+the same panel measured copy by copy (``check(per_copy=True)``, the path a panel of differing
+cells takes) on a 30 x 30 panel.
+
+    python benchmarks/bench_scale.py [--quick] [--only build,check,sweep]
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The 200-finger cell: fine lines (100 µm), so that a 10 x 10 panel stays inside the 1 m limit
@@ -74,10 +81,49 @@ print(f"{len(r.records)} variants, {len(r.failed)} fail a rule or are impossible
 """
 
 
+def timed_check(design: Path, *, array: str | None = None, pitch: str | None = None,
+                per_copy: bool = False) -> tuple[float, int]:
+    """(seconds, violations) of layout + stack + check of ``design`` in this process; with
+    ``per_copy`` the panel is built and measured on the whole (no tiling): the reference."""
+    from zmfab.design import load_design
+    from zmfab.drc import check, design_layout
+    from zmfab.process.stack import resolve_stack
+    from zmfab.profiles import Profiles
+    from zmfab.regions import Layout
+
+    d, profiles = load_design(design), Profiles()
+    t0 = time.perf_counter()
+    lay = design_layout(d, array=array, pitch=pitch)
+    if per_copy:
+        lay = Layout(lay.family, lay.regions, lay.params,
+                     {k: v for k, v in lay.meta.items() if k != "tiling"})
+    found = check(d, lay, resolve_stack(d, lay, profiles), profiles, per_copy=per_copy)
+    return time.perf_counter() - t0, len(found)
+
+
+def check_references(small: Path, check_array: str, ref_array: str) -> None:
+    """The panel check against checking its cell alone once per cell, and the fast path
+    against measuring every copy on a smaller panel, all in this process."""
+    cell, _ = timed_check(small)
+    cell = min(cell, *(timed_check(small)[0] for _ in range(4)))
+    cells = int(np.prod([int(v) for v in check_array.lower().split("x")]))
+    panel, n = timed_check(small, array=check_array, pitch="9.5mm")
+    print(f"  in process: check {check_array} {panel:.2f} s ({n} violations); one cell alone "
+          f"{cell * 1000:.1f} ms x {cells} cells = {cell * cells:.2f} s; panel / (cell x N) = "
+          f"{panel / (cell * cells):.3f}")
+    fast, n_fast = timed_check(small, array=ref_array, pitch="9.5mm")
+    slow, n_slow = timed_check(small, array=ref_array, pitch="9.5mm", per_copy=True)
+    print(f"  in process: check {ref_array} once per cell {fast:.2f} s, every copy "
+          f"{slow:.2f} s ({n_fast} and {n_slow} violations): {slow / fast:.2f}x as fast", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3x3 and 10x10 panels, 100 variants")
+    ap.add_argument("--only", default="build,check,sweep",
+                    help="comma-separated cases to run (build, check, sweep)")
     args = ap.parse_args()
+    only = set(args.only.split(","))
     build_array, check_array, variants = ("3x3", "10x10", 100) if args.quick else \
         ("10x10", "100x100", 1000)
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -91,12 +137,17 @@ def main() -> None:
         design, small = work / "cell200.toml", work / "cell4.toml"
         design.write_text(design_text(CELL))
         small.write_text(design_text(SMALL))
-        report(f"build {build_array} panel, 200 fingers", zmfab + [
-            "build", str(design), "--array", build_array, "--pitch", "82mm,13mm", "--series",
-            "--force", "-q", "-o",
-            str(work / "build")])
-        report(f"check {check_array} panel, 4 fingers", zmfab + [
-            "check", str(small), "--array", check_array, "--pitch", "9.5mm"])
+        if "build" in only:
+            report(f"build {build_array} panel, 200 fingers", zmfab + [
+                "build", str(design), "--array", build_array, "--pitch", "82mm,13mm", "--series",
+                "--force", "-q", "-o",
+                str(work / "build")])
+        if "check" in only:
+            report(f"check {check_array} panel, 4 fingers", zmfab + [
+                "check", str(small), "--array", check_array, "--pitch", "9.5mm", "-q"])
+            check_references(small, check_array, "5x5" if args.quick else "30x30")
+        if "sweep" not in only:
+            return
         sweep_design = ROOT / "patterns" / "zn-mno2-screen-printed.toml"
         vary = vary_for(variants)
         flags = [a for v in vary for a in ("--vary", v)]

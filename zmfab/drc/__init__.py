@@ -81,6 +81,28 @@ class CheckContext:
     profiles: Any
     machine_name: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    #: Measure every copy of a tiled panel instead of one cell (the reference of the fast path).
+    per_copy: bool = False
+
+    def cell(self, x: float, y: float) -> int:
+        """The raster index of the panel cell whose pitch box holds (x, y) mm (0 off a panel)."""
+        table, devices = self.layout.meta.get("panel"), self.layout.meta.get("devices")
+        if not table or not devices:
+            return 0
+        (px, py), (ox, oy) = table["pitch_mm"], devices[0][2:4]
+        nx, ny = table["columns"], table["rows"]
+        c = min(max(int(math.floor((x - ox) / px)), 0), nx - 1)
+        r = min(max(int(math.floor((y - oy) / py)), 0), ny - 1)
+        return r * nx + c
+
+    def spots(self, geom: Any, finder: Callable[[Any, float], list[Any]], limit: float) -> list[Any]:
+        """``finder(geom, limit)`` (a :mod:`zmfab.regions.features` finder), measured once per
+        cell of a tiled panel unless :attr:`per_copy` (:mod:`zmfab.drc.cells` says why that is
+        the same list)."""
+        from ..process.tiling import tiling_of
+        from .cells import cell_spots
+
+        return cell_spots(geom, limit, finder, None if self.per_copy else tiling_of(self.layout))
 
     @cached_property
     def substrate(self) -> Substrate:
@@ -160,9 +182,15 @@ def design_machine(design: Any) -> str | None:
 
 
 def check(design: Any, layout: Layout, layers: list[Layer], profiles: Any, *,
-          machine: str | None = None, only: Iterable[str] | None = None) -> list[Violation]:
-    """Run every design rule (or the ``only`` ones); return the violations, worst first per rule."""
-    ctx = CheckContext(design, layout, layers, profiles, machine or design_machine(design))
+          machine: str | None = None, only: Iterable[str] | None = None, per_copy: bool = False,
+          progress: Callable[[int, int, str], None] | None = None) -> list[Violation]:
+    """Run every design rule (or the ``only`` ones); return the violations, worst first per rule.
+
+    A tiled panel's line and space rules are measured once per cell (``per_copy`` measures
+    every copy: the same findings, slower). ``progress(done, total, rule)`` after each rule.
+    """
+    ctx = CheckContext(design, layout, layers, profiles, machine or design_machine(design),
+                       per_copy=per_copy)
     if ctx.machine_name:
         ctx.machine  # noqa: B018 - an unknown machine fails before any rule runs
     registry = rules()
@@ -171,8 +199,10 @@ def check(design: Any, layout: Layout, layers: list[Layer], profiles: Any, *,
         if name not in registry:
             raise ParameterError("rule", f"unknown rule {name!r} (rules: {', '.join(registry)})")
     found: list[Violation] = []
-    for name in names:
+    for k, name in enumerate(names):
         found.extend(registry[name](ctx))
+        if progress is not None:
+            progress(k + 1, len(names), name)
     return found
 
 

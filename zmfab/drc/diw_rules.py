@@ -18,6 +18,7 @@ from ..regions import as_multipolygon
 from ..regions.features import narrow_lines, narrow_spaces
 from ..units import parse_length
 from . import CheckContext, Violation, drc_rule, more_spots
+from .cells import reported
 
 #: Differences smaller than this (mm) are round-off.
 TOLERANCE = 1e-6
@@ -44,9 +45,9 @@ def diw_bead_width(ctx: CheckContext) -> Iterator[Violation]:
     """Every DIW feature at least one bead wide."""
     for layer in _diw(ctx):
         w = bead_width(ctx, layer)
-        spots = narrow_lines(layer.geometry, w - TOLERANCE)
+        spots = ctx.spots(layer.geometry, narrow_lines, w - TOLERANCE)
         if spots:
-            s = spots[0]
+            s = reported(spots, ctx.cell)
             yield Violation("diw_bead_width", layer.name, s.width, w, (s.x, s.y),
                             f"feature narrower than the {w * 1000:.4g} µm bead: it is printed as "
                             f"one thinned bead{more_spots(len(spots))}")
@@ -58,9 +59,9 @@ def diw_bead_spread(ctx: CheckContext) -> Iterator[Violation]:
     layers = _diw(ctx)
     for layer in layers:
         spread = bead_spread(ctx, layer)
-        spots = narrow_spaces(layer.geometry, spread - TOLERANCE)
+        spots = ctx.spots(layer.geometry, narrow_spaces, spread - TOLERANCE)
         if spots:
-            s = spots[0]
+            s = reported(spots, ctx.cell)
             yield Violation("diw_bead_spread", layer.name, s.width, spread, (s.x, s.y),
                             f"gap narrower than the bead spread: ink bridges it{more_spots(len(spots))}")
     for i, a in enumerate(layers):

@@ -6,21 +6,31 @@ of other offending spots in its message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import shapely
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
-from ..regions import as_multipolygon, union_all
+from ..regions import as_multipolygon
 from ..regions.features import narrow_lines, narrow_spaces
+from ..regions.merge import merge
 from . import CheckContext, Violation, drc_rule, machine_bed, more_spots, profile_length
+from .cells import reported
+from .overlay import TIE, grow, less, meet, near, shrink, worst
 
 #: Inside the active area, the electrolyte may stay this far (mm) off the pads and interconnect:
 #: the pad clearance of the default stack (0.5 mm) with room for a wider one.
 COVERAGE_PAD_ALLOWANCE = 1.0
 #: Differences smaller than this (mm) are round-off.
 TOLERANCE = 1e-6
+
+
+def _place(geom: BaseGeometry) -> tuple[float, float]:
+    """Where a piece is, for breaking ties between equal pieces: its lower-left corner (mm)."""
+    x0, y0, _, _ = geom.bounds
+    return x0, y0
 
 
 def _reach(geom: BaseGeometry, target: BaseGeometry) -> float:
@@ -36,9 +46,9 @@ def min_width(ctx: CheckContext) -> Iterator[Violation]:
         limit = ctx.length(layer, "min_line_mm", "min_feature_mm", "min_width_mm")
         if not limit:
             continue
-        spots = narrow_lines(layer.geometry, limit)
+        spots = ctx.spots(layer.geometry, narrow_lines, limit)
         if spots:
-            s = spots[0]
+            s = reported(spots, ctx.cell)
             yield Violation("min_width", layer.name, s.width, limit, (s.x, s.y),
                             f"line narrower than {layer.process} prints{more_spots(len(spots))}")
 
@@ -50,28 +60,30 @@ def min_space(ctx: CheckContext) -> Iterator[Violation]:
         limit = ctx.length(layer, "min_space_mm", "min_gap_mm")
         if not limit:
             continue
-        spots = narrow_spaces(layer.geometry, limit)
+        spots = ctx.spots(layer.geometry, narrow_spaces, limit)
         if spots:
-            s = spots[0]
+            s = reported(spots, ctx.cell)
             yield Violation("min_space", layer.name, s.width, limit, (s.x, s.y),
                             f"space smaller than {layer.process} keeps open{more_spots(len(spots))}")
 
 
-def _closest(a: BaseGeometry, b: BaseGeometry, within: float) -> tuple[float, tuple[float, float]] | None:
-    """Smallest distance between parts of ``a`` and ``b`` closer than ``within``, and its midpoint."""
+def _closest(a: BaseGeometry, b: BaseGeometry, within: float,
+             cell: Callable[[float, float], int] | None = None) -> tuple[float, tuple[float, float]] | None:
+    """Smallest distance between parts of ``a`` and ``b`` closer than ``within``, and its midpoint
+    (equal distances: the first ``cell``, then the lowest, leftmost midpoint)."""
     parts_a = shapely.get_parts(as_multipolygon(a))
     parts_b = shapely.get_parts(as_multipolygon(b))
     if len(parts_a) == 0 or len(parts_b) == 0:
         return None
-    tree = shapely.STRtree(parts_b)
-    ia, ib = tree.query(parts_a, predicate="dwithin", distance=within)
-    if len(ia) == 0:
+    _, ib, side = near(parts_a, parts_b, within)
+    if len(ib) == 0:
         return None
-    dists = shapely.distance(parts_a[ia], parts_b[ib])
-    k = int(dists.argmin())
-    line = shapely.shortest_line(parts_a[ia[k]], parts_b[ib[k]])
-    mid = line.interpolate(0.5, normalized=True)
-    return float(dists[k]), (mid.x, mid.y)
+    dists = shapely.distance(side, parts_b[ib])
+    tied = np.flatnonzero(dists <= dists.min() + TIE)
+    lines = shapely.shortest_line(side[tied], parts_b[ib[tied]])
+    mids = shapely.get_coordinates(shapely.line_interpolate_point(lines, 0.5, normalized=True))
+    k = worst(range(len(tied)), lambda i: -dists[tied[i]], lambda i: tuple(mids[i]), cell)
+    return float(dists[tied[k]]), (float(mids[k][0]), float(mids[k][1]))
 
 
 @drc_rule("gap")
@@ -82,7 +94,7 @@ def gap(ctx: CheckContext) -> Iterator[Violation]:
             space = max(ctx.length(anode, "min_space_mm", "min_gap_mm", default=0.0) or 0.0,
                         ctx.length(cathode, "min_space_mm", "min_gap_mm", default=0.0) or 0.0)
             allowed = space + max(ctx.registration(anode), ctx.registration(cathode))
-            found = _closest(anode.geometry, cathode.geometry, allowed - TOLERANCE)
+            found = _closest(anode.geometry, cathode.geometry, allowed - TOLERANCE, ctx.cell)
             if found is not None:
                 d, where = found
                 yield Violation("gap", f"{anode.name}/{cathode.name}", d, allowed, where,
@@ -98,13 +110,13 @@ def registration(ctx: CheckContext) -> Iterator[Violation]:
         if parent is None or layer.geometry.is_empty:
             continue
         tol = max(ctx.registration(layer), ctx.registration(parent))
-        inner = parent.geometry.buffer(-tol, join_style="mitre") if tol else parent.geometry
+        inner = shrink(parent.geometry, tol) if tol else parent.geometry
         bad = [p for p in as_multipolygon(layer.geometry.difference(inner)).geoms
                if not p.buffer(-TOLERANCE * 10, join_style="mitre").is_empty]
         if not bad:
             continue
-        worst = max(bad, key=lambda p: p.area)
-        x0, y0, x1, y1 = worst.bounds
+        spot = worst(bad, lambda p: p.area, _place, ctx.cell)
+        x0, y0, x1, y1 = spot.bounds
         window = box(x0, y0, x1, y1).buffer(4 * tol + 0.1)
         edge = parent.geometry.boundary.intersection(window)
         outside = layer.geometry.intersection(window).difference(parent.geometry)
@@ -115,13 +127,15 @@ def registration(ctx: CheckContext) -> Iterator[Violation]:
             mine = layer.geometry.boundary.intersection(window)
             measured = mine.distance(edge) if not (mine.is_empty or edge.is_empty) else 0.0
             line = shapely.shortest_line(mine, edge) if not (mine.is_empty or edge.is_empty) else None
-        where = worst.representative_point() if line is None else line.interpolate(0.5, normalized=True)
+        where = spot.representative_point() if line is None else line.interpolate(0.5, normalized=True)
         yield Violation("registration", layer.name, measured, tol, (where.x, where.y),
                         f"must sit inside {parent.name} by the registration tolerance{more_spots(len(bad))}")
 
 
 def _pads(ctx: CheckContext) -> BaseGeometry:
-    return union_all([ctx.layout.get("anode_pad"), ctx.layout.get("cathode_pad")])
+    if "pads" not in ctx.cache:
+        ctx.cache["pads"] = merge([ctx.layout.get("anode_pad"), ctx.layout.get("cathode_pad")])
+    return ctx.cache["pads"]
 
 
 @drc_rule("electrolyte_coverage")
@@ -131,16 +145,17 @@ def electrolyte_coverage(ctx: CheckContext) -> Iterator[Violation]:
     active = ctx.layout.get("active_area")
     if not electrolytes or active.is_empty:
         return
-    cover = union_all(lay.geometry for lay in electrolytes)
-    keep_off = union_all([_pads(ctx), ctx.layout.get("interconnect")])
-    required = active.difference(keep_off.buffer(COVERAGE_PAD_ALLOWANCE)) if not keep_off.is_empty else active
-    missing = [p for p in as_multipolygon(required.difference(cover)).geoms
+    cover = merge(lay.geometry for lay in electrolytes)
+    keep_off = merge([_pads(ctx), ctx.layout.get("interconnect")])
+    required = less(active, grow(keep_off, COVERAGE_PAD_ALLOWANCE)) if not keep_off.is_empty else active
+    missing = [p for p in less(required, cover).geoms
                if not p.buffer(-TOLERANCE * 10, join_style="mitre").is_empty]
     if not missing:
         return
-    worst = max(missing, key=lambda p: _reach(p, cover) if not cover.is_empty else p.area)
-    short = _reach(worst, cover) if not cover.is_empty else worst.length / 4
-    pt = worst.representative_point()
+    far = (lambda p: _reach(p, cover)) if not cover.is_empty else (lambda p: p.area)
+    spot = worst(missing, far, _place, ctx.cell)
+    short = _reach(spot, cover) if not cover.is_empty else spot.length / 4
+    pt = spot.representative_point()
     name = "/".join(lay.name for lay in electrolytes)
     yield Violation("electrolyte_coverage", name, short, 0.0, (pt.x, pt.y),
                     f"{sum(p.area for p in missing):.4g} mm² of the active area has no electrolyte")
@@ -156,28 +171,29 @@ def pads_open(ctx: CheckContext) -> Iterator[Violation]:
         if layer.role not in ("electrolyte", "encapsulation") or layer.geometry.is_empty:
             continue
         tol = ctx.registration(layer)
-        over = layer.geometry.intersection(pads)
+        over = meet(layer.geometry, pads)
         if over.area > TOLERANCE:
-            pt = max(as_multipolygon(over).geoms, key=lambda p: p.area).representative_point()
+            pt = worst(over.geoms, lambda p: p.area, _place, ctx.cell).representative_point()
             depth = max(p.exterior.distance(pt) for p in as_multipolygon(over).geoms if p.contains(pt)) \
                 if any(p.contains(pt) for p in as_multipolygon(over).geoms) else 0.0
             yield Violation("pads_open", layer.name, -depth, tol, (pt.x, pt.y),
                             f"{over.area:.4g} mm² of pad covered: the contact would be sealed")
             continue
-        found = _closest(layer.geometry, pads, tol - TOLERANCE) if tol > 0 else None
+        found = _closest(layer.geometry, pads, tol - TOLERANCE, ctx.cell) if tol > 0 else None
         if found is not None:
             d, where = found
             yield Violation("pads_open", layer.name, d, tol, where,
                             "closer to a pad than the registration tolerance")
 
 
-def _outside(geom: BaseGeometry, outline: BaseGeometry) -> tuple[float, Point] | None:
+def _outside(geom: BaseGeometry, outline: BaseGeometry,
+             cell: Callable[[float, float], int] | None = None) -> tuple[float, Point] | None:
     """(how far ``geom`` sticks out of ``outline`` in mm, where) or None when it is inside."""
     out = geom.difference(outline)
     if out.is_empty or out.area <= TOLERANCE:
         return None
-    worst = max(as_multipolygon(out).geoms, key=lambda p: p.area)
-    return _reach(worst, outline), worst.representative_point()
+    spot = worst(as_multipolygon(out).geoms, lambda p: p.area, _place, cell)
+    return _reach(spot, outline), spot.representative_point()
 
 
 @drc_rule("substrate")
@@ -185,7 +201,7 @@ def substrate(ctx: CheckContext) -> Iterator[Violation]:
     """Every layer on the substrate."""
     outline = ctx.substrate.polygon()
     for layer in ctx.layers:
-        found = _outside(layer.geometry, outline)
+        found = _outside(layer.geometry, outline, ctx.cell)
         if found is not None:
             far, pt = found
             yield Violation("substrate", layer.name, -far, 0.0, (pt.x, pt.y),
@@ -225,7 +241,7 @@ def bed(ctx: CheckContext) -> Iterator[Violation]:
         if found_bed is None:
             continue
         outline, size = found_bed
-        found = _outside(layer.geometry, outline)
+        found = _outside(layer.geometry, outline, ctx.cell)
         if found is not None:
             far, pt = found
             yield Violation("bed", layer.name, -far, 0.0, (pt.x, pt.y),

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from ..regions import as_multipolygon, union_all
 from ..regions.features import narrow_lines, narrow_spaces
 from . import CheckContext, Violation, drc_rule, more_spots
+from .cells import reported
 
 TOLERANCE = 1e-6
 
@@ -40,9 +41,9 @@ def inkjet_line(ctx: CheckContext) -> Iterator[Violation]:
     for layer in _layers(ctx, "inkjet"):
         s = _inkjet(ctx, layer)
         limit = max(s.dot_diameter, s.drop_spacing)
-        spots = narrow_lines(layer.geometry, limit - TOLERANCE)
+        spots = ctx.spots(layer.geometry, narrow_lines, limit - TOLERANCE)
         if spots:
-            p = spots[0]
+            p = reported(spots, ctx.cell)
             yield Violation("inkjet_line", layer.name, p.width, limit, (p.x, p.y),
                             f"line narrower than a {s.dot_diameter * 1000:.4g} µm dot: it prints a "
                             f"dot wide{more_spots(len(spots))}")
@@ -56,9 +57,9 @@ def inkjet_space(ctx: CheckContext) -> Iterator[Violation]:
     layers = _layers(ctx, "inkjet")
     for layer in layers:
         s = _inkjet(ctx, layer)
-        spots = narrow_spaces(layer.geometry, s.dot_diameter - TOLERANCE)
+        spots = ctx.spots(layer.geometry, narrow_spaces, s.dot_diameter - TOLERANCE)
         if spots:
-            p = spots[0]
+            p = reported(spots, ctx.cell)
             yield Violation("inkjet_space", layer.name, p.width, s.dot_diameter, (p.x, p.y),
                             f"space the spread drops bridge{more_spots(len(spots))}")
     for i, a in enumerate(layers):
@@ -67,7 +68,8 @@ def inkjet_space(ctx: CheckContext) -> Iterator[Violation]:
                 continue
             allowed = max(_inkjet(ctx, a).dot_diameter, _inkjet(ctx, b).dot_diameter) + \
                 max(ctx.registration(a), ctx.registration(b))
-            found = process_rules._closest(a.geometry, b.geometry, allowed - TOLERANCE)
+            found = process_rules._closest(a.geometry, b.geometry, allowed - TOLERANCE,
+                                           ctx.cell)
             if found is not None:
                 d, where = found
                 yield Violation("inkjet_space", f"{a.name}/{b.name}", d, allowed, where,
@@ -96,10 +98,10 @@ def relief_aspect(ctx: CheckContext) -> Iterator[Violation]:
         s = relief_settings(ctx.profiles, settings=dict(layer.settings), process=layer.process,
                             kind=layer.method)
         limit = s.relief / s.max_aspect
-        spots = (narrow_lines if layer.method == "stamp" else narrow_spaces)(layer.geometry,
-                                                                             limit - TOLERANCE)
+        finder = narrow_lines if layer.method == "stamp" else narrow_spaces
+        spots = ctx.spots(layer.geometry, finder, limit - TOLERANCE)
         if spots:
-            p = spots[0]
+            p = reported(spots, ctx.cell)
             what = "raised line" if layer.method == "stamp" else "wall between wells"
             yield Violation("relief_aspect", layer.name, p.width, limit, (p.x, p.y),
                             f"{what} taller than {s.max_aspect:g}x its width (relief "
@@ -109,6 +111,9 @@ def relief_aspect(ctx: CheckContext) -> Iterator[Violation]:
 @drc_rule("deposit_contact")
 def deposit_contact(ctx: CheckContext) -> Iterator[Violation]:
     """Every piece of an electrodeposit layer on an electrode that reaches a pad."""
+    layers = _layers(ctx, "electrodeposit")
+    if not layers:
+        return
     layout = ctx.layout
     wired = []
     for which in ("anode", "cathode"):
@@ -119,7 +124,7 @@ def deposit_contact(ctx: CheckContext) -> Iterator[Violation]:
     if "interconnect" in layout:
         wired.append(layout.get("interconnect"))
     contact = union_all(wired)
-    for layer in _layers(ctx, "electrodeposit"):
+    for layer in layers:
         loose = [p for p in as_multipolygon(layer.geometry).geoms
                  if contact.is_empty or p.intersection(contact).area <= TOLERANCE]
         if loose:

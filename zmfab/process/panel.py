@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, box
@@ -24,6 +25,7 @@ from ..errors import ParameterError
 from ..regions import Layout, union_all
 from ..regions.merge import merge
 from ..units import parse_length
+from .tiling import Tiling, tile
 
 WIRINGS: tuple[str, ...] = ("none", "series", "parallel")
 MAX_COUNT = 100
@@ -73,12 +75,9 @@ def panel(layout: Layout, nx: int, ny: int, pitch_x: float, pitch_y: float, *,
             raise ParameterError("--pitch", f"{pitch:g} mm in {axis} is smaller than the device "
                                             f"(allowed >= {size:g} mm, its footprint)")
     offsets = [(c, r, c * pitch_x, r * pitch_y) for r in range(ny) for c in range(nx)]
-    regions: dict[str, BaseGeometry] = {}
-    for name, geom in layout.regions.items():
-        copies = [affinity.translate(geom, dx, dy) for _, _, dx, dy in offsets]
-        regions[name] = merge(copies)
-    cells = [affinity.translate(layout.get("active_area"), dx, dy) for _, _, dx, dy in offsets]
+    shifts = np.array([(dx, dy) for _, _, dx, dy in offsets], dtype=float)
     nets: list[dict[str, Any]] = []
+    regions: dict[str, BaseGeometry] = {}
     if wiring != "none" and nx * ny > 1:
         router = _Router(layout, nx, ny, pitch_x, pitch_y, trace_width,
                          trace_width if clearance is None else clearance)
@@ -91,22 +90,26 @@ def panel(layout: Layout, nx: int, ny: int, pitch_x: float, pitch_y: float, *,
         pad = trace_width
         xs += [ix0 - pad, ix1 + pad]
         ys += [iy0 - pad, iy1 + pad]
-    regions["footprint"] = box(min(xs), min(ys), max(xs), max(ys))
     sx, sy = -min(xs), -min(ys)
+    shifts += (sx, sy)
 
     def move(g: BaseGeometry) -> BaseGeometry:
         return affinity.translate(g, sx, sy)
 
-    regions = {name: move(g) for name, g in regions.items()}
+    regions = {**{name: merge([tile(geom, shifts)]) for name, geom in layout.regions.items()},
+               **{name: move(g) for name, g in regions.items()},
+               "footprint": box(0.0, 0.0, max(xs) + sx, max(ys) + sy)}
+    cells = list(tile(layout.get("active_area"), shifts).geoms)
     for net in nets:
         net["geometry"], net["touches"] = move(net["geometry"]), move(net["touches"])
         net["path"] = [[(x + sx, y + sy) for x, y in line] for line in net["path"]]
     meta = {**layout.meta, "devices": [[c, r, dx + sx, dy + sy] for c, r, dx, dy in offsets],
-            "nets": nets, "wiring": wiring, "cell_active_areas": [move(g) for g in cells],
+            "nets": nets, "wiring": wiring, "cell_active_areas": cells,
             "panel": {"columns": nx, "rows": ny, "cells": nx * ny, "pitch_mm": [pitch_x, pitch_y],
                       "wiring": wiring, "trace_width_mm": trace_width,
                       "cells_in_series": nx * ny if wiring == "series" else 1,
                       "cells_in_parallel": nx * ny if wiring == "parallel" else 1}}
+    meta["tiling"] = Tiling(layout, shifts, nx, ny, (pitch_x, pitch_y), dict(regions))
     params = {**layout.params, "panel": meta["panel"]}
     return Layout(layout.family, regions, params, meta)
 

@@ -189,6 +189,25 @@ def layer_geometry(layout: Layout, regions: list[str], *, margin: float = 0.0,
     return MultiPolygon(parts)
 
 
+def shape_layer(layout: Layout, regions: list[str], *, margin: float = 0.0,
+                exclude: list[str] | tuple[str, ...] = (), clearance: float = 0.0,
+                min_line: float | None = None) -> tuple[MultiPolygon, float]:
+    """(geometry, mm² removed) of a layer: :func:`layer_geometry`, then :func:`printable` at
+    ``min_line`` mm when given. A panel of copies is shaped once per cell and translated
+    (see :mod:`zmfab.process.tiling` for why that is the same geometry)."""
+    from .tiling import tiled_layer
+
+    done = tiled_layer(layout, regions, margin=margin, exclude=exclude, clearance=clearance,
+                       min_line=min_line, shape=shape_layer, clean=printable)
+    if done is not None:
+        return done
+    geom = layer_geometry(layout, regions, margin=margin, exclude=exclude, clearance=clearance)
+    if not min_line:
+        return geom, 0.0
+    kept = printable(geom, min_line)
+    return kept, geom.area - kept.area
+
+
 def printable(geom: MultiPolygon, min_line: float) -> MultiPolygon:
     """``geom`` without the slivers and tapers narrower than ``min_line`` mm that cutting round
     excluded regions leaves (a morphological opening; mitred joins keep square corners square)."""
@@ -225,14 +244,14 @@ def _layer(entry: dict[str, Any], index: int, layout: Layout, profiles: Any,
         raise fail(exc.field, str(exc).split(": ", 1)[1]) from None
     inside = entry.get("inside")
     settings = {k: v for k, v in entry.items() if k not in KNOWN_KEYS}
-    geom = layer_geometry(layout, regions, margin=margin, exclude=exclude, clearance=clearance)
     clean = settings.pop("clean", True)
-    removed = 0.0
+    min_line = None
     if exclude and clean is not False and profiles is not None and process in profiles.names("processes"):
-        min_line = profiles.get("processes", process).get("min_line_mm")
-        if isinstance(min_line, (int, float)) and min_line > 0:
-            kept = printable(geom, float(min_line))
-            removed, geom = geom.area - kept.area, kept
+        value = profiles.get("processes", process).get("min_line_mm")
+        if isinstance(value, (int, float)) and value > 0:
+            min_line = float(value)
+    geom, removed = shape_layer(layout, regions, margin=margin, exclude=exclude,
+                                clearance=clearance, min_line=min_line)
     return Layer(name=name, method=method, process=process,
                  material=None if material is None else str(material), regions=regions,
                  margin=margin, geometry=geom, settings=settings, exclude=exclude,

@@ -107,7 +107,7 @@ def _ring(ci: int, cj: int, r: int):
 
 class Tree:
     """Entry points in SciPy's KD-tree; used points are skipped, and dropped by a rebuild once
-    they are the majority."""
+    they are a quarter of those in the tree."""
 
     def __init__(self, pts: np.ndarray, owner: np.ndarray) -> None:
         from scipy.spatial import cKDTree
@@ -119,21 +119,22 @@ class Tree:
 
     def _build(self, keep: np.ndarray) -> None:
         self.keep = keep
-        self.keep_owner = self.owner[keep].tolist()
+        self.keep_owner = self.owner[keep]
         self.tree = self._kd(self.pts[keep])
         self.dead = 0
 
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
         n = len(self.keep_owner)
-        k = 1
-        used = self.used
+        k = 16
         while True:
             kk = min(k, n)
             _, idx = self.tree.query(q, k=kk)
-            for j in ([int(idx)] if kk == 1 else idx.tolist()):
-                if j < n and not used[self.keep_owner[j]]:
-                    return int(self.keep[j])
+            idx = np.atleast_1d(idx)
+            idx = idx[idx < n]
+            live = np.nonzero(~self.used[self.keep_owner[idx]])[0]
+            if len(live):
+                return int(self.keep[idx[live[0]]])
             if kk >= n:
                 return -1
             k *= 8
@@ -142,9 +143,7 @@ class Tree:
         """Forget the ``count`` points of polyline ``o``."""
         self.used[o] = True
         self.dead += count
-        if self.dead * 2 > len(self.keep) and len(self.keep) > 64:
+        if self.dead * 4 > len(self.keep) and len(self.keep) > 64:
             live = self.keep[~self.used[self.owner[self.keep]]]
             if len(live):
                 self._build(live)
-
-

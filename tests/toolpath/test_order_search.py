@@ -1,0 +1,166 @@
+"""Travel ordering: hatch bands, Or-opt with closed contours re-entered, and the rules every
+order keeps (each polyline once, turned only where allowed, closed ones rotated never reversed,
+the same order on every run)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import zmfab
+import zmfab.toolpath.order as order
+from zmfab.gcode.laser_job import machine_profile, plan_toolpath, resolve_settings
+from zmfab.profiles import Profiles
+from zmfab.toolpath.order_bands import bands
+from zmfab.toolpath.order_plan import make_plan
+from zmfab.toolpath.order_search import neighbour_lists, or_opt, port_neighbours, tour_travel
+from zmfab.toolpath.path import Polyline, travel_length
+
+
+def comb_fill(fingers: int = 10) -> list[Polyline]:
+    """The CO2 laser's fill of a comb's anode, unordered, one pass (as the benchmark plans it)."""
+    profiles = Profiles()
+    mach = profiles.get("processes", "laser-co2")["machine"]
+    s = resolve_settings(profiles, "laser-co2", "fill", overrides={"passes": 1},
+                         machine=machine_profile(profiles, mach))
+    geom = zmfab.layout("interdigitated", fingers=fingers).electrode("anode")
+    return plan_toolpath(geom, "fill", {**s, "optimise": False}).paths
+
+
+def square(cx: float, cy: float, r: float, k: int) -> Polyline:
+    t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    ring = np.c_[cx + r * np.cos(t), cy + r * np.sin(t)]
+    return Polyline(np.vstack([ring, ring[:1]]), {"id": k}, closed=True)
+
+
+def is_rotation(out: Polyline, src: Polyline) -> bool:
+    """``out`` is ``src`` entered at another vertex, same direction round."""
+    a, b = out.points[:-1], src.points[:-1]
+    k = int(np.nonzero((b == a[0]).all(axis=1))[0][0])
+    return np.array_equal(np.roll(b, -k, axis=0), a) and np.array_equal(out.points[-1], a[0])
+
+
+def check_order(out: list[Polyline], src: list[Polyline]) -> None:
+    """Every polyline of ``src`` once, drawn as given or (where allowed) backwards, closed ones
+    rotated only."""
+    assert sorted(id(p.settings) for p in out) == sorted(id(p.settings) for p in src)
+    by = {id(p.settings): p for p in src}
+    for p in out:
+        s = by[id(p.settings)]
+        if s.closed and len(s.points) > 3:
+            assert is_rotation(p, s)
+        elif np.array_equal(p.points, s.points):
+            assert (p.lead_in, p.lead_out) == (s.lead_in, s.lead_out)
+        else:
+            assert s.settings.get("reversible", True)
+            assert np.array_equal(p.points, s.points[::-1])
+            assert (p.lead_in, p.lead_out) == (s.lead_out, s.lead_in)
+
+
+def test_comb_fill_is_drawn_in_zigzag_bands_well_below_the_greedy_travel():
+    paths = comb_fill()
+    plan = make_plan(paths)
+    found = bands(paths, plan)
+    # the bus strip between fingers and each finger are bands of several rows each
+    assert len(found) >= 10 and all(len(chain) >= 2 for chain, _ in found)
+    assert sum(len(chain) for chain, _ in found) >= 0.9 * len(paths)
+    out = order.order_paths(paths)
+    check_order(out, paths)
+    greedy = order.nearest_neighbour(paths)
+    assert travel_length(out, origin=None) <= 0.9 * travel_length(greedy, origin=None)
+    assert travel_length(out) <= travel_length(greedy) + 1e-9
+
+
+def test_a_rectangle_of_hatch_lines_is_one_zigzag_with_row_spacing_hops():
+    rows, gap = 40, 0.1
+    paths = [Polyline([[k * gap, 0.0], [k * gap, 5.0]], {"id": k}, lead_in=0.2, lead_out=0.2)
+             for k in range(rows)]
+    order_ = [paths[k] for k in np.random.default_rng(2).permutation(rows)]
+    assert len(bands(order_, make_plan(order_))) == 1
+    out = order.order_paths(order_)
+    check_order(out, order_)
+    assert [p.settings["id"] for p in out] == list(range(rows))  # from the origin's corner
+    assert travel_length(out, origin=None) == pytest.approx((rows - 1) * gap)
+
+
+def test_rows_whose_ends_jump_are_separate_bands():
+    # a row of short lines, then long ones: the ends jump by 4 mm between them
+    short = [Polyline([[k * 0.1, 0.0], [k * 0.1, 1.0]], {"id": k}) for k in range(10)]
+    tall = [Polyline([[1.0 + k * 0.1, 0.0], [1.0 + k * 0.1, 5.0]], {"id": 10 + k})
+            for k in range(10)]
+    paths = short + tall
+    found = sorted(sorted(chain) for chain, _ in bands(paths, make_plan(paths)))
+    assert found == [list(range(10)), list(range(10, 20))]
+
+
+def test_or_opt_moves_a_misplaced_contour_back_between_its_neighbours():
+    rings = [square(2.0 * k, 0.0, 0.5, k) for k in range(10)]
+    plan = make_plan(rings)
+    index, near = port_neighbours(plan)
+    tour = [0, 1, 2, 7, 3, 4, 5, 6, 8, 9]
+    flip = [False] * 10
+    entry = [0] * 10  # every ring entered at its vertex on the +x side
+    before = tour_travel(plan, None, tour, flip, entry)
+    out, left = or_opt(plan, (0.0, 0.0), list(tour), flip, entry, neighbour_lists(plan, near),
+                       10_000)
+    assert sorted(out) == list(range(10)) and left < 10_000
+    assert out == list(range(10))
+    after = tour_travel(plan, None, out, flip, entry)
+    assert after < before - 4.0
+    assert after == pytest.approx(9 * 2.0, abs=1e-9)  # vertex 0 of each ring, 2 mm apart
+
+
+def test_nested_contours_are_entered_along_one_ray():
+    # 15 concentric rings 0.2 mm apart; any order entering them on one ray travels 2.8 mm
+    rings = [square(10.0, 10.0, 1.0 + 0.2 * k, k) for k in range(15)]
+    shuffled = [rings[k] for k in np.random.default_rng(4).permutation(15)]
+    out = order.order_paths(shuffled)
+    check_order(out, shuffled)
+    assert travel_length(out, origin=None) <= 14 * 0.2 * 1.05
+
+
+def mixed(seed: int) -> list[Polyline]:
+    """Hatch rows, loose segments (some not reversible) and closed rings."""
+    rng = np.random.default_rng(seed)
+    out = [Polyline([[k * 0.1, 0.0], [k * 0.1, 2.0 + (k % 7 == 3)]], {"id": f"h{k}"},
+                    lead_in=0.1, lead_out=0.1) for k in range(60)]
+    for k in range(40):
+        x, y = rng.random(2) * 20
+        out.append(Polyline([[x, y], [x + rng.normal(), y + rng.normal()]],
+                            {"id": f"s{k}", "reversible": k % 4 != 0}))
+    out += [square(*(rng.random(2) * 20), 0.3 + rng.random(), f"r{k}") for k in range(15)]
+    return [out[k] for k in rng.permutation(len(out))]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mixed_orders_keep_the_rules_and_repeat_exactly(seed):
+    paths = mixed(seed)
+    out = order.order_paths(paths)
+    check_order(out, paths)
+    again = order.order_paths(paths)
+    assert [p.settings["id"] for p in again] == [p.settings["id"] for p in out]
+    assert all(np.array_equal(p.points, q.points) for p, q in zip(out, again, strict=True))
+    assert travel_length(out) <= travel_length(paths) + 1e-9
+
+
+def test_a_smaller_work_budget_still_gives_a_valid_order(monkeypatch):
+    paths = mixed(3)
+    full = travel_length(order.order_paths(paths))
+    monkeypatch.setattr(order, "WORK_PER_PATH", 0)
+    monkeypatch.setattr(order, "OR_WORK_PER_PATH", 0)
+    monkeypatch.setattr(order, "TOP_OR", 0)
+    monkeypatch.setattr(order, "POLISH_OR", 0)
+    quick = order.order_paths(paths)
+    check_order(quick, paths)
+    assert full <= travel_length(quick) + 1e-9
+
+
+def test_best_vertex_finds_the_shortest_hops_in_and_out_on_a_big_ring():
+    from zmfab.toolpath.order_plan import best_vertex, nearest_vertex
+
+    t = np.linspace(0, 2 * np.pi, 5000, endpoint=False)
+    ring = np.c_[np.cos(t), np.sin(t)] * 10
+    p, q = (0.0, 12.0), (3.0, 12.0)
+    cost = np.hypot(*(ring - p).T) + np.hypot(*(ring - q).T)
+    assert best_vertex(ring, p, q) == int(cost.argmin())
+    assert nearest_vertex(ring, (7.0, -7.5)) == int(np.hypot(*(ring - (7.0, -7.5)).T).argmin())

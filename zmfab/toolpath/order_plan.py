@@ -1,0 +1,157 @@
+"""The travel-ordering problem as plain arrays: each polyline's ends (lead ends included), which
+ones may be drawn backwards, and for closed polylines their vertices and a few sampled *ports*
+(candidate entry vertices) that take part in the spatial searches.
+
+A closed polyline is entered and left at the same vertex, so it is never drawn backwards (that
+would not shorten any travel); it only chooses its entry vertex.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .path import Polyline
+
+#: A closed polyline takes part in the spatial searches through this many of its vertices.
+RING_SAMPLES = 16
+
+
+def reversible(p: Polyline) -> bool:
+    """Whether ``p`` may be drawn backwards (settings ``reversible``, default True)."""
+    return bool(p.settings.get("reversible", True))
+
+
+def _lead_ends(tips: np.ndarray, inner: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """``tips`` (n, 2) moved ``length`` mm on along the segments from ``inner``, as
+    :attr:`Polyline.start` / :attr:`Polyline.end` do one at a time."""
+    out = tips.copy()
+    d = tips - inner
+    norm = np.hypot(d[:, 0], d[:, 1])
+    ok = (length > 0) & (norm > 0)
+    if ok.any():
+        out[ok] = tips[ok] + d[ok] / norm[ok, None] * length[ok, None]
+    return out
+
+
+def ends(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) (n, 2) mm of every polyline, lead-in/out included."""
+    first = np.array([p.points[0] for p in paths])
+    second = np.array([p.points[1 if len(p.points) > 1 else 0] for p in paths])
+    last = np.array([p.points[-1] for p in paths])
+    before = np.array([p.points[-2 if len(p.points) > 1 else -1] for p in paths])
+    lead_in = np.array([p.lead_in for p in paths], dtype=float)
+    lead_out = np.array([p.lead_out for p in paths], dtype=float)
+    return _lead_ends(first, second, lead_in), _lead_ends(last, before, lead_out)
+
+
+@dataclass
+class Plan:
+    """Arrays of one ordering problem (all mm).
+
+    ``starts``/``ends`` (n, 2); ``closed`` and ``flippable`` (n,) bool (flippable: open and
+    reversible); ``rings[i]`` the distinct vertices of closed polyline i (else None);
+    ``ports`` (m, 2) the entry points the spatial searches use, owned by ``port_owner``, with
+    ``port_code`` -1 for an open polyline's start, -2 for its end (entered backwards) and the
+    vertex index for a closed one's sampled vertex. An item may have a second way of being
+    drawn, ``alt_starts``/``alt_ends`` (NaN where none), with ports -3 (its start) and -4 (its
+    end); the greedy step that picks one of them copies it into ``starts``/``ends`` and sets
+    ``alt_used``.
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    closed: np.ndarray
+    flippable: np.ndarray
+    rings: list[np.ndarray | None]
+    ports: np.ndarray
+    port_owner: np.ndarray
+    port_code: np.ndarray
+    alt_starts: np.ndarray | None = None
+    alt_ends: np.ndarray | None = None
+    alt_used: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.starts)
+
+
+def make_plan(paths: Sequence[Polyline]) -> Plan:
+    """The :class:`Plan` of ``paths`` (a closed polyline with fewer than 3 distinct vertices is
+    treated as open)."""
+    starts, stops = ends(paths)
+    closed = np.array([p.closed and len(p.points) > 3 for p in paths], dtype=bool)
+    rev = np.array([reversible(p) for p in paths], dtype=bool)
+    rings: list[np.ndarray | None] = [p.points[:-1] if c else None
+                                      for p, c in zip(paths, closed.tolist(), strict=True)]
+    return assemble(starts, stops, closed, rev & ~closed, rings)
+
+
+def assemble(starts: np.ndarray, stops: np.ndarray, closed: np.ndarray, flippable: np.ndarray,
+             rings: list[np.ndarray | None], alt_starts: np.ndarray | None = None,
+             alt_ends: np.ndarray | None = None) -> Plan:
+    """A :class:`Plan` from its arrays, ports sampled (see the class)."""
+    n = len(starts)
+    if not n:
+        return Plan(starts, stops, closed, flippable, rings, np.zeros((0, 2)),
+                    np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    idx = np.arange(n)
+    open_ = ~closed
+    pts = [starts[open_], stops[flippable]]
+    owner = [idx[open_], idx[flippable]]
+    code = [np.full(int(open_.sum()), -1), np.full(int(flippable.sum()), -2)]
+    if alt_starts is not None:
+        has = ~np.isnan(alt_starts[:, 0])
+        pts += [alt_starts[has], alt_ends[has]]
+        owner += [idx[has], idx[has]]
+        code += [np.full(int(has.sum()), -3), np.full(int(has.sum()), -4)]
+    for i in np.nonzero(closed)[0].tolist():
+        ring = rings[i]
+        step = max(1, len(ring) // RING_SAMPLES)
+        v = np.arange(0, len(ring), step)
+        pts.append(ring[v])
+        owner.append(np.full(len(v), i))
+        code.append(v)
+    ports = np.vstack(pts)
+    owner_a = np.concatenate(owner).astype(np.int64)
+    code_a = np.concatenate(code).astype(np.int64)
+    # ports in item order (start, end, alternatives, or the sampled vertices in turn): the
+    # searches break ties between equally near ports by this order
+    o = np.lexsort((np.where(code_a < 0, -code_a - 1, code_a), owner_a))
+    alt_used = None if alt_starts is None else np.zeros(n, dtype=bool)
+    return Plan(starts, stops, closed, flippable, rings, ports[o], owner_a[o], code_a[o],
+                alt_starts, alt_ends, alt_used)
+
+
+def nearest_vertex(ring: np.ndarray, q: tuple[float, float]) -> int:
+    """Index of the vertex of ``ring`` nearest ``q``: every ``sqrt(len)``-th vertex first, then
+    every vertex within that step of the best of them (exact for rings whose distance to ``q``
+    has one minimum at the sampling scale)."""
+    return best_vertex(ring, q, None)
+
+
+def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float] | None,
+                around: int | None = None) -> int:
+    """Vertex of ``ring`` minimising the hop from ``p`` plus (if given) the hop on to ``q``:
+    coarse samples, then the vertices near the best sample and near ``around``."""
+    m = len(ring)
+    step = max(1, int(math.isqrt(m)))
+
+    def cost(v: np.ndarray) -> np.ndarray:
+        pts = ring[v]
+        c = np.hypot(pts[:, 0] - p[0], pts[:, 1] - p[1])
+        if q is not None:
+            c += np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1])
+        return c
+
+    if step <= 2:
+        return int(cost(np.arange(m)).argmin())
+    coarse = np.arange(0, m, step)
+    k = int(coarse[int(cost(coarse).argmin())])
+    window = np.arange(-step, step + 1)
+    cand = (k + window) % m if around is None or around == k else np.concatenate(
+        [(k + window) % m, (around + window) % m])
+    return int(cand[int(cost(cand).argmin())])

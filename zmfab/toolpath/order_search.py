@@ -1,0 +1,357 @@
+"""Searches over a :class:`~.order_plan.Plan`: the greedy construction, Or-opt on a linked tour
+with neighbour lists, and choosing each closed polyline's entry vertex.
+
+A tour is ``order`` (polyline indices, first drawn first), ``flip`` (per polyline: drawn
+backwards; open reversible ones only) and ``entry`` (per polyline: the vertex a closed one is
+entered at, else -1). The tool starts at ``origin``; there is no travel back.
+
+Every search counts its work (candidate moves scored) against a budget, never the clock, so the
+same input always gives the same order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from .order_index import Grid, Tree, has_scipy
+from .order_plan import RING_SAMPLES, Plan, best_vertex, nearest_vertex
+
+#: Nearest ports looked up at once for every port (the greedy step's first candidates and the
+#: source of the Or-opt neighbour lists).
+NEAR_PORTS = 8
+#: Or-opt tries moving each polyline next to this many of its nearest others.
+NEIGHBOURS = 6
+#: Or-opt moves runs of up to this many consecutive polylines.
+MAX_RUN = 3
+
+
+def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.ndarray | None]:
+    """(index over the entry ports, (m, k) the ports nearest each port's exit or None when no
+    KD-tree is available). An open polyline's start port exits at its end and the other way
+    round; a closed polyline's port exits where it entered. ``kd``: use SciPy's KD-tree
+    (default: when installed)."""
+    pts, owner = plan.ports, plan.port_owner
+    kd = has_scipy() if kd is None else kd
+    index = Tree(pts, owner) if kd else Grid(pts, owner)
+    if not kd or len(pts) < 2:
+        return index, None
+    code = plan.port_code
+    exits = pts.copy()
+    exits[code == -1] = plan.ends[owner[code == -1]]
+    exits[code == -2] = plan.starts[owner[code == -2]]
+    if plan.alt_starts is not None:
+        exits[code == -3] = plan.alt_ends[owner[code == -3]]
+        exits[code == -4] = plan.alt_starts[owner[code == -4]]
+    k = min(NEAR_PORTS, len(pts))
+    _, idx = index.tree.query(exits, k=k)
+    idx = np.asarray(idx).reshape(len(pts), k)
+    ring = code >= 0
+    if ring.any():
+        # a closed polyline's own ports crowd its nearest: look past them
+        kr = min(NEAR_PORTS + RING_SAMPLES, len(pts))
+        _, far = plan_tree_query(index, exits[ring], kr)
+        own = plan.port_owner[far] == owner[ring][:, None]
+        # keep the nearest ports of other polylines, in order, padded with the first of them
+        keep = np.argsort(own, axis=1, kind="stable")[:, :k]
+        idx[ring] = np.take_along_axis(far, keep, axis=1)
+    return index, idx
+
+
+def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` ports nearest each of ``pts`` (distances, indices (m, k))."""
+    d, idx = index.tree.query(pts, k=k)
+    return np.asarray(d).reshape(len(pts), k), np.asarray(idx).reshape(len(pts), k)
+
+
+def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | None
+           ) -> tuple[list[int], list[bool], list[int]]:
+    """Nearest neighbour from ``origin``: always go to the nearest free port; a closed polyline
+    is then entered at its vertex nearest the tool. Returns (order, flip, entry)."""
+    n = plan.n
+    owner_l, code_l = plan.port_owner.tolist(), plan.port_code.tolist()
+    counts = np.bincount(plan.port_owner, minlength=n).tolist()
+    # (only open items' ports use them: a closed one is left where the tool entered it)
+    near_l = near.tolist() if near is not None and bool((plan.port_code < 0).any()) else None
+    starts, stops = plan.starts.tolist(), plan.ends.tolist()
+    used = index.used
+    here = (float(origin[0]), float(origin[1]))
+    order: list[int] = []
+    flip = [False] * n
+    entry = [-1] * n
+    last = -1
+    while True:
+        k = -1
+        if near_l is not None and last >= 0 and code_l[last] < 0:  # open: exit known
+            for j in near_l[last]:
+                if not used[owner_l[j]]:
+                    k = j
+                    break
+        if k < 0:
+            k = index.nearest(np.asarray(here))
+            if k < 0:
+                break
+        i, c = owner_l[k], code_l[k]
+        order.append(i)
+        if c in (-3, -4):  # the second way of drawing it
+            plan.starts[i], plan.ends[i] = plan.alt_starts[i], plan.alt_ends[i]
+            plan.alt_used[i] = True
+            starts[i], stops[i] = plan.starts[i].tolist(), plan.ends[i].tolist()
+            c += 2
+        if c == -1:
+            here = (stops[i][0], stops[i][1])
+        elif c == -2:
+            flip[i] = True
+            here = (starts[i][0], starts[i][1])
+        else:
+            ring = plan.rings[i]
+            v = nearest_vertex(ring, here)
+            entry[i] = v
+            here = (float(ring[v, 0]), float(ring[v, 1]))
+        index.remove_owner(i, counts[i])
+        last = k
+    return order, flip, entry
+
+
+def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int, int]]] | None:
+    """For each polyline, up to :data:`NEIGHBOURS` others with a port near one of its ports,
+    nearest first, as (other, vertex): the vertex of this polyline (if closed) whose port found
+    the other, else -1."""
+    if near is None:
+        return None
+    m, k = near.shape
+    owner, code = plan.port_owner, plan.port_code
+    u = np.repeat(owner, k)
+    vert = np.repeat(np.where(code >= 0, code, -1), k)
+    j = near.ravel()
+    other = owner[j]
+    d = np.hypot(*(plan.ports[np.repeat(np.arange(m), k)] - plan.ports[j]).T)
+    keep = other != u
+    u, vert, other, d = u[keep], vert[keep], other[keep], d[keep]
+    n = plan.n
+    o = np.lexsort((d, other, u))
+    u, vert, other, d = u[o], vert[o], other[o], d[o]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (other[1:] != other[:-1])
+    u, vert, other, d = u[first], vert[first], other[first], d[first]
+    o = np.lexsort((d, u))
+    u, vert, other = u[o], vert[o], other[o]
+    out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for a, b, v in zip(u.tolist(), other.tolist(), vert.tolist(), strict=True):
+        lst = out[a]
+        if len(lst) < NEIGHBOURS:
+            lst.append((b, v))
+    return out
+
+
+def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
+           entry: list[int], neigh: list[list[tuple[int, int]]], work: int,
+           first: list[int] | None = None) -> tuple[list[int], int]:
+    """Move runs of up to :data:`MAX_RUN` consecutive polylines (turned round where all may be,
+    a closed one re-entered at the vertex that found the neighbour) to just before or after one
+    of their neighbours wherever that shortens the travel; a polyline is looked at again when a
+    travel next to it changes. ``first``: the polylines to look at first (default all).
+    ``flip`` and ``entry`` are updated in place; returns (order, work left)."""
+    n = plan.n
+    if n < 3:
+        return order, work
+    sx, sy = plan.starts[:, 0].tolist(), plan.starts[:, 1].tolist()
+    ex, ey = plan.ends[:, 0].tolist(), plan.ends[:, 1].tolist()
+    closed = plan.closed.tolist()
+    can_turn = (plan.flippable | plan.closed).tolist()
+    # where each polyline is entered (ix, iy) and left (ox, oy); node n is the origin, and a
+    # hop into -1 (past the last) costs nothing: ix[-1] is never read for it
+    ix, iy, ox, oy = [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1)
+    for i in range(n):
+        if closed[i]:
+            x, y = plan.rings[i][entry[i]].tolist()
+            ix[i] = ox[i] = x
+            iy[i] = oy[i] = y
+        elif flip[i]:
+            ix[i], iy[i], ox[i], oy[i] = ex[i], ey[i], sx[i], sy[i]
+        else:
+            ix[i], iy[i], ox[i], oy[i] = sx[i], sy[i], ex[i], ey[i]
+    ox[n], oy[n] = float(origin[0]), float(origin[1])
+    nxt = [-1] * (n + 1)
+    prv = [-1] * (n + 1)
+    chain = [n, *order]
+    for a, b in zip(chain[:-1], chain[1:], strict=True):
+        nxt[a] = b
+        prv[b] = a
+    hyp = math.hypot
+    queue = deque(order if first is None else first)
+    queued = [False] * (n + 1)
+    for u in queue:
+        queued[u] = True
+    eps = 1e-9
+    rings = plan.rings
+    while queue and work > 0:
+        u = queue.popleft()
+        queued[u] = False
+        p0 = prv[u]
+        pox, poy = ox[p0], oy[p0]
+        best = eps
+        move = None
+        seg = [u]
+        w = u
+        turnable = can_turn[u]
+        single_ring = closed[u]
+        uix, uiy = ix[u], iy[u]
+        for run in range(MAX_RUN):
+            if run:
+                w = nxt[w]
+                if w < 0:
+                    break
+                seg.append(w)
+                turnable = turnable and can_turn[w]
+            q0 = nxt[w]
+            wox, woy = ox[w], oy[w]
+            # may be negative: a polyline's own length can bridge the travel it sits in
+            if q0 >= 0:
+                gain_out = (hyp(pox - uix, poy - uiy) + hyp(wox - ix[q0], woy - iy[q0])
+                            - hyp(pox - ix[q0], poy - iy[q0]))
+            else:
+                gain_out = hyp(pox - uix, poy - uiy)
+            back_ok = turnable and not (run == 0 and single_ring)
+            for m, v in (neigh[u] if run == 0 else neigh[u] + neigh[w]):
+                if m in seg:
+                    continue
+                for t in (m, prv[m]):
+                    if t == p0 or t == w or t in seg:
+                        continue
+                    q = nxt[t]
+                    work -= 1
+                    tx, ty = ox[t], oy[t]
+                    if q >= 0:
+                        qx, qy = ix[q], iy[q]
+                        base = hyp(tx - qx, ty - qy)
+                        c = hyp(tx - uix, ty - uiy) + hyp(wox - qx, woy - qy) - base
+                    else:
+                        c = hyp(tx - uix, ty - uiy)
+                    if gain_out - c > best:
+                        best, move = gain_out - c, (t, seg, False, -1)
+                    if back_ok:
+                        # backwards: t -> w' ... u' -> q (each polyline turned round)
+                        if q >= 0:
+                            c = hyp(tx - wox, ty - woy) + hyp(uix - qx, uiy - qy) - base
+                        else:
+                            c = hyp(tx - wox, ty - woy)
+                        if gain_out - c > best:
+                            best, move = gain_out - c, (t, seg, True, -1)
+                    elif single_ring and v >= 0 and v != entry[u]:
+                        px, py = rings[u][v].tolist()
+                        c = hyp(tx - px, ty - py) - (base if q >= 0 else 0.0)
+                        if q >= 0:
+                            c += hyp(px - qx, py - qy)
+                        if gain_out - c > best:
+                            best, move = gain_out - c, (t, seg, False, v)
+            seg = list(seg)
+        if move is None:
+            continue
+        t, sg, back, v = move
+        first_, last_ = sg[0], sg[-1]
+        p0, q0 = prv[first_], nxt[last_]
+        nxt[p0] = q0
+        if q0 >= 0:
+            prv[q0] = p0
+        if back:
+            sg = sg[::-1]
+            for s in sg:
+                if not closed[s]:
+                    flip[s] = not flip[s]
+                    ix[s], iy[s], ox[s], oy[s] = ox[s], oy[s], ix[s], iy[s]
+        if v >= 0:
+            x, y = rings[first_][v].tolist()
+            ix[first_] = ox[first_] = x
+            iy[first_] = oy[first_] = y
+            entry[first_] = v
+        q = nxt[t]
+        nxt[t] = sg[0]
+        prv[sg[0]] = t
+        for a, b in zip(sg[:-1], sg[1:], strict=True):
+            nxt[a] = b
+            prv[b] = a
+        nxt[sg[-1]] = q
+        if q >= 0:
+            prv[q] = sg[-1]
+        for s in (p0, q0, t, q, sg[0], sg[-1]):
+            if 0 <= s < n and not queued[s]:
+                queued[s] = True
+                queue.append(s)
+    out = []
+    a = nxt[n]
+    while a >= 0:
+        out.append(a)
+        a = nxt[a]
+    return out, work
+
+
+def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
+            entry: list[int], sweeps: int = 1) -> None:
+    """Enter each closed polyline at the vertex with the shortest hop in from the one before
+    plus the hop out to the next (``entry`` updated in place)."""
+    n = len(order)
+    if not plan.closed.any():
+        return
+    starts, stops = plan.starts, plan.ends
+
+    def point_in(i: int) -> tuple[float, float]:
+        if plan.closed[i]:
+            x, y = plan.rings[i][entry[i]]
+            return float(x), float(y)
+        x, y = (stops if flip[i] else starts)[i]
+        return float(x), float(y)
+
+    def point_out(i: int) -> tuple[float, float]:
+        if plan.closed[i]:
+            return point_in(i)
+        x, y = (starts if flip[i] else stops)[i]
+        return float(x), float(y)
+
+    pos = [k for k, i in enumerate(order) if plan.closed[i]]
+    for _ in range(sweeps):
+        changed = False
+        for k in pos:
+            i = order[k]
+            prev = point_out(order[k - 1]) if k > 0 else (float(origin[0]), float(origin[1]))
+            nxt = point_in(order[k + 1]) if k + 1 < n else None
+            ring = plan.rings[i]
+            old = _cost(ring[entry[i]], prev, nxt)
+            low = 0.0 if nxt is None else math.hypot(prev[0] - nxt[0], prev[1] - nxt[1])
+            if old <= low + 1e-9:  # already on the straight line from the one before on
+                continue
+            v = best_vertex(ring, prev, nxt, around=entry[i])
+            if v != entry[i] and _cost(ring[v], prev, nxt) < old - 1e-12:
+                entry[i] = v
+                changed = True
+        if not changed:
+            break
+
+
+def _cost(pt: np.ndarray, a: tuple[float, float], b: tuple[float, float] | None) -> float:
+    c = math.hypot(pt[0] - a[0], pt[1] - a[1])
+    if b is not None:
+        c += math.hypot(pt[0] - b[0], pt[1] - b[1])
+    return c
+
+
+def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int],
+                flip: list[bool], entry: list[int]) -> float:
+    """Travel of the tour (from ``origin`` when given), mm."""
+    if not order:
+        return 0.0
+    o = np.asarray(order)
+    f = np.asarray(flip, dtype=bool)[o]
+    a = np.where(f[:, None], plan.ends[o], plan.starts[o])
+    b = np.where(f[:, None], plan.starts[o], plan.ends[o])
+    for k, i in enumerate(order):
+        if plan.closed[i]:
+            a[k] = b[k] = plan.rings[i][entry[i]]
+    hops = a[1:] - b[:-1]
+    total = float(np.hypot(hops[:, 0], hops[:, 1]).sum())
+    if origin is not None:
+        total += math.hypot(a[0, 0] - origin[0], a[0, 1] - origin[1])
+    return total
+

@@ -1,0 +1,136 @@
+"""2-opt by block reversal on arrays of entries and exits (see :func:`improve`)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .order_index import has_scipy
+
+
+def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    d = p - q
+    return np.hypot(d[..., 0], d[..., 1])
+
+
+def block_neighbours(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray | None:
+    """For each polyline (entries ``a``, exits ``b``), polylines with an end among the ``k``
+    nearest to one of its ends (n, m) — SciPy's KD-tree when installed, else brute force up to
+    2000 polylines; None beyond that."""
+    n = len(a)
+    if n < 3:
+        return None
+    ends = np.vstack([a, b])
+    k = min(k, n - 1)
+    if has_scipy():
+        from scipy.spatial import cKDTree
+
+        _, idx = cKDTree(ends).query(ends, k=min(2 * k + 2, 2 * n))
+    else:
+        if n > 2000:
+            return None
+        d = _dist(ends[:, None, :], ends[None, :, :])
+        idx = np.argpartition(d, min(2 * k + 1, 2 * n - 1), axis=1)[:, : 2 * k + 2]
+    ids = np.asarray(idx) % n
+    return np.hstack([ids[:n], ids[n:]])
+
+
+def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *, window: int,
+            near: np.ndarray | None, work: int, deadline: float | None
+            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """2-opt on entries ``a`` and exits ``b``: (order, reversed flags, work left).
+
+    Each round scores, all at once in NumPy, every block ``[i, i + k]`` (``k < window``) and
+    every block that joins a polyline's exit to one of its ``near`` polylines; then, best first,
+    each improving block is scored again against the order as it now stands (plain floats) and
+    reversed if it still gains. Rounds repeat until none improves, ``work`` candidates have been
+    scored or ``deadline`` passes."""
+    n = len(a)
+    ax, ay, bx, by = a[:, 0].tolist(), a[:, 1].tolist(), b[:, 0].tolist(), b[:, 1].tolist()
+    ox, oy = float(org[0]), float(org[1])
+    perm = np.arange(n)
+    flip = np.zeros(n, dtype=bool)
+    any_fixed = bool(fixed.any())
+    hyp = math.hypot
+    w = max(1, min(window, n))
+    win_lo = np.repeat(np.arange(n), w)
+    win_hi = win_lo + np.tile(np.arange(w), n)
+    ok = win_hi < n
+    win_lo, win_hi = win_lo[ok], win_hi[ok]
+    # Reversing a block replaces only the travels at its two ends: inside it the same travels
+    # are run the other way, so a block lying inside one reversal (its ends and the polylines
+    # just outside them untouched by any other) scores as its mirror image did before. Later
+    # rounds therefore score only blocks next to a replaced travel (``dirty``), blocks whose ends
+    # lie in different reversals (``label``) and neighbour blocks of a polyline that moved.
+    dirty = np.ones(n + 1, dtype=bool)
+    moved = np.ones(n + 1, dtype=bool)
+    label = np.zeros(n + 1, dtype=np.int64)
+    moves = 0
+    near_i = None if near is None else np.repeat(np.arange(1, n), near.shape[1])
+    while work > 0 and (deadline is None or time.perf_counter() < deadline):
+        # coordinates as 1-D arrays; ``pbx[k]`` is the exit before position k (the origin
+        # before 0), ``nax[k]`` the entry at k (anything after the last: masked below)
+        axa, aya = np.array(ax), np.array(ay)
+        bxa, bya = np.array(bx), np.array(by)
+        pbx, pby = np.concatenate([[ox], bxa]), np.concatenate([[oy], bya])
+        nax, nay = np.concatenate([axa, [0.0]]), np.concatenate([aya, [0.0]])
+        sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
+               | dirty[win_hi + 1] | ((moved[win_lo] | moved[win_hi])
+                                      & (label[win_lo] != label[win_hi])))
+        los, his = [win_lo[sel]], [win_hi[sel]]
+        if near is not None:
+            pos = np.empty(n, dtype=np.int64)
+            pos[perm] = np.arange(n)
+            i = near_i
+            j = pos[near[perm[:-1]].ravel()]  # neighbours of the polyline before i
+            fwd = j >= i
+            back = j < i - 1
+            # these blocks are named by the polyline before i, so one that moved makes new ones
+            ok = moved[i - 1] | moved[i] | moved[j] | moved[j + 1] | moved[np.maximum(j - 1, 0)]
+            fwd &= ok
+            back &= ok
+            los += [i[fwd], j[back] + 1]
+            his += [j[fwd], i[back] - 1]
+        lo, hi = np.concatenate(los), np.concatenate(his)
+        dirty[:] = False
+        moved[:] = False
+        work -= len(lo)
+        if any_fixed:
+            fcum = np.concatenate([[0], np.cumsum(fixed[perm])])
+            free = fcum[hi + 1] - fcum[lo] == 0
+            lo, hi = lo[free], hi[free]
+        px_, py_ = pbx[lo], pby[lo]
+        lx, ly, hx, hy = axa[lo], aya[lo], bxa[hi], bya[hi]
+        nx_, ny_ = nax[hi + 1], nay[hi + 1]
+        gain = (np.hypot(px_ - lx, py_ - ly) - np.hypot(px_ - hx, py_ - hy)
+                + np.where(hi == n - 1, 0.0,
+                           np.hypot(hx - nx_, hy - ny_) - np.hypot(lx - nx_, ly - ny_)))
+        good = np.nonzero(gain > 1e-9)[0]
+        if len(good) == 0:
+            break
+        good = good[np.argsort(-gain[good], kind="stable")]
+        applied = 0
+        for i0, j0 in zip(lo[good].tolist(), hi[good].tolist(), strict=True):
+            # earlier moves of this round may have changed the ends: score the block again
+            px, py = (bx[i0 - 1], by[i0 - 1]) if i0 > 0 else (ox, oy)
+            g = hyp(px - ax[i0], py - ay[i0]) - hyp(px - bx[j0], py - by[j0])
+            if j0 < n - 1:
+                nx, ny = ax[j0 + 1], ay[j0 + 1]
+                g += hyp(bx[j0] - nx, by[j0] - ny) - hyp(ax[i0] - nx, ay[i0] - ny)
+            if g <= 1e-9 or (any_fixed and fixed[perm[i0:j0 + 1]].any()):
+                continue
+            applied += 1
+            ax[i0:j0 + 1], bx[i0:j0 + 1] = bx[i0:j0 + 1][::-1], ax[i0:j0 + 1][::-1]
+            ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
+            perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
+            flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
+            dirty[i0] = dirty[j0] = True
+            moved[i0:j0 + 1] = True
+            moves += 1
+            label[i0:j0 + 1] = moves
+        if not applied:
+            break
+    return perm, flip, work
+
