@@ -23,6 +23,8 @@ OUT, IN, ON_SAME, ON_OPPOSITE = 0, 1, 2, 3
 COLLINEAR = 1e-12
 #: Ray-crossing tests (points x edges in their rows) above which GEOS's point location is used.
 MAX_RAY_WORK = 1 << 25
+#: (point, edge) pairs scored at once by the ray test (about 100 MB of arrays).
+RAY_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,21 @@ class Rows:
         if total > MAX_RAY_WORK:
             shapely.prepare(self.geom)
             return shapely.intersects_xy(self.geom, x, y)
+        crossed = np.zeros(len(x), dtype=np.int64)
+        ends = np.cumsum(count)
+        first = 0
+        while first < len(idx):  # blocks of about RAY_BLOCK (point, edge) pairs: bounded memory
+            last = max(first + 1, int(np.searchsorted(ends, ends[first] - count[first] + RAY_BLOCK,
+                                                      "right")))
+            crossed += self._crossings(x, y, idx[first:last], lo[first:last], count[first:last])
+            first = last
+        out[idx] = crossed[idx] % 2 == 1
+        return out
+
+    def _crossings(self, x: np.ndarray, y: np.ndarray, idx: np.ndarray, lo: np.ndarray,
+                   count: np.ndarray) -> np.ndarray:
+        """How many edges of their rows the rays to +x from points ``idx`` cross (per point)."""
+        total = int(count.sum())
         q = np.repeat(idx, count)
         e = self.seg[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
         o = self.o
@@ -81,8 +98,7 @@ class Rows:
         with np.errstate(divide="ignore", invalid="ignore"):
             xi = x0 + (py - y0) * (x1 - x0) / (y1 - y0)
         hit = span & (xi > px)
-        out[idx] = np.bincount(q[hit], minlength=len(x))[idx] % 2 == 1
-        return out
+        return np.bincount(q[hit], minlength=len(x))
 
 
 def stretches(s: Outline, grid: Grid, rows: Rows, *, s_dir: np.ndarray | None = None,

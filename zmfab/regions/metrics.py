@@ -98,7 +98,9 @@ def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
     """Length (mm) of the anode's outline within ``reach`` mm of the cathode (a buffer polygon,
     16 segments a quarter circle): each part's outline, less the seam counted in both."""
     band = shapely.buffer(cathode.whole, reach, quad_segs=16)
-    if shapely.get_num_coordinates(band) >= OUTLINE_FACING_FROM:
+    # GEOS's overlay grows faster than linearly in one big polygon's vertices, not in the
+    # number of parts (a panel of cells is many moderate parts)
+    if shapely.get_num_coordinates(shapely.get_parts(band)).max(initial=0) >= OUTLINE_FACING_FROM:
         return _facing_along_outline(anode, band)
     length = sum(shapely.intersection(g.boundary, band).length for g in anode.parts)
     if not anode.seam.is_empty:
