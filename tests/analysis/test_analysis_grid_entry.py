@@ -5,7 +5,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from zmfab.analysis.grid import boundary_edges, first_entry
+from zmfab.analysis.grid import boundary_edges, first_entry, lattice_inside
 
 
 def _reference(geom, x, y, sx, sy):
@@ -54,3 +54,23 @@ def test_steps_that_meet_nothing_are_whole_and_diagonal_steps_are_refused():
     assert first_entry(edges, np.array([5.0]), np.array([5.0]), 1.0, 0.0)[0] == 1.0
     with pytest.raises(ValueError):
         first_entry(edges, np.array([5.0]), np.array([5.0]), 1.0, 1.0)
+
+
+def _lattice_shapes():
+    comb = shapely.union_all([box(0, 0, 10, 1)] + [box(i, 1, i + 0.5, 6) for i in range(0, 10, 2)])
+    holed = box(0, 0, 8, 8).difference(box(2, 2, 4, 4)).union(box(5, 5, 6, 6))
+    return _shapes() + [comb, holed, shapely.MultiPolygon([box(0, 0, 1, 1), box(1, 0, 2, 1)])]
+
+
+@pytest.mark.parametrize("closed", [True, False])
+@pytest.mark.parametrize("geom", _lattice_shapes(), ids=["ring", "comb", "tilted", "comb-on-grid",
+                                                         "holed", "touching"])
+def test_lattice_inside_matches_geos_point_location(geom, closed):
+    """Random lattices, and one whose lines run along the shapes' edges and through corners."""
+    rng = np.random.default_rng(11)
+    xs_random, ys_random = np.sort(rng.uniform(-1, 11, 90)), np.sort(rng.uniform(-1, 11, 70))
+    xs_edges = ys_edges = np.arange(-1.0, 11.01, 0.25)  # 0.5-mm features: points on every edge
+    predicate = shapely.intersects_xy if closed else shapely.contains_xy
+    for xs, ys in ((xs_random, ys_random), (xs_edges, ys_edges)):
+        x, y = np.meshgrid(xs, ys)
+        assert np.array_equal(lattice_inside(geom, xs, ys, closed=closed), predicate(geom, x, y))
