@@ -8,6 +8,10 @@ import math
 
 import numpy as np
 
+#: :meth:`Tree.nearest` first asks for this many nearest points (a closed polyline just drawn
+#: has 16 dead ones round the tool), then eight times as many while all are dead.
+FIRST_K = 48
+
 
 def has_scipy() -> bool:
     """Whether SciPy's KD-tree is available (the ``sim``, ``test`` and ``bench`` extras)."""
@@ -126,7 +130,7 @@ class Tree:
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
         n = len(self.keep_owner)
-        k = 16
+        k = FIRST_K
         while True:
             kk = min(k, n)
             _, idx = self.tree.query(q, k=kk)

@@ -46,9 +46,10 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
         exits[code == -3] = plan.alt_ends[owner[code == -3]]
         exits[code == -4] = plan.alt_starts[owner[code == -4]]
     k = min(NEAR_PORTS, len(pts))
-    _, idx = index.tree.query(exits, k=k)
-    idx = np.asarray(idx).reshape(len(pts), k)
     ring = code >= 0
+    idx = np.empty((len(pts), k), dtype=np.int64)
+    if not ring.all():
+        _, idx[~ring] = plan_tree_query(index, exits[~ring], k)
     if ring.any():
         # a closed polyline's own ports crowd its nearest: look past them
         kr = min(NEAR_PORTS + RING_SAMPLES, len(pts))
