@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zmfab.toolpath import order_index
 from zmfab.toolpath.order import _rotated, order_paths
 from zmfab.toolpath.order_index import BRUTE_MAX, Brute, Tree
 from zmfab.toolpath.order_plan import make_plan
@@ -18,12 +19,13 @@ def cloud(m: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     return rng.uniform(0, 50, (m, 2)), np.repeat(np.arange(m // 4), 4)
 
 
-def test_brute_query_matches_kdtree():
+def test_brute_query_matches_kdtree(monkeypatch):
     pytest.importorskip("scipy")
     pts, owner = cloud(200)
     q = np.random.default_rng(1).uniform(-5, 55, (30, 2))
-    db, ib = Brute(pts, owner).query(q, 7)
     dt, it = Tree(pts, owner).query(q, 7)
+    monkeypatch.setattr(order_index, "has_scipy", lambda: False)  # the NumPy distances
+    db, ib = Brute(pts, owner).query(q, 7)
     assert np.allclose(db, dt) and np.array_equal(ib, it)
     assert (np.diff(db, axis=1) >= 0).all()
 
