@@ -126,7 +126,7 @@ def build_links(grid: Grid, domain: BaseGeometry, anode: BaseGeometry,
     corner_in = shapely.intersects_xy(domain, cx, cy)
     flat = np.arange(grid.cells).reshape(grid.ny, grid.nx)
     node_x, node_y = (v.ravel() for v in grid.node_xy())
-    electrodes = {ANODE: anode, CATHODE: cathode}
+    electrodes = {ANODE: boundary_edges(anode), CATHODE: boundary_edges(cathode)}
 
     pairs, gs, cut_nodes, cut_kinds, cut_gs, cut_xys, cut_axes, cut_fracs = [], [], [], [], [], [], [], []
     for axis in (1, 0):
@@ -152,13 +152,13 @@ def build_links(grid: Grid, domain: BaseGeometry, anode: BaseGeometry,
         pairs.append(np.stack([a[both], b[both]], axis=1))
         gs.append(frac[both] * ratio)
         for node, s_other, sign in ((a, sb, 1.0), (b, sa, -1.0)):
-            for kind, geom in electrodes.items():
+            for kind, edges in electrodes.items():
                 sel = (state.ravel()[node] == FILM) & (s_other == kind) & (frac > 0)
                 if not sel.any():
                     continue
                 n = node[sel]
                 x0, y0 = node_x[n], node_y[n]
-                theta = _crossing(geom, x0, y0, sign * step[0], sign * step[1])
+                theta = first_entry(edges, x0, y0, sign * step[0], sign * step[1])
                 cut_nodes.append(n)
                 cut_kinds.append(np.full(n.size, kind, dtype=np.int8))
                 cut_axes.append(np.full(n.size, axis, dtype=np.int8))
@@ -199,12 +199,66 @@ def _face_fraction(domain: BaseGeometry, in0: np.ndarray, in1: np.ndarray,
     return frac
 
 
-def _crossing(electrode: BaseGeometry, x: np.ndarray, y: np.ndarray, sx: float,
-              sy: float) -> np.ndarray:
-    """Fraction θ in (0, 1] of the step (sx, sy) from film nodes (x, y) where ``electrode`` begins."""
-    lo, hi = np.zeros(x.size), np.ones(x.size)
-    for _ in range(_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        inside = shapely.intersects_xy(electrode, x + mid * sx, y + mid * sy)
-        lo, hi = np.where(inside, lo, mid), np.where(inside, mid, hi)
-    return 0.5 * (lo + hi)
+def boundary_edges(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """The edges of every ring of ``geom``'s polygons: start and end points, two (m, 2) arrays (mm)."""
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    if len(rings) == 0:
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    return xy[:-1][same], xy[1:][same]
+
+
+def first_entry(edges: tuple[np.ndarray, np.ndarray], x: np.ndarray, y: np.ndarray, sx: float,
+                sy: float) -> np.ndarray:
+    """Fraction θ in [0, 1] of the axis-aligned step (sx, sy) from points (x, y) outside a closed
+    region to the first point of its boundary ``edges`` (:func:`boundary_edges`); 1 where the
+    step meets none.
+
+    A scan line per distinct row (or column) of starts: every edge is cut with the lines its
+    closed span in the cross direction covers (an edge lying on a line gives both its ends), the
+    cuts are sorted by line and position, and each start finds its next cut by one binary
+    search. Exact to round-off, where bisecting a point-in-polygon test costs 30 tests a link.
+    """
+    if sx != 0 and sy != 0:
+        raise ValueError("first_entry: the step must be along x or along y")
+    along, cross = (0, 1) if sy == 0 else (1, 0)
+    s = float(sx if sy == 0 else sy)
+    u0, v0 = (x, y) if sy == 0 else (y, x)
+    theta = np.ones(len(u0))
+    a, b = edges
+    if len(u0) == 0 or len(a) == 0 or s == 0:
+        return theta
+    lines, row = np.unique(v0, return_inverse=True)
+    ua, va, ub, vb = a[:, along], a[:, cross], b[:, along], b[:, cross]
+    lo = np.searchsorted(lines, np.minimum(va, vb), "left")
+    hi = np.searchsorted(lines, np.maximum(va, vb), "right")
+    count = hi - lo
+    edge = np.repeat(np.arange(len(ua)), count)
+    start = np.repeat(np.cumsum(count) - count, count)
+    line = np.arange(edge.size) - start + np.repeat(lo, count)
+    dv = vb[edge] - va[edge]
+    flat = dv == 0
+    t = np.where(flat, 0.0, (lines[line] - va[edge]) / np.where(flat, 1.0, dv))
+    cut = ua[edge] + t * (ub[edge] - ua[edge])
+    line = np.concatenate([line, line[flat]])
+    cut = np.concatenate([cut, ub[edge][flat]])
+    if cut.size == 0:
+        return theta
+    base = min(float(cut.min()), float(u0.min()))
+    width = max(float(cut.max()), float(u0.max())) - base + 1.0
+    keys = np.sort(line * width + (cut - base))
+    lines_of = np.floor(keys / width).astype(np.int64)
+    q = row * width + (u0 - base)
+    if s > 0:
+        pos = np.searchsorted(keys, q, "left")
+        ok = pos < keys.size
+        ok[ok] &= lines_of[pos[ok]] == row[ok]
+        dist = (keys[np.minimum(pos, keys.size - 1)] - q)
+    else:
+        pos = np.searchsorted(keys, q, "right") - 1
+        ok = pos >= 0
+        ok[ok] &= lines_of[pos[ok]] == row[ok]
+        dist = q - keys[np.maximum(pos, 0)]
+    theta[ok] = np.clip(dist[ok] / abs(s), 0.0, 1.0)
+    return theta
