@@ -100,6 +100,10 @@ def startup() -> None:
 
 
 def main() -> None:
+    import os
+
+    one, five, _ = os.getloadavg()
+    print(f"load average at start: {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         for case in CASES:
             measure(*case, Path(tmp))

@@ -105,7 +105,7 @@ def test_sighup_on_a_pty_switches_marlin_heaters_fan_and_valve_off(tmp_path, h):
 def test_start_up_on_a_pty_probes_instead_of_waiting_for_a_banner(h):
     with PtyDevice("grbl") as pty:
         earlier, _ = open_transport(pty.path[0])  # an earlier session read the banner
-        assert earlier.read_line(2.0) is not None
+        assert earlier.read_line(10.0) is not None
         while earlier.read_line(0.3) is not None:
             pass
         earlier.close()
@@ -127,7 +127,7 @@ def test_bench_commands_probe_a_running_grbl_instead_of_waiting_for_a_banner():
 
     with PtyDevice("grbl") as pty:
         earlier, _ = open_transport(pty.path[0])  # an earlier session read the banner
-        earlier.read_line(1.0)
+        earlier.read_line(10.0)
         while earlier.read_line(0.3) is not None:
             pass
         earlier.close()

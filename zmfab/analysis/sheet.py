@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import ParameterError
+from .grid import lattice_inside
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,15 @@ def electrode_resistance(domain: BaseGeometry, feed: BaseGeometry, films: list[F
     h = max(h, np.sqrt((xmax - xmin) * (ymax - ymin) / max_cells))
     nx, ny = max(2, int(np.ceil((xmax - xmin) / h))), max(2, int(np.ceil((ymax - ymin) / h)))
     dx, dy = (xmax - xmin) / nx, (ymax - ymin) / ny
-    x, y = np.meshgrid(xmin + (np.arange(nx) + 0.5) * dx, ymin + (np.arange(ny) + 0.5) * dy)
-    inside = shapely.contains_xy(domain, x, y)
+    xs, ys = xmin + (np.arange(nx) + 0.5) * dx, ymin + (np.arange(ny) + 0.5) * dy
+    inside = lattice_inside(domain, xs, ys, closed=False)
     g = np.zeros((ny, nx))
     for film in films:
         if film.sheet_conductance_s > 0 and not film.geometry.is_empty:
-            g += np.where(shapely.contains_xy(film.geometry, x, y), film.sheet_conductance_s, 0.0)
+            g += np.where(lattice_inside(film.geometry, xs, ys, closed=False),
+                          film.sheet_conductance_s, 0.0)
     g[~inside] = 0.0
-    fed = shapely.contains_xy(feed, x, y) & (g > 0)
+    fed = lattice_inside(feed, xs, ys, closed=False) & (g > 0)
     if not fed.any():
         raise ParameterError("pad", "no conducting film covers the pad")
     labels, _ = ndimage.label(g > 0)

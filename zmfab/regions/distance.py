@@ -2,12 +2,13 @@
 
 GEOS's polygon distance compares every segment with every segment, which takes minutes for
 layouts with hundreds of thousands of vertices. For two polygonal geometries that do not meet, the
-nearest pair always includes a vertex of one of them. So: an upper bound from a
-sample of vertices (nearest-segment queries in an STRtree), then, for every vertex, the segments
-of the other geometry whose boxes lie within that bound (one bulk STRtree box query), scored in
-NumPy with GEOS's own point-to-segment formula, both ways round: O(n log n), and the same figure
-GEOS gives. Crossing segments among the candidates, or a vertex of one part inside the
-other geometry (nested parts), mean the geometries meet: distance 0.
+nearest pair always includes a vertex of one of them. So: an upper bound from a sample of
+vertices (their nearest segments in a grid of cells, :class:`~.segments.Grid`), then every pair
+of segments whose boxes lie within that bound (one sorted-grid join), scored in NumPy with GEOS's
+own point-to-segment formula, both ways round: O(n log n), and the same figure GEOS gives.
+Crossing segments among the candidates, or a vertex of one part inside the other geometry
+(nested parts), mean the geometries meet: distance 0. Where the sampled bound is too poor for
+the grid, an STRtree of the segments takes over.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import shapely.ops
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from .segments import Grid, Outline, cell_size, outline
+
 #: Vertices sampled for the first upper bound of the distance, and for a second one when the
 #: first finds more than ``GOOD_PAIRS_PER_SEGMENT`` candidate pairs per segment.
 SAMPLE_FIRST = 256
@@ -27,19 +30,9 @@ GOOD_PAIRS_PER_SEGMENT = 8
 MAX_PAIRS_PER_SEGMENT = 32
 #: Segment pairs scored at a time (their columns stay in the CPU cache).
 CHUNK = 1 << 16
-
-
-def _edges(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vertices (n, 2), segment starts (m, 2), segment ends (m, 2)) of every ring of ``geom``;
-    a ring's closing vertex is not repeated among the vertices."""
-    rings = shapely.get_rings(shapely.get_parts(geom))
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    if len(xy) < 2:
-        return xy, np.empty((0, 2)), np.empty((0, 2))
-    same = ring[:-1] == ring[1:]
-    starts, ends = xy[:-1][same], xy[1:][same]
-    last = np.r_[ring[1:] != ring[:-1], True]
-    return xy[~last], starts, ends
+#: From this many segments (both outlines) the grid pairs them; below, an STRtree of segments
+#: (a Shapely geometry per segment costs little there, and the grid's NumPy passes more).
+GRID_FROM = 50000
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -102,10 +95,19 @@ def _crossing_cols(pa: tuple, pb: tuple) -> np.ndarray:
     bx, by, bdx, bdy, _ = pb
 
     def side(px, py, qx, qy, dx, dy):
-        return np.sign(dx * (py - qy) - dy * (px - qx))
+        return dx * (py - qy) - dy * (px - qx)
 
-    return ((side(bx, by, ax, ay, adx, ady) * side(bx + bdx, by + bdy, ax, ay, adx, ady) <= 0)
-            & (side(ax, ay, bx, by, bdx, bdy) * side(ax + adx, ay + ady, bx, by, bdx, bdy) <= 0))
+    s1, s2 = side(bx, by, ax, ay, adx, ady), side(bx + bdx, by + bdy, ax, ay, adx, ady)
+    meet = (s1 * s2 <= 0) & (side(ax, ay, bx, by, bdx, bdy) * side(ax + adx, ay + ady, bx, by, bdx, bdy) <= 0)
+    # on one line, segments meet only if their boxes do
+    k = np.flatnonzero(meet & (s1 == 0) & (s2 == 0))
+    if len(k):
+        ax, ay, adx, ady, bx, by, bdx, bdy = (c[k] for c in (ax, ay, adx, ady, bx, by, bdx, bdy))
+        meet[k] = ~((np.maximum(ax, ax + adx) < np.minimum(bx, bx + bdx))
+                    | (np.maximum(bx, bx + bdx) < np.minimum(ax, ax + adx))
+                    | (np.maximum(ay, ay + ady) < np.minimum(by, by + bdy))
+                    | (np.maximum(by, by + bdy) < np.minimum(ay, ay + ady)))
+    return meet
 
 
 def _lines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -158,13 +160,117 @@ def _nearest_pair(ea: tuple, eb: tuple) -> tuple[float, int, int]:
     return float(d[k]), int(ia[k]), int(ib[k])
 
 
+class Proximity:
+    """The nearest pair of segments of two outlines, and every pair of segments whose boxes come
+    within ``extra`` times an upper bound of their distance (for questions asked near the gap).
+
+    ``distance`` is GEOS's figure for the boundaries (0 if they cross or touch, with ``i`` -1);
+    ``i``, ``j`` the nearest segments; ``pairs`` (segments of ``a``, of ``b``; a pair may repeat)
+    or None when the STRtree search ran instead (small outlines, or a bound too poor for the
+    grid).
+    """
+
+    def __init__(self, oa: Outline, ob: Outline, *, extra: float = 1.0) -> None:
+        self.oa, self.ob = oa, ob
+        self.distance, self.i, self.j = float("inf"), -1, -1
+        self.bound = float("inf")
+        self.pairs: tuple[np.ndarray, np.ndarray] | None = None
+        if not len(oa) or not len(ob):
+            return
+        found = _grid_pairs(oa, ob, extra) if len(oa) + len(ob) >= GRID_FROM else None
+        if found is None:
+            self.distance, self.i, self.j = _nearest_pair(_ends(oa), _ends(ob))
+            return
+        self.bound, ia, ib = found
+        self.pairs = (ia, ib)
+        self.distance, self.i, self.j = _score(oa, ob, ia, ib, self.bound)
+
+    @property
+    def segment_a(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        o, i = self.oa, self.i
+        return (o.x0[i], o.y0[i]), (o.x1[i], o.y1[i])
+
+    @property
+    def segment_b(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        o, j = self.ob, self.j
+        return (o.x0[j], o.y0[j]), (o.x1[j], o.y1[j])
+
+
+def _ends(o: Outline) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    start = np.column_stack([o.x0, o.y0])
+    return start, start, np.column_stack([o.x1, o.y1])
+
+
+def _grid_pairs(oa: Outline, ob: Outline, extra: float) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """(upper bound of the distance, pairs of segments within ``extra`` times it), or None."""
+    cell = cell_size(oa, ob)
+    grid = Grid(ob, cell)
+    step = max(1, len(oa) // SAMPLE)
+    px, py = oa.x0[::step], oa.y0[::step]
+    rho, found = cell, None
+    limit = MAX_PAIRS_PER_SEGMENT * (len(oa) + len(ob))
+    for _ in range(64):  # grow the search around a sample of a's vertices until it meets b
+        found = grid.pairs(px - rho, py - rho, px + rho, py + rho, limit=limit)
+        if found is None:  # b far from a, relative to its segments: the STRtree instead
+            return None
+        if len(found[0]):
+            break
+        rho *= 4
+    q, seg = found[0], grid.pid[found[1]]
+    cb = _columns(np.column_stack([ob.x0[seg], ob.y0[seg]]), np.column_stack([ob.x1[seg], ob.y1[seg]]))
+    bound = float(np.sqrt(_fast_d2(px[q], py[q], *cb).min())) * (1 + 1e-9) + 1e-12
+    reach = extra * bound
+    if reach > 2 * cell:
+        grid = Grid(ob, reach)
+    pairs = grid.segment_pairs(oa, reach, limit=limit)
+    if pairs is None:
+        return None
+    return bound, *pairs
+
+
+def _score(oa: Outline, ob: Outline, ia: np.ndarray, ib: np.ndarray,
+           bound: float) -> tuple[float, int, int]:
+    """(distance, segment of a, segment of b) of the nearest of candidate pairs (ia, ib) whose
+    boxes lie within ``bound``: 0 and -1s if any cross or touch."""
+    a0, a1 = np.column_stack([oa.x0, oa.y0]), np.column_stack([oa.x1, oa.y1])
+    b0, b1 = np.column_stack([ob.x0, ob.y0]), np.column_stack([ob.x1, ob.y1])
+    ca, cb = _columns(a0, a1), _columns(b0, b1)
+    best, keep_a, keep_b = float("inf"), [], []
+    for k in range(0, len(ia), CHUNK):  # chunks that stay in cache
+        ja, jb = ia[k:k + CHUNK], ib[k:k + CHUNK]
+        pa, pb = tuple(c[ja] for c in ca), tuple(c[jb] for c in cb)
+        if _crossing_cols(pa, pb).any():
+            return 0.0, -1, -1
+        fast = _fast_cols(pa, pb)
+        low = float(fast.min()) if len(fast) else float("inf")
+        if low <= best:
+            best = low
+        near = fast <= best * (1 + 1e-9) + 1e-24
+        keep_a.append(ja[near])
+        keep_b.append(jb[near])
+    if not keep_a or best > bound * bound:
+        return float("inf"), -1, -1
+    ia, ib = np.concatenate(keep_a), np.concatenate(keep_b)
+    # the near-best of every chunk, then GEOS's own formula on those within the overall best
+    fast = _fast_cols(tuple(c[ia] for c in ca), tuple(c[ib] for c in cb))
+    near = np.flatnonzero(fast <= best * (1 + 1e-9) + 1e-24)
+    ia, ib = ia[near], ib[near]
+    d = _segment_segment(a0[ia], a1[ia], b0[ib], b1[ib])
+    k = int(np.argmin(d))
+    return float(d[k]), int(ia[k]), int(ib[k])
+
+
 def _nested(a: BaseGeometry, b: BaseGeometry) -> bool:
-    """Whether, boundaries apart, a part of ``a`` lies inside ``b`` or one of ``b`` inside ``a``."""
+    """Whether, boundaries apart, a part of ``a`` lies inside ``b`` or one of ``b`` inside ``a``
+    (a vertex of each part tested against the parts whose boxes hold it)."""
     for outer, inner in ((a, b), (b, a)):
+        parts = shapely.get_parts(outer)
         rings = shapely.get_exterior_ring(shapely.get_parts(inner))
         xy = shapely.get_coordinates(shapely.get_point(rings, 0))
-        shapely.prepare(outer)
-        if shapely.intersects_xy(outer, xy[:, 0], xy[:, 1]).any():
+        box = shapely.bounds(parts)
+        pi, pj = np.nonzero((box[None, :, 0] <= xy[:, None, 0]) & (xy[:, None, 0] <= box[None, :, 2])
+                            & (box[None, :, 1] <= xy[:, None, 1]) & (xy[:, None, 1] <= box[None, :, 3]))
+        if len(pi) and shapely.intersects(parts[pj], shapely.points(xy[pi])).any():
             return True
     return False
 
@@ -175,27 +281,29 @@ def _united(geom: BaseGeometry) -> BaseGeometry:
         else geom
 
 
-def nearest_points(a: BaseGeometry, b: BaseGeometry) -> tuple[float, Point, Point]:
-    """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm.
+def nearest_points(a: BaseGeometry, b: BaseGeometry, *,
+                   outlines: tuple[Outline, Outline] | None = None) -> tuple[float, Point, Point]:
+    """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm
+    (``outlines``: their :func:`~.segments.outline`, when the caller has them already).
 
     Overlapping or touching geometries give distance 0 (and a point of their intersection).
     """
     if a.is_empty or b.is_empty:
         return float("inf"), Point(), Point()
-    ea, eb = _edges(a), _edges(b)
-    d, i, j = _nearest_pair(ea, eb)
-    if d <= 0 or i < 0 or _nested(a, b):
+    near = Proximity(*(outlines or (outline(a), outline(b))))
+    d, (p0, p1), (q0, q1) = near.distance, near.segment_a, near.segment_b
+    if d <= 0 or near.i < 0 or _nested(a, b):
         a, b = _united(a), _united(b)  # GEOS decides, on valid geometry
         if a.intersects(b):
             p = a.intersection(b).representative_point()
             return 0.0, p, p
-        if i < 0:  # boundaries touch in floating point only: GEOS decides
+        if near.i < 0:  # boundaries touch in floating point only: GEOS decides
             return float(a.distance(b)), *shapely.ops.nearest_points(a, b)
-    pa, pb = shapely.ops.nearest_points(shapely.linestrings([ea[1][i], ea[2][i]]),
-                                        shapely.linestrings([eb[1][j], eb[2][j]]))
+    pa, pb = shapely.ops.nearest_points(shapely.linestrings([p0, p1]), shapely.linestrings([q0, q1]))
     return d, pa, pb
 
 
-def min_distance(a: BaseGeometry, b: BaseGeometry) -> float:
+def min_distance(a: BaseGeometry, b: BaseGeometry, *,
+                 outlines: tuple[Outline, Outline] | None = None) -> float:
     """Smallest distance between two polygonal geometries, in mm."""
-    return nearest_points(a, b)[0]
+    return nearest_points(a, b, outlines=outlines)[0]

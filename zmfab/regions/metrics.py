@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import shapely
@@ -9,10 +10,20 @@ from shapely.geometry import GeometryCollection
 from shapely.geometry.base import BaseGeometry
 
 from . import Layout
+from .clip import IN, Rows, overlap_area, stretches
 from .distance import min_distance
+from .segments import Grid, Outline, cell_size, outline
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
+#: Parts with this many vertices have their area inside the active area summed along the
+#: outlines (:func:`~.clip.overlap_area`) rather than by a GEOS overlay, which grows faster
+#: than the vertex count on long concentric rings.
+OUTLINE_AREA_FROM = 20000
+#: Bands (buffer polygons) with this many vertices have the anode's outline cut along them in
+#: NumPy (:func:`~.clip.stretches`) rather than by a GEOS line overlay, which grows faster
+#: than the vertex count on long concentric rings.
+OUTLINE_FACING_FROM = 100000
 
 
 def measure(layout: Layout) -> dict[str, Any]:
@@ -26,7 +37,8 @@ def measure(layout: Layout) -> dict[str, Any]:
     active = layout.get("active_area")
     active_area = active.area
     apart = not (anode.whole.is_empty or cathode.whole.is_empty)
-    min_gap = min_distance(anode.whole, cathode.whole) if apart else 0.0
+    min_gap = min_distance(anode.whole, cathode.whole, outlines=(anode.outline, cathode.outline)) \
+        if apart else 0.0
     inside = _inside(anode, cathode, active, apart=min_gap > 0) if active_area else 0.0
     facing = _facing(anode, cathode, min_gap * FACING_FACTOR) if min_gap > 0 else 0.0
     xmin, ymin, xmax, ymax = shapely.total_bounds([g for g in layout.regions.values()
@@ -54,7 +66,7 @@ class _Electrode:
         self.body, self.pad = layout.get(which), layout.get(f"{which}_pad")
         self.parts = [g for g in (self.body, self.pad) if not g.is_empty]
         #: where body and pad touch (a line), counted in both outlines but in neither's union
-        self.seam: BaseGeometry = shapely.intersection(*self.parts) if len(self.parts) == 2 \
+        self.seam: BaseGeometry = _meeting(*self.parts) if len(self.parts) == 2 \
             else GeometryCollection()
         if self.seam.area > 0:  # overlapping parts: the union
             self.parts, self.seam = [shapely.union(self.body, self.pad)], GeometryCollection()
@@ -63,14 +75,50 @@ class _Electrode:
             if len(self.parts) > 1 else (self.parts[0] if self.parts else GeometryCollection())
         self.area = sum(g.area for g in self.parts)
 
+    @cached_property
+    def outline(self) -> Outline:
+        """Every ring of :attr:`whole` as segments."""
+        return outline(self.whole)
+
+
+def _meeting(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
+    """``a ∩ b``, the larger first clipped to a box around the smaller (a margin of the smaller's
+    size, so the clip's own edges stay clear of it): a pad against a long comb without an
+    overlay of the whole comb."""
+    small, big = (a, b) if shapely.get_num_coordinates(a) <= shapely.get_num_coordinates(b) else (b, a)
+    x0, y0, x1, y1 = small.bounds
+    m = max(x1 - x0, y1 - y0, 1e-6)
+    piece = shapely.clip_by_rect(big, x0 - m, y0 - m, x1 + m, y1 + m)
+    if not piece.is_valid:  # the fast clip may leave invalid rings: the plain overlay
+        piece = big
+    return shapely.intersection(piece, small) if small is b else shapely.intersection(small, piece)
+
 
 def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
     """Length (mm) of the anode's outline within ``reach`` mm of the cathode (a buffer polygon,
     16 segments a quarter circle): each part's outline, less the seam counted in both."""
     band = shapely.buffer(cathode.whole, reach, quad_segs=16)
+    # GEOS's overlay grows faster than linearly in one big polygon's vertices, not in the
+    # number of parts (a panel of cells is many moderate parts)
+    if shapely.get_num_coordinates(shapely.get_parts(band)).max(initial=0) >= OUTLINE_FACING_FROM:
+        return _facing_along_outline(anode, band)
     length = sum(shapely.intersection(g.boundary, band).length for g in anode.parts)
     if not anode.seam.is_empty:
         length -= 2 * shapely.intersection(anode.seam, band).length
+    return length
+
+
+def _facing_along_outline(anode: _Electrode, band: BaseGeometry) -> float:
+    """:func:`_facing` for a large band: the anode's outline (and seam) cut where the band's
+    outline meets it, each stretch in or out (:func:`~.clip.stretches`), lengths summed."""
+    edges = anode.outline
+    ob = outline(band)
+    grid, rows = Grid(ob, cell_size(edges, ob)), Rows(ob, band)
+    length = 0.0
+    for o, weight in ((edges, 1.0), (outline(anode.seam), -2.0)):
+        if len(o):
+            st = stretches(o, grid, rows)
+            length += weight * float((o.length[st.seg] * (st.t1 - st.t0))[st.state >= IN].sum())
     return length
 
 
@@ -83,7 +131,12 @@ def _inside(anode: _Electrode, cathode: _Electrode, active: BaseGeometry, *,
     total = 0.0
     shapely.prepare(active)
     for part in (*anode.parts, *cathode.parts):
-        total += part.area if active.covers(part) else shapely.intersection(part, active).area
+        if active.covers(part):
+            total += part.area
+        elif shapely.get_num_coordinates(part) >= OUTLINE_AREA_FROM:
+            total += overlap_area(part, active)
+        else:
+            total += shapely.intersection(part, active).area
     return total
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -60,14 +61,24 @@ def _build(paths: Sequence[Polyline], plan: Plan, order: list[int], flip: list[b
            entry: list[int]) -> list[Polyline]:
     """The polylines of a tour, turned round or re-entered as it says."""
     out = []
+    closed = plan.closed.tolist()
     for i in order:
         p = paths[i]
-        if plan.closed[i]:
-            p = p.rotated(entry[i])
+        if closed[i]:
+            p = _rotated(p, entry[i])
         elif flip[i]:
             p = p.reversed()
         out.append(p)
     return out
+
+
+def _rotated(p: Polyline, index: int) -> Polyline:
+    """:meth:`Polyline.rotated` with one copy of the points (contours can hold 10^5)."""
+    m = len(p.points) - 1
+    k = index % m
+    if k == 0:
+        return p
+    return replace(p, points=np.concatenate((p.points[k:m], p.points[:k + 1])))
 
 
 def _search_state(paths: Sequence[Polyline], origin: tuple[float, float]):
@@ -155,8 +166,7 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     if neigh is not None:
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
-    reenter(plan, org, order2, flip, entry)
-    if neigh is not None and plan.closed.any():
+    if reenter(plan, org, order2, flip, entry) and neigh is not None:
         # the exact entries change the hops: one more Or-opt round from the closed polylines
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n,
                            first=np.nonzero(plan.closed)[0].tolist())
@@ -186,6 +196,8 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
         return given
     org = (float(origin[0]), float(origin[1]))
     plan = make_plan(given)
+    hops = plan.starts - np.vstack([np.asarray(org)[None, :], plan.ends[:-1]])
+    given_travel = float(np.hypot(hops[:, 0], hops[:, 1]).sum())  # before the search moves ends
     groups = bands(given, plan)
     if groups:
         top, members = band_plan(plan, groups)
@@ -199,7 +211,7 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
     else:
         order, flip, entry = _search(plan, org, window, budget_s)
     best = _build(given, plan, order, flip, entry)
-    return best if _travel(best, org) <= _travel(given, org) else given
+    return best if _travel(best, org) <= given_travel else given
 
 
 def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),

@@ -8,6 +8,12 @@ import math
 
 import numpy as np
 
+#: :meth:`Tree.nearest` first asks for this many nearest points (a closed polyline just drawn
+#: has 16 dead ones round the tool), then eight times as many while all are dead.
+FIRST_K = 48
+#: Up to this many entry points, :class:`Brute` (plain NumPy distances) beats a KD-tree.
+BRUTE_MAX = 256
+
 
 def has_scipy() -> bool:
     """Whether SciPy's KD-tree is available (the ``sim``, ``test`` and ``bench`` extras)."""
@@ -123,10 +129,17 @@ class Tree:
         self.tree = self._kd(self.pts[keep])
         self.dead = 0
 
+    def query(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` points nearest each of ``q`` (m, 2) in the tree as last built (before any
+        removal: all of them): (distances, indices) (m, k)."""
+        d, idx = self.tree.query(q, k=k)
+        return (np.asarray(d).reshape(len(q), k),
+                self.keep[np.asarray(idx).reshape(len(q), k)])
+
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
         n = len(self.keep_owner)
-        k = 16
+        k = FIRST_K
         while True:
             kk = min(k, n)
             _, idx = self.tree.query(q, k=kk)
@@ -147,3 +160,41 @@ class Tree:
             live = self.keep[~self.used[self.owner[self.keep]]]
             if len(live):
                 self._build(live)
+
+
+class Brute:
+    """Few entry points: every distance at once; points die when their polyline is used."""
+
+    def __init__(self, pts: np.ndarray, owner: np.ndarray) -> None:
+        self.pts, self.owner = pts, owner
+        self.used = np.zeros(int(owner.max()) + 1, dtype=bool)
+        self.dead = np.zeros(len(pts))  # 0 live, inf dead: added to the squared distances
+
+    def nearest(self, q: np.ndarray) -> int:
+        """Index of the live point nearest ``q`` (-1 when none are left)."""
+        d = (self.pts[:, 0] - q[0]) ** 2 + (self.pts[:, 1] - q[1]) ** 2 + self.dead
+        k = int(d.argmin())
+        return -1 if d[k] == np.inf else k
+
+    def remove_owner(self, o: int, count: int = 0) -> None:
+        """Forget the points of polyline ``o``."""
+        self.used[o] = True
+        self.dead[self.owner == o] = np.inf
+
+    def query(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` points nearest each of ``q`` (m, 2), dead or alive: (distances,
+        indices) (m, k), nearest first (SciPy's KD-tree when installed: it is quicker for many
+        queries; else all distances, ties by index)."""
+        k = min(k, len(self.pts))
+        if has_scipy():
+            from scipy.spatial import cKDTree
+
+            d, idx = cKDTree(self.pts).query(q, k=k)
+            return np.asarray(d).reshape(len(q), k), np.asarray(idx).reshape(len(q), k)
+        d = (q[:, None, 0] - self.pts[None, :, 0]) ** 2 + (q[:, None, 1] - self.pts[None, :, 1]) ** 2
+        idx = np.argpartition(d, k - 1, axis=1)[:, :k] if k < len(self.pts) else \
+            np.broadcast_to(np.arange(k), d.shape).copy()
+        dk = np.take_along_axis(d, idx, axis=1)
+        o = np.lexsort((idx, dk), axis=1)  # nearest first, ties by index
+        idx = np.take_along_axis(idx, o, axis=1)
+        return np.sqrt(np.take_along_axis(dk, o, axis=1)), idx

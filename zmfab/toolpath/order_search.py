@@ -16,7 +16,7 @@ from collections import deque
 
 import numpy as np
 
-from .order_index import Grid, Tree, has_scipy
+from .order_index import BRUTE_MAX, Brute, Grid, Tree, has_scipy
 from .order_plan import RING_SAMPLES, Plan, best_vertex, nearest_vertex
 
 #: Nearest ports looked up at once for every port (the greedy step's first candidates and the
@@ -30,13 +30,17 @@ MAX_RUN = 3
 
 def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.ndarray | None]:
     """(index over the entry ports, (m, k) the ports nearest each port's exit or None when no
-    KD-tree is available). An open polyline's start port exits at its end and the other way
+    KD-tree is available and the ports are more than :data:`~.order_index.BRUTE_MAX`). An open polyline's start port exits at its end and the other way
     round; a closed polyline's port exits where it entered. ``kd``: use SciPy's KD-tree
     (default: when installed)."""
     pts, owner = plan.ports, plan.port_owner
     kd = has_scipy() if kd is None else kd
-    index = Tree(pts, owner) if kd else Grid(pts, owner)
-    if not kd or len(pts) < 2:
+    brute = len(pts) <= BRUTE_MAX
+    if brute:
+        index = Brute(pts, owner)
+    else:
+        index = Tree(pts, owner) if kd else Grid(pts, owner)
+    if not (kd or brute) or len(pts) < 2:
         return index, None
     code = plan.port_code
     exits = pts.copy()
@@ -46,9 +50,10 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
         exits[code == -3] = plan.alt_ends[owner[code == -3]]
         exits[code == -4] = plan.alt_starts[owner[code == -4]]
     k = min(NEAR_PORTS, len(pts))
-    _, idx = index.tree.query(exits, k=k)
-    idx = np.asarray(idx).reshape(len(pts), k)
     ring = code >= 0
+    idx = np.empty((len(pts), k), dtype=np.int64)
+    if not ring.all():
+        _, idx[~ring] = plan_tree_query(index, exits[~ring], k)
     if ring.any():
         # a closed polyline's own ports crowd its nearest: look past them
         kr = min(NEAR_PORTS + RING_SAMPLES, len(pts))
@@ -62,8 +67,7 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
 
 def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` ports nearest each of ``pts`` (distances, indices (m, k))."""
-    d, idx = index.tree.query(pts, k=k)
-    return np.asarray(d).reshape(len(pts), k), np.asarray(idx).reshape(len(pts), k)
+    return index.query(pts, k)
 
 
 def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | None
@@ -289,12 +293,12 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
 
 
 def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-            entry: list[int], sweeps: int = 1) -> None:
+            entry: list[int], sweeps: int = 1) -> bool:
     """Enter each closed polyline at the vertex with the shortest hop in from the one before
-    plus the hop out to the next (``entry`` updated in place)."""
+    plus the hop out to the next (``entry`` updated in place); whether any entry changed."""
     n = len(order)
     if not plan.closed.any():
-        return
+        return False
     starts, stops = plan.starts, plan.ends
 
     def point_in(i: int) -> tuple[float, float]:
@@ -311,6 +315,7 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
         return float(x), float(y)
 
     pos = [k for k, i in enumerate(order) if plan.closed[i]]
+    moved = False
     for _ in range(sweeps):
         changed = False
         for k in pos:
@@ -325,9 +330,10 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             v = best_vertex(ring, prev, nxt, around=entry[i])
             if v != entry[i] and _cost(ring[v], prev, nxt) < old - 1e-12:
                 entry[i] = v
-                changed = True
+                changed = moved = True
         if not changed:
             break
+    return moved
 
 
 def _cost(pt: np.ndarray, a: tuple[float, float], b: tuple[float, float] | None) -> float:

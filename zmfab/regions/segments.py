@@ -1,0 +1,203 @@
+"""Outlines as NumPy segment arrays, and a uniform grid that pairs up segments whose boxes meet.
+
+Shapely builds a geometry object per segment for an STRtree; for outlines of hundreds of
+thousands of vertices that costs more than the question asked of them. Here an outline stays
+as coordinate columns, and a grid of square cells (long segments cut into pieces no longer than
+a cell) finds every pair of segments whose boxes, one side grown by a reach, overlap: one
+sort, one binary search, O(n) pairs for outlines that stay apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+#: Query boxes paired at a time.
+BLOCK = 1 << 14
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The segments of every ring (or line) of a geometry, in mm.
+
+    Segment ``i`` runs from (``x0[i]``, ``y0[i]``) to (``x1[i]``, ``y1[i]``); the segments of one
+    chain (ring or line) are consecutive, ``chain[i]`` says which.
+    """
+
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    chain: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x0)
+
+    @property
+    def length(self) -> np.ndarray:
+        """Length of each segment (mm)."""
+        return np.hypot(self.x1 - self.x0, self.y1 - self.y0)
+
+
+def outline(geom: BaseGeometry) -> Outline:
+    """The rings of ``geom``'s polygons and its lines as segments (points are left out)."""
+    parts = shapely.get_parts(geom)
+    kinds = shapely.get_type_id(parts)
+    polys = parts[(kinds == 3) | (kinds == 6)]
+    lines = shapely.get_parts(parts[(kinds == 1) | (kinds == 2) | (kinds == 5)])
+    chains = np.concatenate([shapely.get_rings(shapely.get_parts(polys)), lines]) \
+        if len(lines) else shapely.get_rings(shapely.get_parts(polys))
+    xy, chain = shapely.get_coordinates(chains, return_index=True)
+    if len(xy) < 2:
+        e = np.empty(0)
+        return Outline(e, e, e, e, np.empty(0, dtype=np.int64))
+    same = chain[:-1] == chain[1:]
+    start, end = xy[:-1][same], xy[1:][same]
+    return Outline(np.ascontiguousarray(start[:, 0]), np.ascontiguousarray(start[:, 1]),
+                   np.ascontiguousarray(end[:, 0]), np.ascontiguousarray(end[:, 1]),
+                   chain[:-1][same])
+
+
+def vertices(o: Outline) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of every segment's start vertex."""
+    return o.x0, o.y0
+
+
+class Grid:
+    """Segments of an outline bucketed by square cells of side ``cell`` mm.
+
+    Each segment is cut into pieces whose boxes are at most a cell wide, and each piece is
+    listed under every cell its box meets (one to four), grouped by cell.
+    """
+
+    def __init__(self, o: Outline, cell: float) -> None:
+        self.outline, self.cell = o, float(cell)
+        self.inv = 1.0 / self.cell
+        pid, bx0, by0, bx1, by1 = pieces(o, self.cell)
+        self.ox = float(bx0.min()) if len(bx0) else 0.0
+        self.oy = float(by0.min()) if len(by0) else 0.0
+        self.nx = int(np.floor((float(bx1.max()) - self.ox) * self.inv)) + 1 if len(bx1) else 1
+        self.ny = int(np.floor((float(by1.max()) - self.oy) * self.inv)) + 1 if len(by1) else 1
+        cell_of, entry = self.keys(bx0, by0, bx1, by1)
+        order = np.argsort(cell_of)
+        self.ecell = cell_of[order]
+        self.start = np.searchsorted(self.ecell, np.arange(self.nx * self.ny + 1))
+        e = entry[order]
+        self.pid = pid
+        self.piece = e
+        # the pieces' boxes in cell order, so a cell's run is read contiguously
+        self.ex0, self.ey0, self.ex1, self.ey1 = bx0[e], by0[e], bx1[e], by1[e]
+
+    def index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Column and row of the cells holding points (x, y), clamped to the grid."""
+        i = np.floor((x - self.ox) * self.inv)
+        j = np.floor((y - self.oy) * self.inv)
+        return (np.clip(i, 0, self.nx - 1).astype(np.int64),
+                np.clip(j, 0, self.ny - 1).astype(np.int64))
+
+    def keys(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
+             y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(cell, box) for every cell each box meets (boxes clamped to the grid)."""
+        i0, j0 = self.index(x0, y0)
+        i1, j1 = self.index(x1, y1)
+        nx, ny = i1 - i0 + 1, j1 - j0 + 1
+        count = nx * ny
+        box = np.arange(len(i0))
+        if len(count) == 0 or count.max() == 1:
+            return i0 + j0 * self.nx, box
+        total = int(count.sum())
+        box = np.repeat(box, count)
+        k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        w = nx[box]
+        return i0[box] + k % w + (j0[box] + k // w) * self.nx, box
+
+    def pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+              *, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(box, piece) for every query box and piece of this grid whose closed boxes overlap,
+        each pair once; None if there would be more than ``limit`` before the overlap test."""
+        out_a, out_b, left = [], [], limit
+        for k in range(0, len(x0), BLOCK):  # blocks of queries: their candidates stay in cache
+            found = self._pairs(x0[k:k + BLOCK], y0[k:k + BLOCK], x1[k:k + BLOCK], y1[k:k + BLOCK],
+                                limit=left)
+            if found is None:
+                return None
+            out_a.append(found[0] + k)
+            out_b.append(found[1])
+            if left is not None:
+                left -= int(found[2])
+        if not out_a:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(out_a), np.concatenate(out_b)
+
+    def _pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+               *, limit: int | None) -> tuple[np.ndarray, np.ndarray, int] | None:
+        keep = (x1 >= self.ox) & (y1 >= self.oy) & (x0 <= self.ox + self.nx * self.cell) \
+            & (y0 <= self.oy + self.ny * self.cell)
+        if not keep.all():
+            idx = np.flatnonzero(keep)
+            found = self._pairs(x0[idx], y0[idx], x1[idx], y1[idx], limit=limit)
+            return None if found is None else (idx[found[0]], found[1], found[2])
+        key, box = self.keys(x0, y0, x1, y1)
+        lo, hi = self.start[key], self.start[key + 1]
+        count = hi - lo
+        total = int(count.sum())
+        if limit is not None and total > limit:
+            return None
+        at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)
+        qa = np.repeat(box, count)
+        hit = (x0[qa] <= self.ex1[at]) & (self.ex0[at] <= x1[qa])
+        qa, at = qa[hit], at[hit]
+        hit = (y0[qa] <= self.ey1[at]) & (self.ey0[at] <= y1[qa])
+        qa, at = qa[hit], at[hit]
+        # a pair meets in every cell both boxes touch: keep it in the cell of the lower-left
+        # corner of their common box only
+        ci, cj = self.index(np.maximum(x0[qa], self.ex0[at]), np.maximum(y0[qa], self.ey0[at]))
+        first = ci + cj * self.nx == self.ecell[at]
+        return qa[first], self.piece[at[first]], total
+
+    def segment_pairs(self, o: Outline, reach: float, *,
+                      limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(segment of ``o``, segment of this grid's outline) for every pair whose boxes, ``o``'s
+        grown by ``reach`` mm, overlap; a pair may repeat where segments were cut in pieces."""
+        qid, qx0, qy0, qx1, qy1 = pieces(o, self.cell)
+        found = self.pairs(qx0 - reach, qy0 - reach, qx1 + reach, qy1 + reach, limit=limit)
+        if found is None:
+            return None
+        qa, pb = found
+        return qid[qa], self.pid[pb]
+
+
+def pieces(o: Outline, cell: float) -> tuple[np.ndarray, ...]:
+    """(segment, x0, y0, x1, y1): the boxes of ``o``'s segments, those wider than ``cell`` cut
+    into equal pieces no wider (boxes grown by a rounding margin so the pieces cover the segment)."""
+    dx, dy = o.x1 - o.x0, o.y1 - o.y0
+    n = np.maximum(np.ceil(np.maximum(np.abs(dx), np.abs(dy)) / cell), 1).astype(np.int64)
+    seg = np.arange(len(o))
+    if len(n) == 0 or n.max() == 1:
+        return (seg, np.minimum(o.x0, o.x1), np.minimum(o.y0, o.y1),
+                np.maximum(o.x0, o.x1), np.maximum(o.y0, o.y1))
+    seg = np.repeat(seg, n)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n)
+    t0, t1 = k / n[seg], (k + 1) / n[seg]
+    xa, xb = o.x0[seg] + t0 * dx[seg], o.x0[seg] + t1 * dx[seg]
+    ya, yb = o.y0[seg] + t0 * dy[seg], o.y0[seg] + t1 * dy[seg]
+    eps = 1e-12 * (np.abs(xa) + np.abs(ya) + cell)
+    return (seg, np.minimum(xa, xb) - eps, np.minimum(ya, yb) - eps,
+            np.maximum(xa, xb) + eps, np.maximum(ya, yb) + eps)
+
+
+def cell_size(*outlines: Outline, reach: float = 0.0) -> float:
+    """A grid cell (mm) for pairing these outlines: about 1.6 median segments' extent, at least
+    ``reach``, and coarse enough that the grid has no more cells than about four per segment."""
+    ext = np.concatenate([np.maximum(np.abs(o.x1 - o.x0), np.abs(o.y1 - o.y0)) for o in outlines])
+    if not len(ext):
+        return 1.0
+    xs = np.concatenate([np.r_[o.x0.min(), o.x0.max()] for o in outlines if len(o)])
+    ys = np.concatenate([np.r_[o.y0.min(), o.y0.max()] for o in outlines if len(o)])
+    area = max(float(np.ptp(xs)) * float(np.ptp(ys)), 1e-300)
+    coarse = np.sqrt(area / (4 * len(ext)))
+    typical = 1.6 * float(np.median(ext[:: max(1, len(ext) // 4096)]))
+    return max(typical, reach, coarse, 1e-9)
