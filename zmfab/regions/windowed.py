@@ -66,12 +66,13 @@ def changed_region(part: BaseGeometry, first: BaseGeometry, distance: float,
         for j in range(len(ys) - 1):
             win = (xs[i], ys[j], xs[i + 1], ys[j + 1])
             here = shapely.clip_by_rect(keep, *win)
+            if not opening and not here.is_empty:  # what the closing adds lies outside the part
+                here = shapely.difference(here, shapely.clip_by_rect(part, *win))
             if here.is_empty:
                 continue
-            near = list(shapely.clip_by_rect(cutters[tree.query(shapely.box(*win))], *win))
-            if not opening:
-                near.append(shapely.clip_by_rect(part, *win))
-            local = shapely.difference(here, shapely.disjoint_subset_union_all(near)) if near else here
+            near = shapely.clip_by_rect(cutters[tree.query(shapely.box(*win))], *win)
+            local = shapely.difference(here, shapely.disjoint_subset_union_all(near)) \
+                if len(near) else here
             for piece in shapely.get_parts(local):
                 if piece.is_empty or piece.geom_type != "Polygon":
                     continue
