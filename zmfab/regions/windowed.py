@@ -3,11 +3,14 @@
 An opening erodes and then dilates; a closing dilates and then erodes. When a shape sits a hair
 inside the limit (a spiral strip whose arcs are chords, so it is a few tenths of a micron narrower
 than drawn), the first buffer leaves tens of thousands of slivers or holes, and GEOS buffers such a
-geometry in time that grows much faster than the number of pieces (its depth labelling compares
-every piece with every other). A buffer by ``d`` with mitred joins (limit ``k``) only reaches
-``k·|d|`` from its input, so inside a window it depends only on the input within that reach of
-the window: each window is buffered on its own clip, and the pieces the opening removed (or the
-closing added) are merged across window edges.
+geometry in time (and memory) that grows much faster than the number of pieces: 50 s and 2 GB for
+the 75 000 slivers of a 100-turn roll, where it may also fall back to reduced precision.
+
+The dilation of many pieces is the union of each piece's dilation, and the erosion of a polygon
+with holes is its eroded outline minus each hole's dilation (the same offset curves). So each
+small buffer is made on its own (one vectorised call), and the union and the difference with the
+part run in windows tiling the part's box, each over the small buffers that reach it; the pieces
+cut by window edges are joined again.
 """
 
 from __future__ import annotations
