@@ -22,6 +22,8 @@ import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
+from .merge import merge
+
 #: A first buffer with more pieces plus holes than this is buffered again window by window.
 FRAGMENTED = 200
 #: About this many pieces or holes of the first buffer fall in one window.
@@ -96,27 +98,4 @@ def _edges(lo: float, hi: float, side: float) -> list[float]:
 
 def _merge(border: list[BaseGeometry]) -> list[BaseGeometry]:
     """Pieces cut by window edges, joined again: each group of touching pieces unioned."""
-    if not border:
-        return []
-    geoms = np.asarray(border, dtype=object)
-    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    root = np.arange(len(geoms))
-
-    def find(k: int) -> int:
-        while root[k] != k:
-            root[k] = root[root[k]]
-            k = root[k]
-        return k
-
-    for p, q in zip(a.tolist(), b.tolist(), strict=True):
-        rp, rq = find(p), find(q)
-        if rp != rq:
-            root[max(rp, rq)] = min(rp, rq)
-    groups: dict[int, list[int]] = {}
-    for k in range(len(geoms)):
-        groups.setdefault(find(k), []).append(k)
-    out = []
-    for members in groups.values():
-        merged = geoms[members[0]] if len(members) == 1 else shapely.union_all(geoms[members])
-        out.extend(p for p in shapely.get_parts(merged) if p.geom_type == "Polygon")
-    return out
+    return list(merge(border).geoms)

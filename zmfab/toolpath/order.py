@@ -25,7 +25,7 @@ import numpy as np
 from .order_bands import band_plan, bands, choose_zigzags, expand
 from .order_index import has_scipy
 from .order_plan import Plan, ends, make_plan, reversible
-from .order_search import greedy, neighbour_lists, or_opt, port_neighbours, reenter
+from .order_search import greedy, neighbour_lists, or_opt, port_neighbours, reenter, tour_ends
 from .order_twoopt import block_neighbours, improve
 from .path import Polyline
 
@@ -124,18 +124,6 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
             for p, f in zip(perm.tolist(), flip.tolist(), strict=True)]
 
 
-def _tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
-               ) -> tuple[np.ndarray, np.ndarray]:
-    o = np.asarray(order)
-    f = np.asarray(flip, dtype=bool)[o]
-    a = np.where(f[:, None], plan.ends[o], plan.starts[o])
-    b = np.where(f[:, None], plan.starts[o], plan.ends[o])
-    for k, i in enumerate(order):
-        if plan.closed[i]:
-            a[k] = b[k] = plan.rings[i][entry[i]]
-    return a, b
-
-
 def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
             start: tuple[list[int], list[bool], list[int]] | None = None,
             two_opt_work: int | None = None, or_work: int | None = None,
@@ -152,7 +140,7 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     if n < 2:
         return order, flip, entry
     # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op)
-    a, b = _tour_ends(plan, order, flip, entry)
+    a, b = tour_ends(plan, order, flip, entry)
     fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
     deadline = None if budget_s is None else time.perf_counter() + budget_s
     perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
@@ -177,7 +165,7 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
 def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
                        ) -> list[int]:
     """The polylines at either end of a travel longer than :data:`LONG_HOP` x the median."""
-    a, b = _tour_ends(plan, order, flip, entry)
+    a, b = tour_ends(plan, order, flip, entry)
     hops = np.hypot(*(a[1:] - b[:-1]).T)
     if not len(hops):
         return list(order)

@@ -343,11 +343,10 @@ def _cost(pt: np.ndarray, a: tuple[float, float], b: tuple[float, float] | None)
     return c
 
 
-def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int],
-                flip: list[bool], entry: list[int]) -> float:
-    """Travel of the tour (from ``origin`` when given), mm."""
-    if not order:
-        return 0.0
+def tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each polyline of the tour is entered and left (two (n, 2) arrays, mm): its start
+    and end (swapped if flipped), a closed contour's entry vertex for both."""
     o = np.asarray(order)
     f = np.asarray(flip, dtype=bool)[o]
     a = np.where(f[:, None], plan.ends[o], plan.starts[o])
@@ -355,6 +354,15 @@ def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int]
     for k, i in enumerate(order):
         if plan.closed[i]:
             a[k] = b[k] = plan.rings[i][entry[i]]
+    return a, b
+
+
+def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int],
+                flip: list[bool], entry: list[int]) -> float:
+    """Travel of the tour (from ``origin`` when given), mm."""
+    if not order:
+        return 0.0
+    a, b = tour_ends(plan, order, flip, entry)
     hops = a[1:] - b[:-1]
     total = float(np.hypot(hops[:, 0], hops[:, 1]).sum())
     if origin is not None:
