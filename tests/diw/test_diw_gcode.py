@@ -220,3 +220,16 @@ def test_region_on_the_bed_edge_is_not_refused(profiles):
     with pytest.raises(ParameterError, match="layer anode spans X -0.01"):
         plan_diw({"anode": edge}, profiles=profiles, machine="marlin-syringe",
                  settings={"origin": "-0.01mm,20mm"})
+
+
+def test_bead_width_warning_names_the_same_spot_whatever_the_part_order(profiles):
+    """Two equally narrow bars: the header names the one the DRC rule would (the lower), not
+    whichever part came first or rounded narrower."""
+    from shapely.geometry import MultiPolygon
+
+    high, low = box(0, 10, 0.3, 15), box(10, 0, 10.3, 5)
+    for parts in ((high, low), (low, high)):
+        job = plan_diw({"anode": MultiPolygon(list(parts))}, profiles=profiles, machine=None,
+                       settings={"origin": "20mm,20mm", "bead_width": "400um"})
+        line = next(t for t in job.text().splitlines() if "warning: diw_bead_width" in t)
+        assert "at (10.150," in line and "(1 more)" in line

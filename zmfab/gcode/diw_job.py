@@ -248,6 +248,7 @@ def plan_diw(layers: dict[str, MultiPolygon], *, profiles: Profiles, machine: st
 def bead_warnings(ink: Ink) -> list[str]:
     """Warnings for the job header: a feature of ``ink`` narrower than its bead (the DRC's rule,
     for G-code runs without a design), and a flow trim beyond ``max_flow_error``."""
+    from ..drc.cells import reported
     from ..regions.features import narrow_lines
 
     meta = ink.toolpath.meta
@@ -256,7 +257,7 @@ def bead_warnings(ink: Ink) -> list[str]:
     out = []
     spots = narrow_lines(region, width - 1e-6) if region is not None else []
     if spots:
-        s = spots[0]
+        s = reported(spots)  # the spot the DRC's diw_bead_width rule names for the same region
         more = f" ({len(spots) - 1} more)" if len(spots) > 1 else ""
         out.append(f"diw_bead_width: {ink.name}: feature {s.width:.4g} mm wide at ({s.x:.3f}, "
                    f"{s.y:.3f}) is narrower than the {width:g} mm bead{more}")
