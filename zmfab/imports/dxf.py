@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import ezdxf
+import numpy as np
 from shapely.geometry import MultiPolygon
 
 from ..errors import DesignError, ParameterError
@@ -92,6 +93,15 @@ def _colour(doc, entity) -> str:
 
 
 def _flatten(entity, tolerance: float) -> list[tuple[float, float]]:
+    """A closed polyline's outline as points: its vertices as stored when it is a plain
+    LWPOLYLINE (no bulges, drawn in the XY plane), else ezdxf's flattening of its path."""
+    if entity.dxftype() == "LWPOLYLINE" and tuple(entity.dxf.extrusion) == (0.0, 0.0, 1.0):
+        vertices = np.asarray(entity.lwpoints.values, dtype=float).reshape(-1, 5)
+        if len(vertices) and not vertices[:, 4].any():  # column 4 holds the bulges
+            xy = vertices[:, :2]
+            if not np.array_equal(xy[0], xy[-1]):
+                xy = np.vstack([xy, xy[:1]])  # the closing point, as the flattened path has it
+            return [tuple(p) for p in xy.tolist()]
     from ezdxf import path as ezpath
 
     p = ezpath.make_path(entity)
