@@ -14,7 +14,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
 import shapely
 
 import zmfab
@@ -27,19 +26,10 @@ from zmfab.toolpath.path import Polyline, travel_length
 def linesort_travel(paths: list[Polyline], *, two_opt: bool = False) -> tuple[str, float, float]:
     """(method, travel mm, seconds) of vpype linesort on ``paths`` (endpoints = lead ends)."""
     import vpype as vp
-    import vpype_cli
+    from bench_order import linesort  # this folder is on the path when run as a script
 
-    lc = vp.LineCollection()
-    for p in paths:
-        pts = np.vstack([p.start, p.points, p.end])
-        lc.append(pts[:, 0] + 1j * pts[:, 1])
-    doc = vp.Document()
-    doc.add(lc, 1)
-    t0 = time.perf_counter()
-    out = vpype_cli.execute("linesort --two-opt" if two_opt else "linesort", doc)
-    dt = time.perf_counter() - t0
-    name = f"vpype {vp.__version__} linesort" + (" --two-opt" if two_opt else "")
-    return name, float(out.layers[1].pen_up_length()[0]), dt
+    travel, _, dt = linesort(paths, two_opt)
+    return f"vpype {vp.__version__} linesort" + (" --two-opt" if two_opt else ""), travel, dt
 
 
 def run(name: str, geom, op: str, *, within=None, process: str = "laser-co2", **extra) -> None:
