@@ -61,6 +61,15 @@ def plain_sender(url: str, lines: list[str]) -> tuple[float, int]:
 def zmfab_sender(url: str, lines: list[str]) -> tuple[float, int]:
     """zmfab's Streamer (character counting), timed from the first job byte to the last ok."""
     transport, clock = open_transport(url)
+    seconds, result = timed_stream(transport, clock, lines)
+    assert result.acked == len(lines)
+    assert transport.device.executed == lines and transport.device.overflows == 0
+    return seconds, transport.device.max_fill
+
+
+def timed_stream(transport, clock, lines: list[str]) -> tuple[float, object]:
+    """(seconds from the first job byte sent to the last ok, the result) of zmfab's Streamer
+    (character counting) sending ``lines``."""
     times = {"first": None, "last": 0.0}
 
     def on_event(e) -> None:
@@ -69,12 +78,9 @@ def zmfab_sender(url: str, lines: list[str]) -> tuple[float, int]:
         elif e.kind == "ack":
             times["last"] = e.t
 
-    streamer = Streamer(transport, dialect=make_dialect("grbl"), clock=clock, on_event=on_event,
-                        progress_every=1.0)
-    result = streamer.run(lines)
-    assert result.acked == len(lines)
-    assert transport.device.executed == lines and transport.device.overflows == 0
-    return times["last"] - times["first"], transport.device.max_fill
+    result = Streamer(transport, dialect=make_dialect("grbl"), clock=clock, on_event=on_event,
+                      progress_every=1.0).run(lines)
+    return times["last"] - times["first"], result
 
 
 class PtyEmulator:
@@ -96,21 +102,12 @@ class PtyEmulator:
 def pty_zmfab(path: str, lines: list[str]) -> float:
     """zmfab's Streamer over the pty: wall seconds from the first job byte to the last ok."""
     transport, clock = open_transport(path)
-    times = {"first": None, "last": 0.0}
-
-    def on_event(e) -> None:
-        if e.kind == "sent" and times["first"] is None:
-            times["first"] = e.t
-        elif e.kind == "ack":
-            times["last"] = e.t
-
     try:
-        result = Streamer(transport, dialect=make_dialect("grbl"), clock=clock,
-                          on_event=on_event, progress_every=1.0).run(lines)
+        seconds, result = timed_stream(transport, clock, lines)
     finally:
         transport.close()
     assert result.accepted == len(lines), result
-    return times["last"] - times["first"]
+    return seconds
 
 
 def pty_cli(path: str, lines: list[str]) -> float:
