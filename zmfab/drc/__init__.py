@@ -104,6 +104,20 @@ class CheckContext:
 
         return cell_spots(geom, limit, finder, None if self.per_copy else tiling_of(self.layout))
 
+    def narrow_feature(self, rule: str, layer: Layer, finder: Callable[[Any, float], list[Any]],
+                       probe: float, limit: float, text: str) -> list[Violation]:
+        """``rule``'s violation (none or one) where ``finder`` finds ``layer`` narrower than
+        ``probe`` mm: the :func:`~.cells.reported` spot, its width against ``limit``, and
+        ``text`` followed by how many more spots there are."""
+        from .cells import reported
+
+        spots = self.spots(layer.geometry, finder, probe)
+        if not spots:
+            return []
+        s = reported(spots, self.cell)
+        return [Violation(rule, layer.name, s.width, limit, (s.x, s.y),
+                          f"{text}{more_spots(len(spots))}")]
+
     @cached_property
     def substrate(self) -> Substrate:
         return resolve_substrate(self.design, self.layout)

@@ -17,8 +17,7 @@ from ..process.stack import Layer
 from ..regions import as_multipolygon
 from ..regions.features import narrow_lines, narrow_spaces
 from ..units import parse_length
-from . import CheckContext, Violation, drc_rule, more_spots
-from .cells import reported
+from . import CheckContext, Violation, drc_rule
 
 #: Differences smaller than this (mm) are round-off.
 TOLERANCE = 1e-6
@@ -45,12 +44,9 @@ def diw_bead_width(ctx: CheckContext) -> Iterator[Violation]:
     """Every DIW feature at least one bead wide."""
     for layer in _diw(ctx):
         w = bead_width(ctx, layer)
-        spots = ctx.spots(layer.geometry, narrow_lines, w - TOLERANCE)
-        if spots:
-            s = reported(spots, ctx.cell)
-            yield Violation("diw_bead_width", layer.name, s.width, w, (s.x, s.y),
-                            f"feature narrower than the {w * 1000:.4g} µm bead: it is printed as "
-                            f"one thinned bead{more_spots(len(spots))}")
+        yield from ctx.narrow_feature("diw_bead_width", layer, narrow_lines, w - TOLERANCE, w,
+                                      f"feature narrower than the {w * 1000:.4g} µm bead: it is "
+                                      "printed as one thinned bead")
 
 
 @drc_rule("diw_bead_spread")
@@ -59,11 +55,8 @@ def diw_bead_spread(ctx: CheckContext) -> Iterator[Violation]:
     layers = _diw(ctx)
     for layer in layers:
         spread = bead_spread(ctx, layer)
-        spots = ctx.spots(layer.geometry, narrow_spaces, spread - TOLERANCE)
-        if spots:
-            s = reported(spots, ctx.cell)
-            yield Violation("diw_bead_spread", layer.name, s.width, spread, (s.x, s.y),
-                            f"gap narrower than the bead spread: ink bridges it{more_spots(len(spots))}")
+        yield from ctx.narrow_feature("diw_bead_spread", layer, narrow_spaces, spread - TOLERANCE,
+                                      spread, "gap narrower than the bead spread: ink bridges it")
     for i, a in enumerate(layers):
         for b in layers[i + 1:]:
             if a.material is not None and a.material == b.material:

@@ -17,7 +17,6 @@ from ..regions import as_multipolygon
 from ..regions.features import narrow_lines, narrow_spaces
 from ..regions.merge import merge
 from . import CheckContext, Violation, drc_rule, machine_bed, more_spots, profile_length
-from .cells import reported
 from .overlay import TIE, grow, less, meet, near, shrink, worst
 
 #: Inside the active area, the electrolyte may stay this far (mm) off the pads and interconnect:
@@ -46,11 +45,8 @@ def min_width(ctx: CheckContext) -> Iterator[Violation]:
         limit = ctx.length(layer, "min_line_mm", "min_feature_mm", "min_width_mm")
         if not limit:
             continue
-        spots = ctx.spots(layer.geometry, narrow_lines, limit)
-        if spots:
-            s = reported(spots, ctx.cell)
-            yield Violation("min_width", layer.name, s.width, limit, (s.x, s.y),
-                            f"line narrower than {layer.process} prints{more_spots(len(spots))}")
+        yield from ctx.narrow_feature("min_width", layer, narrow_lines, limit, limit,
+                                      f"line narrower than {layer.process} prints")
 
 
 @drc_rule("min_space")
@@ -60,11 +56,8 @@ def min_space(ctx: CheckContext) -> Iterator[Violation]:
         limit = ctx.length(layer, "min_space_mm", "min_gap_mm")
         if not limit:
             continue
-        spots = ctx.spots(layer.geometry, narrow_spaces, limit)
-        if spots:
-            s = reported(spots, ctx.cell)
-            yield Violation("min_space", layer.name, s.width, limit, (s.x, s.y),
-                            f"space smaller than {layer.process} keeps open{more_spots(len(spots))}")
+        yield from ctx.narrow_feature("min_space", layer, narrow_spaces, limit, limit,
+                                      f"space smaller than {layer.process} keeps open")
 
 
 def _closest(a: BaseGeometry, b: BaseGeometry, within: float,

@@ -18,8 +18,7 @@ from collections.abc import Iterator
 
 from ..regions import as_multipolygon, union_all
 from ..regions.features import narrow_lines, narrow_spaces
-from . import CheckContext, Violation, drc_rule, more_spots
-from .cells import reported
+from . import CheckContext, Violation, drc_rule
 
 TOLERANCE = 1e-6
 
@@ -41,12 +40,9 @@ def inkjet_line(ctx: CheckContext) -> Iterator[Violation]:
     for layer in _layers(ctx, "inkjet"):
         s = _inkjet(ctx, layer)
         limit = max(s.dot_diameter, s.drop_spacing)
-        spots = ctx.spots(layer.geometry, narrow_lines, limit - TOLERANCE)
-        if spots:
-            p = reported(spots, ctx.cell)
-            yield Violation("inkjet_line", layer.name, p.width, limit, (p.x, p.y),
-                            f"line narrower than a {s.dot_diameter * 1000:.4g} µm dot: it prints a "
-                            f"dot wide{more_spots(len(spots))}")
+        yield from ctx.narrow_feature("inkjet_line", layer, narrow_lines, limit - TOLERANCE, limit,
+                                      f"line narrower than a {s.dot_diameter * 1000:.4g} µm dot: "
+                                      "it prints a dot wide")
 
 
 @drc_rule("inkjet_space")
@@ -57,11 +53,9 @@ def inkjet_space(ctx: CheckContext) -> Iterator[Violation]:
     layers = _layers(ctx, "inkjet")
     for layer in layers:
         s = _inkjet(ctx, layer)
-        spots = ctx.spots(layer.geometry, narrow_spaces, s.dot_diameter - TOLERANCE)
-        if spots:
-            p = reported(spots, ctx.cell)
-            yield Violation("inkjet_space", layer.name, p.width, s.dot_diameter, (p.x, p.y),
-                            f"space the spread drops bridge{more_spots(len(spots))}")
+        yield from ctx.narrow_feature("inkjet_space", layer, narrow_spaces,
+                                      s.dot_diameter - TOLERANCE, s.dot_diameter,
+                                      "space the spread drops bridge")
     for i, a in enumerate(layers):
         for b in layers[i + 1:]:
             if {a.role, b.role} != {"anode", "cathode"}:
@@ -99,13 +93,10 @@ def relief_aspect(ctx: CheckContext) -> Iterator[Violation]:
                             kind=layer.method)
         limit = s.relief / s.max_aspect
         finder = narrow_lines if layer.method == "stamp" else narrow_spaces
-        spots = ctx.spots(layer.geometry, finder, limit - TOLERANCE)
-        if spots:
-            p = reported(spots, ctx.cell)
-            what = "raised line" if layer.method == "stamp" else "wall between wells"
-            yield Violation("relief_aspect", layer.name, p.width, limit, (p.x, p.y),
-                            f"{what} taller than {s.max_aspect:g}x its width (relief "
-                            f"{s.relief:g} mm){more_spots(len(spots))}")
+        what = "raised line" if layer.method == "stamp" else "wall between wells"
+        yield from ctx.narrow_feature("relief_aspect", layer, finder, limit - TOLERANCE, limit,
+                                      f"{what} taller than {s.max_aspect:g}x its width (relief "
+                                      f"{s.relief:g} mm)")
 
 
 @drc_rule("deposit_contact")
