@@ -209,7 +209,8 @@ def lattice_inside(geom: BaseGeometry, xs: np.ndarray, ys: np.ndarray, *,
 
     One scan line per row: the edges cut with the rows their half-open span covers, even-odd
     counting by binary search; a point on a cut or on an edge lying along its row is on the
-    boundary, as is a vertex on a row. Linear in the lattice and the outline, where a point location per node is not.
+    boundary, as is a vertex on a row. Linear in the lattice and the outline, where a point
+    location per node is not.
     """
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     out = np.zeros((len(ys), len(xs)), dtype=bool)
@@ -217,13 +218,7 @@ def lattice_inside(geom: BaseGeometry, xs: np.ndarray, ys: np.ndarray, *,
     if len(a) == 0 or out.size == 0:
         return out
     ya, yb = a[:, 1], b[:, 1]
-    lo = np.searchsorted(ys, np.minimum(ya, yb), "left")
-    hi = np.searchsorted(ys, np.maximum(ya, yb), "left")  # half open: [ymin, ymax)
-    count = hi - lo
-    edge = np.repeat(np.arange(len(a)), count)
-    row = np.arange(edge.size) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
-    t = (ys[row] - ya[edge]) / (yb[edge] - ya[edge])  # count > 0 only where ya != yb
-    cut = a[edge, 0] + t * (b[edge, 0] - a[edge, 0])
+    row, cut, _ = _row_cuts(a[:, 0], ya, b[:, 0], yb, ys, closed=False)
     flat = (ya == yb) & np.isin(ya, ys)  # edges along a row: their points are boundary
     frow = np.searchsorted(ys, ya[flat])
     f0, f1 = np.minimum(a[flat, 0], b[flat, 0]), np.maximum(a[flat, 0], b[flat, 0])
@@ -249,6 +244,25 @@ def lattice_inside(geom: BaseGeometry, xs: np.ndarray, ys: np.ndarray, *,
         on |= (k >= 0) & (ends[np.maximum(k, 0)] >= q)
     flat_out = inside | on if closed else inside & ~on
     return flat_out.reshape(len(ys), len(xs))
+
+
+def _row_cuts(ua: np.ndarray, va: np.ndarray, ub: np.ndarray, vb: np.ndarray, lines: np.ndarray,
+              *, closed: bool) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Where edges (ua, va) -> (ub, vb) cross the lines v = ``lines`` (sorted): (line index,
+    position u) of every cut, and (which cuts, far end u) of the edges lying on a line.
+
+    ``closed``: an edge cuts the lines of its closed span [vmin, vmax] (every boundary point);
+    else of the half-open [vmin, vmax), as even-odd counting needs (no edge lies on a line then).
+    """
+    lo = np.searchsorted(lines, np.minimum(va, vb), "left")
+    hi = np.searchsorted(lines, np.maximum(va, vb), "right" if closed else "left")
+    count = hi - lo
+    edge = np.repeat(np.arange(len(ua)), count)
+    line = np.arange(edge.size) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+    dv = vb[edge] - va[edge]
+    flat = dv == 0
+    t = np.where(flat, 0.0, (lines[line] - va[edge]) / np.where(flat, 1.0, dv))
+    return line, ua[edge] + t * (ub[edge] - ua[edge]), (flat, ub[edge][flat])
 
 
 def boundary_edges(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -282,19 +296,10 @@ def first_entry(edges: tuple[np.ndarray, np.ndarray], x: np.ndarray, y: np.ndarr
     if len(u0) == 0 or len(a) == 0 or s == 0:
         return theta
     lines, row = np.unique(v0, return_inverse=True)
-    ua, va, ub, vb = a[:, along], a[:, cross], b[:, along], b[:, cross]
-    lo = np.searchsorted(lines, np.minimum(va, vb), "left")
-    hi = np.searchsorted(lines, np.maximum(va, vb), "right")
-    count = hi - lo
-    edge = np.repeat(np.arange(len(ua)), count)
-    start = np.repeat(np.cumsum(count) - count, count)
-    line = np.arange(edge.size) - start + np.repeat(lo, count)
-    dv = vb[edge] - va[edge]
-    flat = dv == 0
-    t = np.where(flat, 0.0, (lines[line] - va[edge]) / np.where(flat, 1.0, dv))
-    cut = ua[edge] + t * (ub[edge] - ua[edge])
-    line = np.concatenate([line, line[flat]])
-    cut = np.concatenate([cut, ub[edge][flat]])
+    line, cut, on_line = _row_cuts(a[:, along], a[:, cross], b[:, along], b[:, cross], lines,
+                                   closed=True)
+    line = np.concatenate([line, line[on_line[0]]])
+    cut = np.concatenate([cut, on_line[1]])
     if cut.size == 0:
         return theta
     base = min(float(cut.min()), float(u0.min()))
