@@ -48,21 +48,6 @@ def test_two_opt_run_to_the_end_leaves_no_improving_block(monkeypatch, seed):
     assert best_block_gain(out, 12) <= 1e-6
 
 
-def test_reenter_closed_picks_the_vertex_with_the_shortest_hops_in_and_out():
-    ring = Polyline([[10, 0], [11, 0], [11, 1], [10, 1], [10, 0]], {"id": "ring"}, closed=True)
-    before = Polyline([[0, 0], [12, 2]], {"id": "before"})  # ends next to (11, 1)
-    after = Polyline([[12, 1.5], [20, 0]], {"id": "after"})  # starts next to (11, 1)
-    out = order.reenter_closed([before, ring, after])
-    assert [p.settings["id"] for p in out] == ["before", "ring", "after"]
-    assert out[1].points[0].tolist() == [11.0, 1.0]
-    assert out[1].points[-1].tolist() == [11.0, 1.0]
-    assert sorted(map(tuple, out[1].points[:-1].tolist())) == sorted(
-        map(tuple, ring.points[:-1].tolist()))
-    # a second call finds nothing to change
-    again = order.reenter_closed(out)
-    assert again[1] is out[1]
-
-
 def test_ends_and_travel_at_once_match_the_polylines_one_at_a_time():
     rng = np.random.default_rng(5)
     paths = [Polyline(rng.random((int(rng.integers(1, 5)), 2)) * 10, {"id": k},

@@ -164,3 +164,17 @@ def test_best_vertex_finds_the_shortest_hops_in_and_out_on_a_big_ring():
     cost = np.hypot(*(ring - p).T) + np.hypot(*(ring - q).T)
     assert best_vertex(ring, p, q) == int(cost.argmin())
     assert nearest_vertex(ring, (7.0, -7.5)) == int(np.hypot(*(ring - (7.0, -7.5)).T).argmin())
+
+
+def test_reenter_picks_the_vertex_with_the_shortest_hops_in_and_out():
+    from zmfab.toolpath.order_search import reenter
+
+    ring = Polyline([[10, 0], [11, 0], [11, 1], [10, 1], [10, 0]], {"id": "ring"}, closed=True)
+    before = Polyline([[0, 0], [12, 2]], {"id": "before"})  # ends next to (11, 1)
+    after = Polyline([[12, 1.5], [20, 0]], {"id": "after"})  # starts next to (11, 1)
+    plan = make_plan([before, ring, after])
+    entry = [0, 0, 0]
+    assert reenter(plan, (0.0, 0.0), [0, 1, 2], [False] * 3, entry)
+    assert plan.rings[1][entry[1]].tolist() == [11.0, 1.0]
+    # a second call finds nothing to change
+    assert not reenter(plan, (0.0, 0.0), [0, 1, 2], [False] * 3, entry)

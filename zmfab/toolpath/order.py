@@ -202,37 +202,6 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
     return best if _travel(best, org) <= given_travel else given
 
 
-def reenter_closed(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
-                   sweeps: int = 2) -> list[Polyline]:
-    """Enter each closed polyline at the vertex that minimises the hop in from the previous
-    polyline plus the hop out to the next (its entry is also its exit)."""
-    out = list(paths)
-    if not any(p.closed for p in out):
-        return out
-    # each closed polyline as given, and the vertex it is now entered at
-    rings = {k: [p, p.points[:-1, 0], p.points[:-1, 1], 0]
-             for k, p in enumerate(out) if p.closed and len(p.points) >= 4}
-    for _ in range(sweeps):
-        changed = False
-        for k, ring in rings.items():
-            p, xs, ys, at = ring
-            cost = np.zeros(len(xs))
-            if k > 0 or origin is not None:
-                prev = out[k - 1].end if k > 0 else np.asarray(origin, dtype=float)
-                cost += np.hypot(xs - prev[0], ys - prev[1])
-            if k + 1 < len(out):
-                nxt = out[k + 1].start
-                cost += np.hypot(xs - nxt[0], ys - nxt[1])
-            best = int(cost.argmin())
-            if cost[best] < cost[at]:
-                out[k] = p.rotated(best)
-                ring[3] = best
-                changed = True
-        if not changed:
-            break
-    return out
-
-
 def order_groups(groups: Sequence[Sequence[Polyline]], *, origin: tuple[float, float] = (0.0, 0.0),
                  optimise: bool = True) -> list[Polyline]:
     """Order each group in turn (e.g. inner contours before outer ones), chaining the origin."""
