@@ -86,7 +86,7 @@ def changed_region(part: BaseGeometry, first: BaseGeometry, distance: float,
                     or (bx1 >= win[2] - eps and i < len(xs) - 2) \
                     or (by1 >= win[3] - eps and j < len(ys) - 2)
                 (border if on_edge else found).append(piece)
-    found.extend(_merge(border))
+    found.extend(merge(border).geoms)  # pieces cut by window edges, joined again
     return MultiPolygon(found)
 
 
@@ -94,8 +94,3 @@ def _edges(lo: float, hi: float, side: float) -> list[float]:
     """Window edges from ``lo`` to ``hi`` at most ``side`` apart (the last exactly ``hi``)."""
     n = max(1, math.ceil((hi - lo) / side))
     return [lo + (hi - lo) * k / n for k in range(n)] + [hi]
-
-
-def _merge(border: list[BaseGeometry]) -> list[BaseGeometry]:
-    """Pieces cut by window edges, joined again: each group of touching pieces unioned."""
-    return list(merge(border).geoms)
