@@ -10,6 +10,9 @@ each polyline's end (lead-out included) to the next one's start (vpype's ``pen_u
 the same points); the hop from the machine origin (0, 0) to the first polyline is printed apart
 (``+origin`` columns add it to both sides: vpype's sort does not know the origin and starts at
 the first polyline given, ours starts from the origin and counts that hop in what it minimises).
+``bound`` is a lower bound on the travel of any order
+(:func:`zmfab.toolpath.order_bound.travel_lower_bound`); a goal below it (``0.9 ls`` under
+``bound``) cannot be met by any order of these polylines.
 Times are medians of ``--repeat`` runs of each (``linesort --two-opt`` runs once: its time is no
 goal). vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
 
@@ -30,6 +33,7 @@ import zmfab
 from zmfab.gcode.laser_job import machine_profile, plan_toolpath, resolve_settings
 from zmfab.profiles import Profiles
 from zmfab.toolpath.order import nearest_neighbour, order_paths
+from zmfab.toolpath.order_bound import travel_lower_bound
 from zmfab.toolpath.path import Polyline, travel_length
 
 
@@ -105,8 +109,8 @@ def main() -> None:
           f"(origin hop apart), time in s (median of {args.repeat}); load average "
           f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"{'case':<30} {'paths':>6} {'greedy':>9} {'ours':>9} {'t ours':>7} {'linesort':>9} "
-          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls | +origin hop: "
-          f"ours/ls ours/2opt")
+          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls  {'bound':>8} "
+          f"{'0.9 ls':>8} | +origin hop: ours/ls ours/2opt")
     for label, geom, op, extra in cases(args.quick):
         paths = raw_paths(geom, op, extra)
         greedy, _ = timed(nearest_neighbour, paths)
@@ -118,10 +122,11 @@ def main() -> None:
         t_ls = float(np.median([r[2] for r in runs]))
         d_2, h_2, t_2 = linesort(paths, True)
         h_ours = travel_length(ours) - d_ours
+        bound, _ = travel_lower_bound(paths)
         print(f"{label:<30} {len(paths):>6} {d_greedy:>9.1f} {d_ours:>9.1f} {t_ours:>7.3f} "
               f"{d_ls:>9.1f} {t_ls:>6.3f} {d_2:>9.1f} {t_2:>7.3f}  "
               f"{d_ours / d_ls if d_ls else 0:>7.3f} {d_ours / d_2 if d_2 else 0:>9.3f} "
-              f"{t_ours / t_ls if t_ls else 0:>6.2f} | {(d_ours + h_ours) / (d_ls + h_ls):>7.3f} "
+              f"{t_ours / t_ls if t_ls else 0:>6.2f}  {bound:>8.1f} {0.9 * d_ls:>8.1f} | {(d_ours + h_ours) / (d_ls + h_ls):>7.3f} "
               f"{(d_ours + h_ours) / (d_2 + h_2):>9.3f}", flush=True)
 
 
