@@ -139,24 +139,27 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     order, flip, entry = greedy(plan, org, index, near) if start is None else start
     if n < 2:
         return order, flip, entry
-    # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op)
-    a, b = tour_ends(plan, order, flip, entry)
-    fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
-    deadline = None if budget_s is None else time.perf_counter() + budget_s
-    perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
-                           near=block_neighbours(a, b, 8), work=two_opt_work * n,
-                           deadline=deadline)
-    order2 = [order[k] for k in perm.tolist()]
-    for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
-        if t and not plan.closed[order[k]]:
-            flip[order[k]] = not flip[order[k]]
+    order2 = order
+    if not plan.closed.all():
+        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op, and on
+        # contours alone reversing a block only runs them backwards: Or-opt does that)
+        a, b = tour_ends(plan, order, flip, entry)
+        fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
+                               near=block_neighbours(a, b, 8), work=two_opt_work * n,
+                               deadline=deadline)
+        order2 = [order[k] for k in perm.tolist()]
+        for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
+            if t and not plan.closed[order[k]]:
+                flip[order[k]] = not flip[order[k]]
     neigh = neighbour_lists(plan, near)
     if neigh is not None:
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
     if reenter(plan, org, order2, flip, entry) and neigh is not None:
         # the exact entries change the hops: one more Or-opt round from the closed polylines
-        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n,
+        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n // 2,
                            first=np.nonzero(plan.closed)[0].tolist())
         reenter(plan, org, order2, flip, entry)
     return order2, flip, entry

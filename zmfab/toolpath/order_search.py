@@ -17,7 +17,7 @@ from collections import deque
 import numpy as np
 
 from .order_index import BRUTE_MAX, Brute, Grid, Tree, has_scipy
-from .order_plan import RING_SAMPLES, Plan, best_vertex, nearest_vertex
+from .order_plan import Plan, best_vertex, nearest_vertex
 
 #: Nearest ports looked up at once for every port (the greedy step's first candidates and the
 #: source of the Or-opt neighbour lists).
@@ -55,13 +55,17 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
     if not ring.all():
         _, idx[~ring] = plan_tree_query(index, exits[~ring], k)
     if ring.any():
-        # a closed polyline's own ports crowd its nearest: look past them
-        kr = min(NEAR_PORTS + RING_SAMPLES, len(pts))
-        _, far = plan_tree_query(index, exits[ring], kr)
-        own = plan.port_owner[far] == owner[ring][:, None]
-        # keep the nearest ports of other polylines, in order, padded with the first of them
-        keep = np.argsort(own, axis=1, kind="stable")[:, :k]
-        idx[ring] = np.take_along_axis(far, keep, axis=1)
+        # a closed polyline's own ports crowd its nearest: look past them (one query per
+        # number of own ports, so that small rings with one or two ports ask for few)
+        own_count = np.bincount(owner, minlength=plan.n)[owner]
+        for c in np.unique(own_count[ring]).tolist():
+            sel = np.nonzero(ring & (own_count == c))[0]
+            kr = min(k + c, len(pts))
+            _, far = plan_tree_query(index, exits[sel], kr)
+            own = plan.port_owner[far] == owner[sel][:, None]
+            # keep the nearest ports of other polylines, in order, padded with the first of them
+            keep = np.argsort(own, axis=1, kind="stable")[:, :k]
+            idx[sel] = np.take_along_axis(far, keep, axis=1)
     return index, idx
 
 
@@ -77,8 +81,11 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     n = plan.n
     owner_l, code_l = plan.port_owner.tolist(), plan.port_code.tolist()
     counts = np.bincount(plan.port_owner, minlength=n).tolist()
-    # (only open items' ports use them: a closed one is left where the tool entered it)
-    near_l = near.tolist() if near is not None and bool((plan.port_code < 0).any()) else None
+    # the ports nearest where the tool leaves: exact for open items; a closed one is left at
+    # its vertex nearest the port it was reached by, within the ports' spacing of that port
+    near_l = near.tolist() if near is not None else None
+    # (only when all items are closed: a mix keeps the exact nearest, which orders fills better)
+    ring_near = bool((plan.port_code >= 0).all())
     starts, stops = plan.starts.tolist(), plan.ends.tolist()
     used = index.used
     here = (float(origin[0]), float(origin[1]))
@@ -88,7 +95,7 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     last = -1
     while True:
         k = -1
-        if near_l is not None and last >= 0 and code_l[last] < 0:  # open: exit known
+        if near_l is not None and last >= 0 and (code_l[last] < 0 or ring_near):
             for j in near_l[last]:
                 if not used[owner_l[j]]:
                     k = j
