@@ -33,12 +33,18 @@ from .path import Polyline
 WORK_PER_PATH = 800
 #: The 2-opt block length in :func:`order_paths`.
 WINDOW = 32
+#: 2-opt also tries the blocks joining each polyline to this many of its nearest.
+BLOCK_NEAR = 8
 #: Or-opt scores about this many candidate moves per polyline.
 OR_WORK_PER_PATH = 40
 #: Or-opt work per item when ordering hatch bands (few items: it can afford more).
 TOP_OR = 200
 #: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
-POLISH_2OPT, POLISH_OR = 0, 40
+POLISH_2OPT, POLISH_OR = 250, 40
+#: The 2-opt block length and nearest polylines joined when polishing: short blocks and the
+#: one nearest entry are where the zigzags' gains lie (e.g. joining segments whose overscan
+#: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
+POLISH_WINDOW, POLISH_NEAR = 4, 1
 #: Polishing looks first at the polylines next to travels this many times the median.
 LONG_HOP = 2.0
 
@@ -127,7 +133,8 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
 def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
             start: tuple[list[int], list[bool], list[int]] | None = None,
             two_opt_work: int | None = None, or_work: int | None = None,
-            focus: bool = False) -> tuple[list[int], list[bool], list[int]]:
+            focus: bool = False, block_near: int = BLOCK_NEAR
+            ) -> tuple[list[int], list[bool], list[int]]:
     """Greedy (or ``start``), 2-opt, Or-opt and re-entry on ``plan``: (order, flip, entry).
     Work per item: ``two_opt_work`` (default 2 x :data:`WORK_PER_PATH`) and ``or_work``
     (default :data:`OR_WORK_PER_PATH`). ``focus``: Or-opt looks first only at the polylines
@@ -140,14 +147,14 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     if n < 2:
         return order, flip, entry
     order2 = order
-    if not plan.closed.all():
+    if two_opt_work > 0 and not plan.closed.all():
         # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op, and on
         # contours alone reversing a block only runs them backwards: Or-opt does that)
         a, b = tour_ends(plan, order, flip, entry)
         fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
-                               near=block_neighbours(a, b, 8), work=two_opt_work * n,
+                               near=block_neighbours(a, b, block_near), work=two_opt_work * n,
                                deadline=deadline)
         order2 = [order[k] for k in perm.tolist()]
         for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
@@ -197,8 +204,9 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
         seed = expand(plan, top, members, order, flip, entry)
         for i in np.nonzero(plan.closed)[0].tolist():
             seed[2][i] = max(seed[2][i], 0)
-        order, flip, entry = _search(plan, org, window, budget_s, start=seed,
-                                     two_opt_work=POLISH_2OPT, or_work=POLISH_OR, focus=True)
+        order, flip, entry = _search(plan, org, POLISH_WINDOW, budget_s, start=seed,
+                                     two_opt_work=POLISH_2OPT, or_work=POLISH_OR, focus=True,
+                                     block_near=POLISH_NEAR)
     else:
         order, flip, entry = _search(plan, org, window, budget_s)
     best = _build(given, plan, order, flip, entry)

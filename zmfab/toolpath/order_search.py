@@ -149,12 +149,14 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int,
     u, vert, other, d = u[first], vert[first], other[first], d[first]
     o = np.lexsort((d, u))
     u, vert, other = u[o], vert[o], other[o]
-    out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for a, b, v in zip(u.tolist(), other.tolist(), vert.tolist(), strict=True):
-        lst = out[a]
-        if len(lst) < NEIGHBOURS:
-            lst.append((b, v))
-    return out
+    # the first NEIGHBOURS of each polyline's run
+    starts = np.searchsorted(u, np.arange(n))
+    rank = np.arange(len(u)) - starts[u]
+    keep = rank < NEIGHBOURS
+    u, vert, other = u[keep], vert[keep], other[keep]
+    bounds = np.searchsorted(u, np.arange(n + 1)).tolist()
+    pairs = list(zip(other.tolist(), vert.tolist(), strict=True))
+    return [pairs[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
 def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
