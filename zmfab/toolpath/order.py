@@ -9,6 +9,10 @@ extras, else a uniform grid, :mod:`.order_index`). The order is then improved by
 blocks of it, :mod:`.order_twoopt`) and Or-opt (moving runs of up to three polylines next to their
 nearest neighbours, turned round where allowed, closed ones re-entered; :mod:`.order_search`),
 and every closed polyline finally re-enters at the vertex with the shortest hops in and out.
+Hatch bands (:mod:`.order_bands`) are ordered as zigzag items, segments whose overscan leads
+meet (:mod:`.order_chains`) as one item where that leaves fewer items, and the order of the
+polylines they stand for is then polished by 2-opt and Or-opt. On contours alone the 2-opt is
+skipped (reversing a block of them only runs it backwards; Or-opt moves runs either way).
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
 the clock, so the result is deterministic; ``budget_s`` adds a wall-clock limit to the 2-opt.
 The result is never longer than the order given.
@@ -23,6 +27,7 @@ from dataclasses import replace
 import numpy as np
 
 from .order_bands import band_plan, bands, choose_zigzags, expand
+from .order_chains import chain_items, chain_plan, expand_chains, lead_chains
 from .order_index import has_scipy
 from .order_plan import Plan, ends, make_plan, reversible
 from .order_search import greedy, neighbour_lists, or_opt, port_neighbours, reenter, tour_ends
@@ -40,7 +45,7 @@ OR_WORK_PER_PATH = 40
 #: Or-opt work per item when ordering hatch bands (few items: it can afford more).
 TOP_OR = 200
 #: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
-POLISH_2OPT, POLISH_OR = 250, 40
+POLISH_2OPT, POLISH_OR = 225, 40
 #: The 2-opt block length and nearest polylines joined when polishing: short blocks and the
 #: one nearest entry are where the zigzags' gains lie (e.g. joining segments whose overscan
 #: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
@@ -184,11 +189,33 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
     return np.unique(np.concatenate([o[:1], o[k], o[k + 1]])).tolist()
 
 
+def _top_size(groups: list, n: int) -> int:
+    """Items the top-level search orders: each band one, the rest alone."""
+    return n - sum(len(c) for c, _ in groups) + len(groups)
+
+
+def _order_plan(given: list[Polyline], plan: Plan, groups: list, org: tuple[float, float],
+                window: int, budget_s: float | None) -> tuple[list[int], list[bool], list[int]]:
+    """The searched tour of ``plan``, its hatch bands ``groups`` ordered as zigzag items."""
+    if not groups:
+        return _search(plan, org, window, budget_s)
+    top, members = band_plan(plan, groups)
+    order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
+    choose_zigzags(top, members, org, order, flip, entry)
+    seed = expand(plan, top, members, order, flip, entry)
+    for i in np.nonzero(plan.closed)[0].tolist():
+        seed[2][i] = max(seed[2][i], 0)
+    return _search(plan, org, POLISH_WINDOW, budget_s, start=seed, two_opt_work=POLISH_2OPT,
+                   or_work=POLISH_OR, focus=True, block_near=POLISH_NEAR)
+
+
 def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
                 optimise: bool = True, window: int = WINDOW, budget_s: float | None = None
                 ) -> list[Polyline]:
     """The shorter of the given order and the searched one (see the module docstring); hatch
-    bands (:mod:`.order_bands`) are ordered as single items drawn as zigzags."""
+    bands (:mod:`.order_bands`) are ordered as single items drawn as zigzags, and segments
+    whose overscan leads meet (:mod:`.order_chains`) as one item where that leaves fewer
+    items to order."""
     given = list(paths)
     if len(given) < 2 or not optimise:
         return given
@@ -197,18 +224,20 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
     hops = plan.starts - np.vstack([np.asarray(org)[None, :], plan.ends[:-1]])
     given_travel = float(np.hypot(hops[:, 0], hops[:, 1]).sum())  # before the search moves ends
     groups = bands(given, plan)
-    if groups:
-        top, members = band_plan(plan, groups)
-        order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
-        choose_zigzags(top, members, org, order, flip, entry)
-        seed = expand(plan, top, members, order, flip, entry)
-        for i in np.nonzero(plan.closed)[0].tolist():
-            seed[2][i] = max(seed[2][i], 0)
-        order, flip, entry = _search(plan, org, POLISH_WINDOW, budget_s, start=seed,
+    chains = lead_chains(given, plan)
+    items = chain_items(given, chains) if len(chains) < len(given) else None
+    item_plan = None if items is None else chain_plan(plan, chains)
+    item_groups = None if items is None else bands(items, item_plan)
+    if items is not None and _top_size(item_groups, len(items)) < _top_size(groups, len(given)):
+        # the lead chains as single items leave fewer things to order: order those, then
+        # polish the order of the polylines they stand for
+        tour = _order_plan(items, item_plan, item_groups, org, window, budget_s)
+        order, flip, entry = _search(plan, org, POLISH_WINDOW, budget_s,
+                                     start=expand_chains(chains, plan.n, *tour),
                                      two_opt_work=POLISH_2OPT, or_work=POLISH_OR, focus=True,
                                      block_near=POLISH_NEAR)
     else:
-        order, flip, entry = _search(plan, org, window, budget_s)
+        order, flip, entry = _order_plan(given, plan, groups, org, window, budget_s)
     best = _build(given, plan, order, flip, entry)
     return best if _travel(best, org) <= given_travel else given
 
