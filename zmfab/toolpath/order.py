@@ -11,8 +11,7 @@ nearest neighbours, turned round where allowed, closed ones re-entered; :mod:`.o
 and every closed polyline finally re-enters at the vertex with the shortest hops in and out.
 Hatch bands (:mod:`.order_bands`) are ordered as zigzag items, segments whose overscan leads
 meet (:mod:`.order_chains`) as one item where that leaves fewer items, and the order of the
-polylines they stand for is then polished by 2-opt and Or-opt. On contours alone the 2-opt is
-skipped (reversing a block of them only runs it backwards; Or-opt moves runs either way).
+polylines they stand for is then polished by 2-opt and Or-opt.
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
 the clock, so the result is deterministic; ``budget_s`` adds a wall-clock limit to the 2-opt.
 The result is never longer than the order given.
@@ -30,7 +29,16 @@ from .order_bands import band_plan, bands, choose_zigzags, expand
 from .order_chains import chain_items, chain_plan, expand_chains, lead_chains
 from .order_index import has_scipy
 from .order_plan import Plan, ends, make_plan, reversible
-from .order_search import greedy, neighbour_lists, or_opt, port_neighbours, reenter, tour_ends
+from .order_search import (
+    greedy,
+    neighbour_lists,
+    or_opt,
+    port_index,
+    port_neighbours,
+    reenter,
+    tour_ends,
+    tour_travel,
+)
 from .order_twoopt import block_neighbours, improve
 from .path import Polyline
 
@@ -50,6 +58,8 @@ POLISH_2OPT, POLISH_OR = 225, 40
 #: one nearest entry are where the zigzags' gains lie (e.g. joining segments whose overscan
 #: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
 POLISH_WINDOW, POLISH_NEAR = 4, 1
+#: Searches of this many items or more (outside hatch bands) run twice (see :func:`_two_starts`).
+SECOND_START = 32
 #: Polishing looks first at the polylines next to travels this many times the median.
 LONG_HOP = 2.0
 
@@ -138,7 +148,7 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
 def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
             start: tuple[list[int], list[bool], list[int]] | None = None,
             two_opt_work: int | None = None, or_work: int | None = None,
-            focus: bool = False, block_near: int = BLOCK_NEAR
+            focus: bool = False, block_near: int = BLOCK_NEAR, near: np.ndarray | None = None
             ) -> tuple[list[int], list[bool], list[int]]:
     """Greedy (or ``start``), 2-opt, Or-opt and re-entry on ``plan``: (order, flip, entry).
     Work per item: ``two_opt_work`` (default 2 x :data:`WORK_PER_PATH`) and ``or_work``
@@ -147,14 +157,16 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     two_opt_work = 2 * WORK_PER_PATH if two_opt_work is None else two_opt_work
     or_work = OR_WORK_PER_PATH if or_work is None else or_work
     n = plan.n
-    index, near = port_neighbours(plan, kd=has_scipy())
+    if near is None:  # (else the port lists of this plan from an earlier search)
+        index, near = port_neighbours(plan, kd=has_scipy())
+    else:
+        index = port_index(plan, kd=has_scipy())
     order, flip, entry = greedy(plan, org, index, near) if start is None else start
     if n < 2:
         return order, flip, entry
     order2 = order
-    if two_opt_work > 0 and not plan.closed.all():
-        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op, and on
-        # contours alone reversing a block only runs them backwards: Or-opt does that)
+    if two_opt_work > 0:
+        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op)
         a, b = tour_ends(plan, order, flip, entry)
         fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
         deadline = None if budget_s is None else time.perf_counter() + budget_s
@@ -189,6 +201,33 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
     return np.unique(np.concatenate([o[:1], o[k], o[k + 1]])).tolist()
 
 
+def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
+                ) -> tuple[list[int], list[bool], list[int]]:
+    """:func:`_search` on fewer than :data:`SECOND_START` items; on more, the search starts
+    where the greedy order from ``org`` ends (an extreme of the work rather than the corner
+    nearest the origin: its greedy order leaves fewer long jumps back), its tour is run
+    whichever way is shorter from ``org`` and polished from there by Or-opt."""
+    if plan.n < SECOND_START:
+        return _search(plan, org, window, budget_s)
+    index, near = port_neighbours(plan, kd=has_scipy())
+    g = greedy(plan, org, index, near)
+    _, b = tour_ends(plan, *g)
+    order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
+                                 near=near)
+    if plan.flippable[order].sum() + plan.closed[order].sum() == plan.n:
+        back = (order[::-1], [not f for f in flip], entry)  # (flip only read for open ones)
+        if tour_travel(plan, org, *back) < tour_travel(plan, org, order, flip, entry):
+            order, flip, entry = back
+    # only the start has changed: Or-opt from the first few polylines on
+    neigh = neighbour_lists(plan, near)
+    reenter(plan, org, order, flip, entry)
+    if neigh is not None:
+        order, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
+                          first=order[:8])
+        reenter(plan, org, order, flip, entry)
+    return min(g, (order, flip, entry), key=lambda t: tour_travel(plan, org, *t))
+
+
 def _top_size(groups: list, n: int) -> int:
     """Items the top-level search orders: each band one, the rest alone."""
     return n - sum(len(c) for c, _ in groups) + len(groups)
@@ -198,7 +237,7 @@ def _order_plan(given: list[Polyline], plan: Plan, groups: list, org: tuple[floa
                 window: int, budget_s: float | None) -> tuple[list[int], list[bool], list[int]]:
     """The searched tour of ``plan``, its hatch bands ``groups`` ordered as zigzag items."""
     if not groups:
-        return _search(plan, org, window, budget_s)
+        return _two_starts(plan, org, window, budget_s)
     top, members = band_plan(plan, groups)
     order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
     choose_zigzags(top, members, org, order, flip, entry)

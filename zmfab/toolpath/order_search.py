@@ -36,10 +36,7 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
     pts, owner = plan.ports, plan.port_owner
     kd = has_scipy() if kd is None else kd
     brute = len(pts) <= BRUTE_MAX
-    if brute:
-        index = Brute(pts, owner)
-    else:
-        index = Tree(pts, owner) if kd else Grid(pts, owner)
+    index = port_index(plan, kd=kd)
     if not (kd or brute) or len(pts) < 2:
         return index, None
     code = plan.port_code
@@ -67,6 +64,15 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
             keep = np.argsort(own, axis=1, kind="stable")[:, :k]
             idx[sel] = np.take_along_axis(far, keep, axis=1)
     return index, idx
+
+
+def port_index(plan: Plan, *, kd: bool):
+    """A fresh index over the entry ports (all live): :class:`Brute` up to
+    :data:`~.order_index.BRUTE_MAX` ports, else a KD-tree (``kd``) or a grid."""
+    pts, owner = plan.ports, plan.port_owner
+    if len(pts) <= BRUTE_MAX:
+        return Brute(pts, owner)
+    return Tree(pts, owner) if kd else Grid(pts, owner)
 
 
 def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
