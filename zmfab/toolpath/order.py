@@ -203,14 +203,16 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
 
 def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
                 ) -> tuple[list[int], list[bool], list[int]]:
-    """:func:`_search` on fewer than :data:`SECOND_START` items; on more, the search starts
-    where the greedy order from ``org`` ends (an extreme of the work rather than the corner
-    nearest the origin: its greedy order leaves fewer long jumps back), its tour is run
-    whichever way is shorter from ``org`` and polished from there by Or-opt."""
-    if plan.n < SECOND_START:
-        return _search(plan, org, window, budget_s)
+    """:func:`_search` from ``org``; on :data:`SECOND_START` items or more also from where
+    the greedy order from ``org`` ends (an extreme of the work rather than the corner nearest
+    the origin: on an isolation its greedy order leaves fewer long jumps back), that tour run
+    whichever way is shorter from ``org`` and its start polished by Or-opt. The shorter tour
+    from ``org``."""
     index, near = port_neighbours(plan, kd=has_scipy())
-    g = greedy(plan, org, index, near)
+    first = _search(plan, org, window, budget_s, near=near)
+    if plan.n < SECOND_START:
+        return first
+    g = greedy(plan, org, port_index(plan, kd=has_scipy()), near)
     _, b = tour_ends(plan, *g)
     order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
                                  near=near)
@@ -225,7 +227,7 @@ def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: flo
         order, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
                           first=order[:8])
         reenter(plan, org, order, flip, entry)
-    return min(g, (order, flip, entry), key=lambda t: tour_travel(plan, org, *t))
+    return min(first, (order, flip, entry), key=lambda t: tour_travel(plan, org, *t))
 
 
 def _top_size(groups: list, n: int) -> int:
