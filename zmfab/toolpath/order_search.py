@@ -17,7 +17,11 @@ from collections import deque
 import numpy as np
 
 from .order_index import BRUTE_MAX, Brute, Grid, Tree, has_scipy
-from .order_plan import Plan, best_vertex, nearest_vertex
+from .order_plan import Plan, nearest_vertex
+from .order_rings import reenter, tour_ends
+
+__all__ = ["greedy", "neighbour_lists", "or_opt", "port_index", "port_neighbours", "reenter",
+           "tour_ends", "tour_travel"]
 
 #: Nearest ports looked up at once for every port (the greedy step's first candidates and the
 #: source of the Or-opt neighbour lists).
@@ -305,71 +309,6 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         out.append(a)
         a = nxt[a]
     return out, work
-
-
-def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-            entry: list[int], sweeps: int = 1) -> bool:
-    """Enter each closed polyline at the vertex with the shortest hop in from the one before
-    plus the hop out to the next (``entry`` updated in place); whether any entry changed."""
-    n = len(order)
-    if not plan.closed.any():
-        return False
-    starts, stops = plan.starts, plan.ends
-
-    def point_in(i: int) -> tuple[float, float]:
-        if plan.closed[i]:
-            x, y = plan.rings[i][entry[i]]
-            return float(x), float(y)
-        x, y = (stops if flip[i] else starts)[i]
-        return float(x), float(y)
-
-    def point_out(i: int) -> tuple[float, float]:
-        if plan.closed[i]:
-            return point_in(i)
-        x, y = (starts if flip[i] else stops)[i]
-        return float(x), float(y)
-
-    pos = [k for k, i in enumerate(order) if plan.closed[i]]
-    moved = False
-    for _ in range(sweeps):
-        changed = False
-        for k in pos:
-            i = order[k]
-            prev = point_out(order[k - 1]) if k > 0 else (float(origin[0]), float(origin[1]))
-            nxt = point_in(order[k + 1]) if k + 1 < n else None
-            ring = plan.rings[i]
-            old = _cost(ring[entry[i]], prev, nxt)
-            low = 0.0 if nxt is None else math.hypot(prev[0] - nxt[0], prev[1] - nxt[1])
-            if old <= low + 1e-9:  # already on the straight line from the one before on
-                continue
-            v = best_vertex(ring, prev, nxt, around=entry[i])
-            if v != entry[i] and _cost(ring[v], prev, nxt) < old - 1e-12:
-                entry[i] = v
-                changed = moved = True
-        if not changed:
-            break
-    return moved
-
-
-def _cost(pt: np.ndarray, a: tuple[float, float], b: tuple[float, float] | None) -> float:
-    c = math.hypot(pt[0] - a[0], pt[1] - a[1])
-    if b is not None:
-        c += math.hypot(pt[0] - b[0], pt[1] - b[1])
-    return c
-
-
-def tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Where each polyline of the tour is entered and left (two (n, 2) arrays, mm): its start
-    and end (swapped if flipped), a closed contour's entry vertex for both."""
-    o = np.asarray(order)
-    f = np.asarray(flip, dtype=bool)[o]
-    a = np.where(f[:, None], plan.ends[o], plan.starts[o])
-    b = np.where(f[:, None], plan.starts[o], plan.ends[o])
-    for k, i in enumerate(order):
-        if plan.closed[i]:
-            a[k] = b[k] = plan.rings[i][entry[i]]
-    return a, b
 
 
 def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int],
