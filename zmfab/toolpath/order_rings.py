@@ -6,9 +6,15 @@ and out, all contours at once).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .order_plan import Plan
+from .order_plan import Plan, best_vertex
+
+#: Up to this many contours at a time are handled one by one (building the vertex table of a
+#: few huge contours costs more than it saves).
+FEW = 16
 
 
 class RingTable:
@@ -43,7 +49,10 @@ def tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
     a = np.where(f[:, None], plan.ends[o], plan.starts[o])
     b = np.where(f[:, None], plan.starts[o], plan.ends[o])
     k = np.nonzero(plan.closed[o])[0]
-    if len(k):
+    if 0 < len(k) <= FEW and getattr(plan, "_ring_table", None) is None:
+        for kk, i in zip(k.tolist(), o[k].tolist(), strict=True):
+            a[kk] = b[kk] = plan.rings[i][entry[i]]
+    elif len(k):
         t = ring_table(plan)
         i = o[k]
         a[k] = b[k] = t.points[t.offset[i] + np.asarray(entry, dtype=np.int64)[i]]
@@ -115,6 +124,10 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             prev = np.where((ks > 0)[:, None], b[np.maximum(ks - 1, 0)], org[None, :])
             nxt = np.where((ks + 1 < n)[:, None], a[np.minimum(ks + 1, n - 1)], np.nan)
             items = o[ks]
+            if len(items) <= FEW:
+                if _reenter_few(plan, items.tolist(), prev, nxt, entry):
+                    changed = moved = True
+                continue
             now = np.asarray(entry, dtype=np.int64)[items]
             t = ring_table(plan)
             lane = np.arange(len(items))
@@ -136,3 +149,28 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             break
     return moved
 
+
+
+def _reenter_few(plan: Plan, items: list[int], prev: np.ndarray, nxt: np.ndarray,
+                 entry: list[int]) -> bool:
+    """:func:`reenter`'s step on a few contours, one at a time (no vertex table)."""
+    changed = False
+    for j, i in enumerate(items):
+        p = (float(prev[j, 0]), float(prev[j, 1]))
+        q = None if np.isnan(nxt[j, 0]) else (float(nxt[j, 0]), float(nxt[j, 1]))
+        ring = plan.rings[i]
+
+        def cost(v: int, p=p, q=q, ring=ring) -> float:
+            x, y = float(ring[v, 0]), float(ring[v, 1])
+            c = math.hypot(x - p[0], y - p[1])
+            return c if q is None else c + math.hypot(x - q[0], y - q[1])
+
+        old = cost(entry[i])
+        low = 0.0 if q is None else math.hypot(p[0] - q[0], p[1] - q[1])
+        if old <= low + 1e-9:
+            continue
+        v = best_vertex(ring, p, q, around=entry[i])
+        if v != entry[i] and cost(v) < old - 1e-12:
+            entry[i] = v
+            changed = True
+    return changed
