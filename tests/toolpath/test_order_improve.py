@@ -1,5 +1,5 @@
-"""Lead chains (segments whose overscan leads meet, ordered as one item) and the 2-opt polish of
-the zigzag order: each would fail here if it broke."""
+"""Lead chains (segments whose overscan leads meet, ordered as one item), the 2-opt polish of
+the zigzag order and the second start on contours: each would fail here if it broke."""
 
 from __future__ import annotations
 
@@ -71,3 +71,23 @@ def test_polish_shortens_a_concentric_fill(monkeypatch):
     monkeypatch.setattr(order, "POLISH_2OPT", 0)
     zigzags = travel_length(order_paths_checked(paths))
     assert polished < 0.95 * zigzags
+
+
+def test_second_start_shortens_a_concentric_isolation(monkeypatch):
+    """The UV isolation of a 5-ring concentric cell: the search from where the greedy order
+    ends beats the one from the origin corner (29.3 against 30.1 mm with the origin hop)."""
+    import shapely
+
+    profiles = Profiles()
+    mach = profiles.get("processes", "laser-uv")["machine"]
+    lay = zmfab.layout("concentric", rings=5)
+    s = resolve_settings(profiles, "laser-uv", "isolate",
+                         overrides={"passes": 1, "reach": 1.01 * float(lay.params["gap"])},
+                         machine=machine_profile(profiles, mach))
+    both = shapely.union_all([lay.electrode("anode"), lay.electrode("cathode")])
+    paths = plan_toolpath(both, "isolate", {**s, "optimise": False}).paths
+    assert len(paths) >= order.SECOND_START
+    two = travel_length(order_paths_checked(paths))
+    monkeypatch.setattr(order, "SECOND_START", 10**9)
+    one = travel_length(order_paths_checked(paths))
+    assert two < one - 0.5
