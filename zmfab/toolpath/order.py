@@ -53,11 +53,11 @@ OR_WORK_PER_PATH = 40
 #: Or-opt work per item when ordering hatch bands (few items: it can afford more).
 TOP_OR = 200
 #: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
-POLISH_2OPT, POLISH_OR = 225, 40
+POLISH_2OPT, POLISH_OR = 200, 40
 #: The 2-opt block length and nearest polylines joined when polishing: short blocks and the
-#: one nearest entry are where the zigzags' gains lie (e.g. joining segments whose overscan
+#: two nearest entries are where the zigzags' gains lie (e.g. joining segments whose overscan
 #: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
-POLISH_WINDOW, POLISH_NEAR = 4, 1
+POLISH_WINDOW, POLISH_NEAR = 4, 2
 #: Searches of this many items or more (outside hatch bands) run twice (see :func:`_two_starts`).
 SECOND_START = 32
 #: Polishing looks first at the polylines next to travels this many times the median.
