@@ -181,10 +181,11 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     if neigh is not None:
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
-    if reenter(plan, org, order2, flip, entry) and neigh is not None:
-        # the exact entries change the hops: one more Or-opt round from the closed polylines
+    changed = reenter(plan, org, order2, flip, entry)
+    if changed and neigh is not None:
+        # the exact entries change the hops: Or-opt again from the re-entered contours
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n // 2,
-                           first=np.nonzero(plan.closed)[0].tolist())
+                           first=changed)
         reenter(plan, org, order2, flip, entry)
     return order2, flip, entry
 
@@ -209,10 +210,11 @@ def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: flo
     whichever way is shorter from ``org`` and its start polished by Or-opt. The shorter tour
     from ``org``."""
     index, near = port_neighbours(plan, kd=has_scipy())
-    first = _search(plan, org, window, budget_s, near=near)
+    g = greedy(plan, org, index, near)
+    first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
+                    near=near)
     if plan.n < SECOND_START:
         return first
-    g = greedy(plan, org, port_index(plan, kd=has_scipy()), near)
     _, b = tour_ends(plan, *g)
     order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
                                  near=near)

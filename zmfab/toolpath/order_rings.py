@@ -102,18 +102,18 @@ def _argmin_by(lane: np.ndarray, vert: np.ndarray, cost: np.ndarray, m: int) -> 
 
 
 def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-            entry: list[int], sweeps: int = 1) -> bool:
+            entry: list[int], sweeps: int = 1) -> list[int]:
     """Enter each closed polyline at the vertex with the shortest hop in from the one before
-    plus the hop out to the next (``entry`` updated in place); whether any entry changed. The
+    plus the hop out to the next (``entry`` updated in place); the polylines re-entered. The
     contours at even places in the tour move first, those at odd places next (so that no two
     neighbours move against each other's old entries)."""
     if not plan.closed.any() or not order:
-        return False
+        return []
     o = np.asarray(order, dtype=np.int64)
     n = len(o)
     pos = np.nonzero(plan.closed[o])[0]
     org = np.asarray(origin, dtype=float)
-    moved = False
+    moved: list[int] = []
     for _ in range(sweeps):
         changed = False
         for parity in (0, 1):
@@ -125,8 +125,9 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             nxt = np.where((ks + 1 < n)[:, None], a[np.minimum(ks + 1, n - 1)], np.nan)
             items = o[ks]
             if len(items) <= FEW:
-                if _reenter_few(plan, items.tolist(), prev, nxt, entry):
-                    changed = moved = True
+                done = _reenter_few(plan, items.tolist(), prev, nxt, entry)
+                moved += done
+                changed = changed or bool(done)
                 continue
             now = np.asarray(entry, dtype=np.int64)[items]
             t = ring_table(plan)
@@ -143,8 +144,9 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             better = (v != now[sel]) & (new < old[sel] - 1e-12)
             for i, vi in zip(items[sel][better].tolist(), v[better].tolist(), strict=True):
                 entry[i] = vi
+                moved.append(i)
             if better.any():
-                changed = moved = True
+                changed = True
         if not changed:
             break
     return moved
@@ -152,9 +154,10 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
 
 
 def _reenter_few(plan: Plan, items: list[int], prev: np.ndarray, nxt: np.ndarray,
-                 entry: list[int]) -> bool:
-    """:func:`reenter`'s step on a few contours, one at a time (no vertex table)."""
-    changed = False
+                 entry: list[int]) -> list[int]:
+    """:func:`reenter`'s step on a few contours, one at a time (no vertex table): those
+    re-entered."""
+    changed: list[int] = []
     for j, i in enumerate(items):
         p = (float(prev[j, 0]), float(prev[j, 1]))
         q = None if np.isnan(nxt[j, 0]) else (float(nxt[j, 0]), float(nxt[j, 1]))
@@ -172,5 +175,5 @@ def _reenter_few(plan: Plan, items: list[int], prev: np.ndarray, nxt: np.ndarray
         v = best_vertex(ring, p, q, around=entry[i])
         if v != entry[i] and cost(v) < old - 1e-12:
             entry[i] = v
-            changed = True
+            changed.append(i)
     return changed
