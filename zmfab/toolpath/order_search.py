@@ -152,12 +152,12 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int,
     keep = other != u
     u, vert, other, d = u[keep], vert[keep], other[keep], d[keep]
     n = plan.n
-    o = np.lexsort((d, other, u))
+    o = _sort_by(u * n + other, d)  # by polyline, other, distance
     u, vert, other, d = u[o], vert[o], other[o], d[o]
     first = np.ones(len(u), dtype=bool)
     first[1:] = (u[1:] != u[:-1]) | (other[1:] != other[:-1])
     u, vert, other, d = u[first], vert[first], other[first], d[first]
-    o = np.lexsort((d, u))
+    o = _sort_by(u, d)
     u, vert, other = u[o], vert[o], other[o]
     # the first NEIGHBOURS of each polyline's run
     starts = np.searchsorted(u, np.arange(n))
@@ -167,6 +167,13 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int,
     bounds = np.searchsorted(u, np.arange(n + 1)).tolist()
     pairs = list(zip(other.tolist(), vert.tolist(), strict=True))
     return [pairs[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def _sort_by(key: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Indices sorting by integer ``key``, then ``d``, then index (as ``np.lexsort((d, key))``,
+    with two stable sorts: several times quicker)."""
+    o = np.argsort(d, kind="stable")
+    return o[np.argsort(key[o], kind="stable")]
 
 
 def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
