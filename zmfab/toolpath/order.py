@@ -11,7 +11,9 @@ nearest neighbours, turned round where allowed, closed ones re-entered; :mod:`.o
 and every closed polyline finally re-enters at the vertex with the shortest hops in and out.
 Hatch bands (:mod:`.order_bands`) are ordered as zigzag items, segments whose overscan leads
 meet (:mod:`.order_chains`) as one item where that leaves fewer items, and the order of the
-polylines they stand for is then polished by 2-opt and Or-opt.
+polylines they stand for is then polished by 2-opt and Or-opt. Outside hatch bands, on
+:data:`SECOND_START` items or more, the search also runs from where the greedy order ends and
+the shorter tour from the origin is kept (:func:`_two_starts`).
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
 the clock, so the result is deterministic; ``budget_s`` adds a wall-clock limit to the 2-opt.
 The result is never longer than the order given.
