@@ -168,12 +168,14 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
         return order, flip, entry
     order2 = order
     if two_opt_work > 0:
-        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op)
+        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op; on no more
+        # items than the window every block is a window block: no neighbour blocks)
         a, b = tour_ends(plan, order, flip, entry)
         fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
-                               near=block_neighbours(a, b, block_near), work=two_opt_work * n,
+                               near=None if n <= window else block_neighbours(a, b, block_near),
+                               work=two_opt_work * n,
                                deadline=deadline)
         order2 = [order[k] for k in perm.tolist()]
         for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
