@@ -8,8 +8,13 @@ ratios the goals are stated in: travel <= 0.9 x linesort and <= 1.0 x linesort -
 time <= linesort's. Both sides are measured the same way: travel between polylines only, from
 each polyline's end (lead-out included) to the next one's start (vpype's ``pen_up_length`` on
 the same points); the hop from the machine origin (0, 0) to the first polyline is printed apart
-(``+origin`` columns add it to both sides: vpype's sort does not know the origin and starts at
-the first polyline given, ours starts from the origin and counts that hop in what it minimises).
+(vpype's sort does not know the origin and starts at the first polyline given, ours starts from
+the origin and counts that hop in what it minimises). The ``from origin`` columns compare the
+whole rapid travel of the job, origin hop included, on the same objective: vpype is then given a
+zero-length line at the origin first (its sort keeps the first line first).
+``bound`` is a lower bound on the travel of any order
+(:func:`zmfab.toolpath.order_bound.travel_lower_bound`); a goal below it (``0.9 ls`` under
+``bound``) cannot be met by any order of these polylines.
 Times are medians of ``--repeat`` runs of each (``linesort --two-opt`` runs once: its time is no
 goal). vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
 
@@ -30,6 +35,7 @@ import zmfab
 from zmfab.gcode.laser_job import machine_profile, plan_toolpath, resolve_settings
 from zmfab.profiles import Profiles
 from zmfab.toolpath.order import nearest_neighbour, order_paths
+from zmfab.toolpath.order_bound import travel_lower_bound
 from zmfab.toolpath.path import Polyline, travel_length
 
 
@@ -63,13 +69,17 @@ def raw_paths(geom, op: str, extra: dict) -> list[Polyline]:
     return plan_toolpath(geom, op, {**s, "optimise": False}).paths
 
 
-def linesort(paths: list[Polyline], two_opt: bool) -> tuple[float, float, float]:
+def linesort(paths: list[Polyline], two_opt: bool, from_origin: bool = False
+             ) -> tuple[float, float, float]:
     """(travel mm, first hop from the origin mm, seconds) of vpype linesort (closed contours
-    kept at their first vertex)."""
+    kept at their first vertex); ``from_origin``: started from a zero-length line at (0, 0)
+    (the travel then includes the hop from it)."""
     import vpype as vp
     import vpype_cli
 
     lc = vp.LineCollection()
+    if from_origin:
+        lc.append(np.zeros(2, dtype=complex))
     for p in paths:
         pts = np.vstack([p.start, p.points, p.end])
         lc.append(pts[:, 0] + 1j * pts[:, 1])
@@ -105,8 +115,8 @@ def main() -> None:
           f"(origin hop apart), time in s (median of {args.repeat}); load average "
           f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"{'case':<30} {'paths':>6} {'greedy':>9} {'ours':>9} {'t ours':>7} {'linesort':>9} "
-          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls | +origin hop: "
-          f"ours/ls ours/2opt")
+          f"{'t ls':>6} {'2-opt':>9} {'t 2opt':>7}  ours/ls ours/2opt t/t_ls  {'bound':>8} "
+          f"{'0.9 ls':>8} | from origin: ours/ls ours/2opt")
     for label, geom, op, extra in cases(args.quick):
         paths = raw_paths(geom, op, extra)
         greedy, _ = timed(nearest_neighbour, paths)
@@ -114,15 +124,17 @@ def main() -> None:
         assert sorted(map(id, (p.settings for p in ours))) == sorted(map(id, (p.settings for p in paths)))
         d_ours, d_greedy = travel_length(ours, origin=None), travel_length(greedy, origin=None)
         runs = [linesort(paths, False) for _ in range(args.repeat)]
-        d_ls, h_ls = runs[0][:2]
+        d_ls = runs[0][0]
         t_ls = float(np.median([r[2] for r in runs]))
-        d_2, h_2, t_2 = linesort(paths, True)
-        h_ours = travel_length(ours) - d_ours
+        d_2, _, t_2 = linesort(paths, True)
+        whole = travel_length(ours)
+        o_ls, o_2 = linesort(paths, False, True)[0], linesort(paths, True, True)[0]
+        bound, _ = travel_lower_bound(paths)
         print(f"{label:<30} {len(paths):>6} {d_greedy:>9.1f} {d_ours:>9.1f} {t_ours:>7.3f} "
               f"{d_ls:>9.1f} {t_ls:>6.3f} {d_2:>9.1f} {t_2:>7.3f}  "
               f"{d_ours / d_ls if d_ls else 0:>7.3f} {d_ours / d_2 if d_2 else 0:>9.3f} "
-              f"{t_ours / t_ls if t_ls else 0:>6.2f} | {(d_ours + h_ours) / (d_ls + h_ls):>7.3f} "
-              f"{(d_ours + h_ours) / (d_2 + h_2):>9.3f}", flush=True)
+              f"{t_ours / t_ls if t_ls else 0:>6.2f}  {bound:>8.1f} {0.9 * d_ls:>8.1f} | {whole / o_ls if o_ls else 0:>7.3f} "
+              f"{whole / o_2 if o_2 else 0:>9.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,11 @@ extras, else a uniform grid, :mod:`.order_index`). The order is then improved by
 blocks of it, :mod:`.order_twoopt`) and Or-opt (moving runs of up to three polylines next to their
 nearest neighbours, turned round where allowed, closed ones re-entered; :mod:`.order_search`),
 and every closed polyline finally re-enters at the vertex with the shortest hops in and out.
+Hatch bands (:mod:`.order_bands`) are ordered as zigzag items, segments whose overscan leads
+meet (:mod:`.order_chains`) as one item where that leaves fewer items, and the order of the
+polylines they stand for is then polished by 2-opt and Or-opt. Outside hatch bands, on
+:data:`SECOND_START` items or more, the search also runs from where the greedy order ends and
+the shorter tour from the origin is kept (:func:`_two_starts`).
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
 the clock, so the result is deterministic; ``budget_s`` adds a wall-clock limit to the 2-opt.
 The result is never longer than the order given.
@@ -23,9 +28,19 @@ from dataclasses import replace
 import numpy as np
 
 from .order_bands import band_plan, bands, choose_zigzags, expand
+from .order_chains import chain_items, chain_plan, expand_chains, lead_chains
 from .order_index import has_scipy
 from .order_plan import Plan, ends, make_plan, reversible
-from .order_search import greedy, neighbour_lists, or_opt, port_neighbours, reenter, tour_ends
+from .order_search import (
+    greedy,
+    neighbour_lists,
+    or_opt,
+    port_index,
+    port_neighbours,
+    reenter,
+    tour_ends,
+    tour_travel,
+)
 from .order_twoopt import block_neighbours, improve
 from .path import Polyline
 
@@ -33,12 +48,20 @@ from .path import Polyline
 WORK_PER_PATH = 800
 #: The 2-opt block length in :func:`order_paths`.
 WINDOW = 32
+#: 2-opt also tries the blocks joining each polyline to this many of its nearest.
+BLOCK_NEAR = 8
 #: Or-opt scores about this many candidate moves per polyline.
 OR_WORK_PER_PATH = 40
 #: Or-opt work per item when ordering hatch bands (few items: it can afford more).
 TOP_OR = 200
 #: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
-POLISH_2OPT, POLISH_OR = 0, 40
+POLISH_2OPT, POLISH_OR = 200, 40
+#: The 2-opt block length and nearest polylines joined when polishing: short blocks and the
+#: two nearest entries are where the zigzags' gains lie (e.g. joining segments whose overscan
+#: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
+POLISH_WINDOW, POLISH_NEAR = 4, 2
+#: Searches of this many items or more (outside hatch bands) run twice (see :func:`_two_starts`).
+SECOND_START = 32
 #: Polishing looks first at the polylines next to travels this many times the median.
 LONG_HOP = 2.0
 
@@ -127,7 +150,8 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
 def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
             start: tuple[list[int], list[bool], list[int]] | None = None,
             two_opt_work: int | None = None, or_work: int | None = None,
-            focus: bool = False) -> tuple[list[int], list[bool], list[int]]:
+            focus: bool = False, block_near: int = BLOCK_NEAR, near: np.ndarray | None = None
+            ) -> tuple[list[int], list[bool], list[int]]:
     """Greedy (or ``start``), 2-opt, Or-opt and re-entry on ``plan``: (order, flip, entry).
     Work per item: ``two_opt_work`` (default 2 x :data:`WORK_PER_PATH`) and ``or_work``
     (default :data:`OR_WORK_PER_PATH`). ``focus``: Or-opt looks first only at the polylines
@@ -135,29 +159,37 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     two_opt_work = 2 * WORK_PER_PATH if two_opt_work is None else two_opt_work
     or_work = OR_WORK_PER_PATH if or_work is None else or_work
     n = plan.n
-    index, near = port_neighbours(plan, kd=has_scipy())
+    if near is None:  # (else the port lists of this plan from an earlier search)
+        index, near = port_neighbours(plan, kd=has_scipy())
+    else:
+        index = port_index(plan, kd=has_scipy())
     order, flip, entry = greedy(plan, org, index, near) if start is None else start
     if n < 2:
         return order, flip, entry
-    # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op)
-    a, b = tour_ends(plan, order, flip, entry)
-    fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
-    deadline = None if budget_s is None else time.perf_counter() + budget_s
-    perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
-                           near=block_neighbours(a, b, 8), work=two_opt_work * n,
-                           deadline=deadline)
-    order2 = [order[k] for k in perm.tolist()]
-    for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
-        if t and not plan.closed[order[k]]:
-            flip[order[k]] = not flip[order[k]]
+    order2 = order
+    if two_opt_work > 0:
+        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op; on no more
+        # items than the window every block is a window block: no neighbour blocks)
+        a, b = tour_ends(plan, order, flip, entry)
+        fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
+                               near=None if n <= window else block_neighbours(a, b, block_near),
+                               work=two_opt_work * n,
+                               deadline=deadline)
+        order2 = [order[k] for k in perm.tolist()]
+        for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
+            if t and not plan.closed[order[k]]:
+                flip[order[k]] = not flip[order[k]]
     neigh = neighbour_lists(plan, near)
     if neigh is not None:
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
-    if reenter(plan, org, order2, flip, entry) and neigh is not None:
-        # the exact entries change the hops: one more Or-opt round from the closed polylines
-        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n,
-                           first=np.nonzero(plan.closed)[0].tolist())
+    changed = reenter(plan, org, order2, flip, entry)
+    if changed and neigh is not None:
+        # the exact entries change the hops: Or-opt again from the re-entered contours
+        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n // 2,
+                           first=changed)
         reenter(plan, org, order2, flip, entry)
     return order2, flip, entry
 
@@ -174,11 +206,63 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
     return np.unique(np.concatenate([o[:1], o[k], o[k + 1]])).tolist()
 
 
+def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
+                ) -> tuple[list[int], list[bool], list[int]]:
+    """:func:`_search` from ``org``; on :data:`SECOND_START` items or more also from where
+    the greedy order from ``org`` ends (an extreme of the work rather than the corner nearest
+    the origin: on an isolation its greedy order leaves fewer long jumps back), that tour run
+    whichever way is shorter from ``org`` and its start polished by Or-opt. The shorter tour
+    from ``org``."""
+    index, near = port_neighbours(plan, kd=has_scipy())
+    g = greedy(plan, org, index, near)
+    first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
+                    near=near)
+    if plan.n < SECOND_START:
+        return first
+    _, b = tour_ends(plan, *g)
+    order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
+                                 near=near)
+    if plan.flippable[order].sum() + plan.closed[order].sum() == plan.n:
+        back = (order[::-1], [not f for f in flip], entry)  # (flip only read for open ones)
+        if tour_travel(plan, org, *back) < tour_travel(plan, org, order, flip, entry):
+            order, flip, entry = back
+    # only the start has changed: Or-opt from the first few polylines on
+    neigh = neighbour_lists(plan, near)
+    reenter(plan, org, order, flip, entry)
+    if neigh is not None:
+        order, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
+                          first=order[:8])
+        reenter(plan, org, order, flip, entry)
+    return min(first, (order, flip, entry), key=lambda t: tour_travel(plan, org, *t))
+
+
+def _top_size(groups: list, n: int) -> int:
+    """Items the top-level search orders: each band one, the rest alone."""
+    return n - sum(len(c) for c, _ in groups) + len(groups)
+
+
+def _order_plan(given: list[Polyline], plan: Plan, groups: list, org: tuple[float, float],
+                window: int, budget_s: float | None) -> tuple[list[int], list[bool], list[int]]:
+    """The searched tour of ``plan``, its hatch bands ``groups`` ordered as zigzag items."""
+    if not groups:
+        return _two_starts(plan, org, window, budget_s)
+    top, members = band_plan(plan, groups)
+    order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
+    choose_zigzags(top, members, org, order, flip, entry)
+    seed = expand(plan, top, members, order, flip, entry)
+    for i in np.nonzero(plan.closed)[0].tolist():
+        seed[2][i] = max(seed[2][i], 0)
+    return _search(plan, org, POLISH_WINDOW, budget_s, start=seed, two_opt_work=POLISH_2OPT,
+                   or_work=POLISH_OR, focus=True, block_near=POLISH_NEAR)
+
+
 def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.0),
                 optimise: bool = True, window: int = WINDOW, budget_s: float | None = None
                 ) -> list[Polyline]:
     """The shorter of the given order and the searched one (see the module docstring); hatch
-    bands (:mod:`.order_bands`) are ordered as single items drawn as zigzags."""
+    bands (:mod:`.order_bands`) are ordered as single items drawn as zigzags, and segments
+    whose overscan leads meet (:mod:`.order_chains`) as one item where that leaves fewer
+    items to order."""
     given = list(paths)
     if len(given) < 2 or not optimise:
         return given
@@ -187,17 +271,20 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
     hops = plan.starts - np.vstack([np.asarray(org)[None, :], plan.ends[:-1]])
     given_travel = float(np.hypot(hops[:, 0], hops[:, 1]).sum())  # before the search moves ends
     groups = bands(given, plan)
-    if groups:
-        top, members = band_plan(plan, groups)
-        order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
-        choose_zigzags(top, members, org, order, flip, entry)
-        seed = expand(plan, top, members, order, flip, entry)
-        for i in np.nonzero(plan.closed)[0].tolist():
-            seed[2][i] = max(seed[2][i], 0)
-        order, flip, entry = _search(plan, org, window, budget_s, start=seed,
-                                     two_opt_work=POLISH_2OPT, or_work=POLISH_OR, focus=True)
+    chains = lead_chains(given, plan)
+    items = chain_items(given, chains) if len(chains) < len(given) else None
+    item_plan = None if items is None else chain_plan(plan, chains)
+    item_groups = None if items is None else bands(items, item_plan)
+    if items is not None and _top_size(item_groups, len(items)) < _top_size(groups, len(given)):
+        # the lead chains as single items leave fewer things to order: order those, then
+        # polish the order of the polylines they stand for
+        tour = _order_plan(items, item_plan, item_groups, org, window, budget_s)
+        order, flip, entry = _search(plan, org, POLISH_WINDOW, budget_s,
+                                     start=expand_chains(chains, plan.n, *tour),
+                                     two_opt_work=POLISH_2OPT, or_work=POLISH_OR, focus=True,
+                                     block_near=POLISH_NEAR)
     else:
-        order, flip, entry = _search(plan, org, window, budget_s)
+        order, flip, entry = _order_plan(given, plan, groups, org, window, budget_s)
     best = _build(given, plan, order, flip, entry)
     return best if _travel(best, org) <= given_travel else given
 

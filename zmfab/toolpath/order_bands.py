@@ -29,12 +29,15 @@ END_JUMP = 4.0
 def bands(paths: Sequence[Polyline], plan: Plan) -> list[tuple[list[int], tuple[float, float]]]:
     """Hatch bands: (polyline indices row after row, two or more; the rows' direction as
     (cos, sin))."""
-    cand = [i for i, p in enumerate(paths)
-            if plan.flippable[i] and len(p.points) == 2 and not np.array_equal(*p.points)]
+    flippable = plan.flippable.tolist()
+    cand = [i for i, p in enumerate(paths) if flippable[i] and len(p.points) == 2]
     if len(cand) < 3:
         return []
-    idx = np.asarray(cand)
     pts = np.array([paths[i].points for i in cand])  # (m, 2, 2)
+    moves = (pts[:, 0] != pts[:, 1]).any(axis=1)
+    idx, pts = np.asarray(cand)[moves], pts[moves]
+    if len(idx) < 3:
+        return []
     d = pts[:, 1] - pts[:, 0]
     ang = np.mod(np.arctan2(d[:, 1], d[:, 0]), np.pi)
     ang = np.where(ang > np.pi - ANGLE_TOL, 0.0, ang)

@@ -13,6 +13,8 @@ import numpy as np
 FIRST_K = 48
 #: Up to this many entry points, :class:`Brute` (plain NumPy distances) beats a KD-tree.
 BRUTE_MAX = 256
+#: :meth:`Brute.query` computes all distances up to this many (query, point) pairs.
+BRUTE_QUERY = 20_000
 
 
 def has_scipy() -> bool:
@@ -138,6 +140,10 @@ class Tree:
 
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
+        if self.dead * 4 > len(self.keep) and len(self.keep) > 64:
+            live = self.keep[~self.used[self.owner[self.keep]]]
+            if len(live):
+                self._build(live)
         n = len(self.keep_owner)
         k = FIRST_K
         while True:
@@ -155,11 +161,7 @@ class Tree:
     def remove_owner(self, o: int, count: int) -> None:
         """Forget the ``count`` points of polyline ``o``."""
         self.used[o] = True
-        self.dead += count
-        if self.dead * 4 > len(self.keep) and len(self.keep) > 64:
-            live = self.keep[~self.used[self.owner[self.keep]]]
-            if len(live):
-                self._build(live)
+        self.dead += count  # dropped by the next :meth:`nearest` once a quarter are dead
 
 
 class Brute:
@@ -169,6 +171,7 @@ class Brute:
         self.pts, self.owner = pts, owner
         self.used = np.zeros(int(owner.max()) + 1, dtype=bool)
         self.dead = np.zeros(len(pts))  # 0 live, inf dead: added to the squared distances
+        self._tree = None
 
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
@@ -183,13 +186,15 @@ class Brute:
 
     def query(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` points nearest each of ``q`` (m, 2), dead or alive: (distances,
-        indices) (m, k), nearest first (SciPy's KD-tree when installed: it is quicker for many
-        queries; else all distances, ties by index)."""
+        indices) (m, k), nearest first (SciPy's KD-tree when installed and the queries are many:
+        it is quicker then; else all distances, ties by index)."""
         k = min(k, len(self.pts))
-        if has_scipy():
+        if len(q) * len(self.pts) > BRUTE_QUERY and has_scipy():
             from scipy.spatial import cKDTree
 
-            d, idx = cKDTree(self.pts).query(q, k=k)
+            if self._tree is None:
+                self._tree = cKDTree(self.pts)
+            d, idx = self._tree.query(q, k=k)
             return np.asarray(d).reshape(len(q), k), np.asarray(idx).reshape(len(q), k)
         d = (q[:, None, 0] - self.pts[None, :, 0]) ** 2 + (q[:, None, 1] - self.pts[None, :, 1]) ** 2
         idx = np.argpartition(d, k - 1, axis=1)[:, :k] if k < len(self.pts) else \

@@ -16,8 +16,14 @@ import numpy as np
 
 from .path import Polyline
 
-#: A closed polyline takes part in the spatial searches through this many of its vertices.
+#: A closed polyline takes part in the spatial searches through up to this many of its vertices.
 RING_SAMPLES = 16
+#: ... and through fewer when small: about one per this fraction of the mean spacing of the
+#: items (the side of the plan's bounding box over sqrt(n)) along its bounding box's outline
+#: (a contour a few microns wide needs one entry point for the searches, not 16).
+PORT_SPACING = 1 / 8
+#: Rings of up to this many vertices are searched vertex by vertex in plain Python.
+SMALL_RING = 24
 
 
 def reversible(p: Polyline) -> bool:
@@ -108,13 +114,12 @@ def assemble(starts: np.ndarray, stops: np.ndarray, closed: np.ndarray, flippabl
         pts += [alt_starts[has], alt_ends[has]]
         owner += [idx[has], idx[has]]
         code += [np.full(int(has.sum()), -3), np.full(int(has.sum()), -4)]
-    for i in np.nonzero(closed)[0].tolist():
-        ring = rings[i]
-        step = max(1, len(ring) // RING_SAMPLES)
-        v = np.arange(0, len(ring), step)
-        pts.append(ring[v])
-        owner.append(np.full(len(v), i))
-        code.append(v)
+    ring_ids = np.nonzero(closed)[0]
+    if len(ring_ids):
+        v, own = _ring_ports([rings[i] for i in ring_ids.tolist()], np.vstack([starts, stops]), n)
+        pts.append(v[0])
+        owner.append(ring_ids[own])
+        code.append(v[1])
     ports = np.vstack(pts)
     owner_a = np.concatenate(owner).astype(np.int64)
     code_a = np.concatenate(code).astype(np.int64)
@@ -124,6 +129,26 @@ def assemble(starts: np.ndarray, stops: np.ndarray, closed: np.ndarray, flippabl
     alt_used = None if alt_starts is None else np.zeros(n, dtype=bool)
     return Plan(starts, stops, closed, flippable, rings, ports[o], owner_a[o], code_a[o],
                 alt_starts, alt_ends, alt_used)
+
+
+def _ring_ports(rings: list[np.ndarray], ends: np.ndarray, n: int
+                ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """((points, vertex indices), ring) of the ports of ``rings``: up to :data:`RING_SAMPLES`
+    evenly spaced vertices each, fewer on small rings (see :data:`PORT_SPACING`)."""
+    size = np.array([len(r) for r in rings])
+    step = np.maximum(1, size // RING_SAMPLES)
+    count = -(-size // step)  # samples 0, step, 2 step ... below size
+    ring = np.repeat(np.arange(len(rings)), count)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    k = np.arange(int(count.sum())) - first[ring]
+    vert = k * step[ring]
+    sample = np.concatenate([r[::st] for r, st in zip(rings, step.tolist(), strict=True)])
+    # thin the samples of small rings: one port per h along the bounding box's outline
+    h = PORT_SPACING * float(np.ptp(ends, axis=0).max()) / math.sqrt(n)
+    outline = 2 * (np.maximum.reduceat(sample, first) - np.minimum.reduceat(sample, first)).sum(axis=1)
+    want = np.clip(np.ceil(outline / max(h, 1e-12)), 1, count).astype(np.int64)
+    keep = k % np.maximum(1, count // want)[ring] == 0
+    return (sample[keep], vert[keep]), ring[keep]
 
 
 def nearest_vertex(ring: np.ndarray, q: tuple[float, float]) -> int:
@@ -138,6 +163,14 @@ def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float]
     """Vertex of ``ring`` minimising the hop from ``p`` plus (if given) the hop on to ``q``:
     coarse samples, then the vertices near the best sample and near ``around``."""
     m = len(ring)
+    if m <= SMALL_RING:  # plain floats beat NumPy's call overhead on a few vertices
+        hyp = math.hypot
+        best, best_c = 0, math.inf
+        for v, (x, y) in enumerate(ring.tolist()):
+            c = hyp(x - p[0], y - p[1]) + (0.0 if q is None else hyp(x - q[0], y - q[1]))
+            if c < best_c:
+                best, best_c = v, c
+        return best
     step = max(1, int(math.isqrt(m)))
 
     def cost(v: np.ndarray) -> np.ndarray:

@@ -17,7 +17,11 @@ from collections import deque
 import numpy as np
 
 from .order_index import BRUTE_MAX, Brute, Grid, Tree, has_scipy
-from .order_plan import RING_SAMPLES, Plan, best_vertex, nearest_vertex
+from .order_plan import Plan, nearest_vertex
+from .order_rings import reenter, tour_ends
+
+__all__ = ["greedy", "neighbour_lists", "or_opt", "port_index", "port_neighbours", "reenter",
+           "tour_ends", "tour_travel"]
 
 #: Nearest ports looked up at once for every port (the greedy step's first candidates and the
 #: source of the Or-opt neighbour lists).
@@ -36,10 +40,7 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
     pts, owner = plan.ports, plan.port_owner
     kd = has_scipy() if kd is None else kd
     brute = len(pts) <= BRUTE_MAX
-    if brute:
-        index = Brute(pts, owner)
-    else:
-        index = Tree(pts, owner) if kd else Grid(pts, owner)
+    index = port_index(plan, kd=kd)
     if not (kd or brute) or len(pts) < 2:
         return index, None
     code = plan.port_code
@@ -55,14 +56,27 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
     if not ring.all():
         _, idx[~ring] = plan_tree_query(index, exits[~ring], k)
     if ring.any():
-        # a closed polyline's own ports crowd its nearest: look past them
-        kr = min(NEAR_PORTS + RING_SAMPLES, len(pts))
-        _, far = plan_tree_query(index, exits[ring], kr)
-        own = plan.port_owner[far] == owner[ring][:, None]
-        # keep the nearest ports of other polylines, in order, padded with the first of them
-        keep = np.argsort(own, axis=1, kind="stable")[:, :k]
-        idx[ring] = np.take_along_axis(far, keep, axis=1)
+        # a closed polyline's own ports crowd its nearest: look past them (one query per
+        # number of own ports, so that small rings with one or two ports ask for few)
+        own_count = np.bincount(owner, minlength=plan.n)[owner]
+        for c in np.unique(own_count[ring]).tolist():
+            sel = np.nonzero(ring & (own_count == c))[0]
+            kr = min(k + c, len(pts))
+            _, far = plan_tree_query(index, exits[sel], kr)
+            own = plan.port_owner[far] == owner[sel][:, None]
+            # keep the nearest ports of other polylines, in order, padded with the first of them
+            keep = np.argsort(own, axis=1, kind="stable")[:, :k]
+            idx[sel] = np.take_along_axis(far, keep, axis=1)
     return index, idx
+
+
+def port_index(plan: Plan, *, kd: bool):
+    """A fresh index over the entry ports (all live): :class:`Brute` up to
+    :data:`~.order_index.BRUTE_MAX` ports, else a KD-tree (``kd``) or a grid."""
+    pts, owner = plan.ports, plan.port_owner
+    if len(pts) <= BRUTE_MAX:
+        return Brute(pts, owner)
+    return Tree(pts, owner) if kd else Grid(pts, owner)
 
 
 def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,8 +91,11 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     n = plan.n
     owner_l, code_l = plan.port_owner.tolist(), plan.port_code.tolist()
     counts = np.bincount(plan.port_owner, minlength=n).tolist()
-    # (only open items' ports use them: a closed one is left where the tool entered it)
-    near_l = near.tolist() if near is not None and bool((plan.port_code < 0).any()) else None
+    # the ports nearest where the tool leaves: exact for open items; a closed one is left at
+    # its vertex nearest the port it was reached by, within the ports' spacing of that port
+    near_l = near.tolist() if near is not None else None
+    # (only when all items are closed: a mix keeps the exact nearest, which orders fills better)
+    ring_near = bool((plan.port_code >= 0).all())
     starts, stops = plan.starts.tolist(), plan.ends.tolist()
     used = index.used
     here = (float(origin[0]), float(origin[1]))
@@ -88,7 +105,7 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     last = -1
     while True:
         k = -1
-        if near_l is not None and last >= 0 and code_l[last] < 0:  # open: exit known
+        if near_l is not None and last >= 0 and (code_l[last] < 0 or ring_near):
             for j in near_l[last]:
                 if not used[owner_l[j]]:
                     k = j
@@ -135,19 +152,28 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int,
     keep = other != u
     u, vert, other, d = u[keep], vert[keep], other[keep], d[keep]
     n = plan.n
-    o = np.lexsort((d, other, u))
+    o = _sort_by(u * n + other, d)  # by polyline, other, distance
     u, vert, other, d = u[o], vert[o], other[o], d[o]
     first = np.ones(len(u), dtype=bool)
     first[1:] = (u[1:] != u[:-1]) | (other[1:] != other[:-1])
     u, vert, other, d = u[first], vert[first], other[first], d[first]
-    o = np.lexsort((d, u))
+    o = _sort_by(u, d)
     u, vert, other = u[o], vert[o], other[o]
-    out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for a, b, v in zip(u.tolist(), other.tolist(), vert.tolist(), strict=True):
-        lst = out[a]
-        if len(lst) < NEIGHBOURS:
-            lst.append((b, v))
-    return out
+    # the first NEIGHBOURS of each polyline's run
+    starts = np.searchsorted(u, np.arange(n))
+    rank = np.arange(len(u)) - starts[u]
+    keep = rank < NEIGHBOURS
+    u, vert, other = u[keep], vert[keep], other[keep]
+    bounds = np.searchsorted(u, np.arange(n + 1)).tolist()
+    pairs = list(zip(other.tolist(), vert.tolist(), strict=True))
+    return [pairs[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def _sort_by(key: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Indices sorting by integer ``key``, then ``d``, then index (as ``np.lexsort((d, key))``,
+    with two stable sorts: several times quicker)."""
+    o = np.argsort(d, kind="stable")
+    return o[np.argsort(key[o], kind="stable")]
 
 
 def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
@@ -290,71 +316,6 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         out.append(a)
         a = nxt[a]
     return out, work
-
-
-def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-            entry: list[int], sweeps: int = 1) -> bool:
-    """Enter each closed polyline at the vertex with the shortest hop in from the one before
-    plus the hop out to the next (``entry`` updated in place); whether any entry changed."""
-    n = len(order)
-    if not plan.closed.any():
-        return False
-    starts, stops = plan.starts, plan.ends
-
-    def point_in(i: int) -> tuple[float, float]:
-        if plan.closed[i]:
-            x, y = plan.rings[i][entry[i]]
-            return float(x), float(y)
-        x, y = (stops if flip[i] else starts)[i]
-        return float(x), float(y)
-
-    def point_out(i: int) -> tuple[float, float]:
-        if plan.closed[i]:
-            return point_in(i)
-        x, y = (starts if flip[i] else stops)[i]
-        return float(x), float(y)
-
-    pos = [k for k, i in enumerate(order) if plan.closed[i]]
-    moved = False
-    for _ in range(sweeps):
-        changed = False
-        for k in pos:
-            i = order[k]
-            prev = point_out(order[k - 1]) if k > 0 else (float(origin[0]), float(origin[1]))
-            nxt = point_in(order[k + 1]) if k + 1 < n else None
-            ring = plan.rings[i]
-            old = _cost(ring[entry[i]], prev, nxt)
-            low = 0.0 if nxt is None else math.hypot(prev[0] - nxt[0], prev[1] - nxt[1])
-            if old <= low + 1e-9:  # already on the straight line from the one before on
-                continue
-            v = best_vertex(ring, prev, nxt, around=entry[i])
-            if v != entry[i] and _cost(ring[v], prev, nxt) < old - 1e-12:
-                entry[i] = v
-                changed = moved = True
-        if not changed:
-            break
-    return moved
-
-
-def _cost(pt: np.ndarray, a: tuple[float, float], b: tuple[float, float] | None) -> float:
-    c = math.hypot(pt[0] - a[0], pt[1] - a[1])
-    if b is not None:
-        c += math.hypot(pt[0] - b[0], pt[1] - b[1])
-    return c
-
-
-def tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Where each polyline of the tour is entered and left (two (n, 2) arrays, mm): its start
-    and end (swapped if flipped), a closed contour's entry vertex for both."""
-    o = np.asarray(order)
-    f = np.asarray(flip, dtype=bool)[o]
-    a = np.where(f[:, None], plan.ends[o], plan.starts[o])
-    b = np.where(f[:, None], plan.starts[o], plan.ends[o])
-    for k, i in enumerate(order):
-        if plan.closed[i]:
-            a[k] = b[k] = plan.rings[i][entry[i]]
-    return a, b
 
 
 def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int],

@@ -45,7 +45,8 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
     Each round scores, all at once in NumPy, every block ``[i, i + k]`` (``k < window``) and
     every block that joins a polyline's exit to one of its ``near`` polylines; then, best first,
     each improving block is scored again against the order as it now stands (plain floats) and
-    reversed if it still gains. Rounds repeat until none improves, ``work`` candidates have been
+    reversed if it still gains (a block inside one reversed earlier in the round is taken where
+    its mirror image now lies, so many moves land per round). Rounds repeat until none improves, ``work`` candidates have been
     scored or ``deadline`` passes."""
     n = len(a)
     ax, ay, bx, by = a[:, 0].tolist(), a[:, 1].tolist(), b[:, 0].tolist(), b[:, 1].tolist()
@@ -112,7 +113,13 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
             break
         good = good[np.argsort(-gain[good], kind="stable")]
         applied = 0
+        done: list[tuple[int, int]] = []  # blocks reversed this round, where they were then
         for i0, j0 in zip(lo[good].tolist(), hi[good].tolist(), strict=True):
+            # a block lying (with the polylines either side) inside one reversed this round is
+            # now its mirror image there, with the same gain
+            for a0, b0 in done:
+                if a0 < i0 and j0 < b0:
+                    i0, j0 = a0 + b0 - j0, a0 + b0 - i0
             # earlier moves of this round may have changed the ends: score the block again
             px, py = (bx[i0 - 1], by[i0 - 1]) if i0 > 0 else (ox, oy)
             g = hyp(px - ax[i0], py - ay[i0]) - hyp(px - bx[j0], py - by[j0])
@@ -122,10 +129,13 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
             if g <= 1e-9 or (any_fixed and fixed[perm[i0:j0 + 1]].any()):
                 continue
             applied += 1
+            done.append((i0, j0))
             ax[i0:j0 + 1], bx[i0:j0 + 1] = bx[i0:j0 + 1][::-1], ax[i0:j0 + 1][::-1]
             ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
             perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
             flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
+            # the marks of earlier moves follow their polylines into the mirror image
+            dirty[i0:j0 + 1] = dirty[i0:j0 + 1][::-1].copy()
             dirty[i0] = dirty[j0] = True
             moved[i0:j0 + 1] = True
             moves += 1

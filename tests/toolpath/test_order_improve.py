@@ -1,0 +1,93 @@
+"""Lead chains (segments whose overscan leads meet, ordered as one item), the 2-opt polish of
+the zigzag order and the second start on contours: each would fail here if it broke."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import zmfab
+import zmfab.toolpath.order as order
+from zmfab.gcode.laser_job import machine_profile, plan_toolpath, resolve_settings
+from zmfab.profiles import Profiles
+from zmfab.toolpath.order_chains import lead_chains
+from zmfab.toolpath.order_plan import make_plan
+from zmfab.toolpath.path import Polyline, travel_length
+
+pytest.importorskip("scipy")
+
+
+def columns(n: int = 40, pitch: float = 0.1, lead: float = 2.0) -> list[Polyline]:
+    """``n`` columns of two 1 mm segments 4 mm apart: each lower segment's lead-out ends where
+    the upper one's lead-in starts; given shuffled."""
+    paths = [Polyline(np.array([[pitch * k, y0], [pitch * k, y0 + 1.0]]), {"id": 2 * k + j},
+                      lead_in=lead, lead_out=lead)
+             for k in range(n) for j, y0 in enumerate((0.0, 5.0))]
+    return [paths[i] for i in np.random.default_rng(0).permutation(len(paths)).tolist()]
+
+
+def test_columns_are_chained_and_ordered_to_the_optimum():
+    paths = columns()
+    chains = lead_chains(paths, make_plan(paths))
+    assert sorted(i for c in chains for i in c) == list(range(80))
+    pairs = [c for c in chains if len(c) > 1]
+    assert len(pairs) == 40 and all(len(c) == 2 for c in pairs)
+    for a, b in pairs:  # lower then upper, on one column
+        assert paths[a].points[0, 1] == 0.0 and paths[b].points[0, 1] == 5.0
+        assert paths[a].points[0, 0] == paths[b].points[0, 0]
+    out = order_paths_checked(paths)
+    # up one column and down the next: 39 steps of 0.1 mm, the leads meeting in between; the
+    # two zigzags of rows (the order without chains) travel twice that
+    assert travel_length(out, origin=None) == pytest.approx(39 * 0.1, abs=1e-9)
+    assert travel_length(out) == pytest.approx(2.0 + 39 * 0.1, abs=1e-9)
+
+
+def order_paths_checked(paths: list[Polyline]) -> list[Polyline]:
+    out = order.order_paths(paths)
+    assert sorted(map(id, (p.settings for p in out))) == sorted(map(id, (p.settings for p in paths)))
+    return out
+
+
+def test_no_chain_across_a_gap_or_a_turn():
+    far = columns(n=5, lead=1.0)  # leads end 2 mm short of each other
+    assert all(len(c) == 1 for c in lead_chains(far, make_plan(far)))
+    fixed = [p.with_settings(reversible=False) for p in columns(n=5)]
+    assert all(len(c) == 1 for c in lead_chains(fixed, make_plan(fixed)))
+    # at right angles: the end meets the next start, but they do not run the same way
+    bent = [Polyline(np.array([[0.0, 0.0], [1.0, 0.0]]), lead_out=1.0),
+            Polyline(np.array([[2.0, 1.0], [2.0, 2.0]]), lead_in=1.0),
+            Polyline(np.array([[9.0, 9.0], [9.0, 8.0]]))]
+    assert all(len(c) == 1 for c in lead_chains(bent, make_plan(bent)))
+
+
+def test_polish_shortens_a_concentric_fill(monkeypatch):
+    profiles = Profiles()
+    mach = profiles.get("processes", "laser-co2")["machine"]
+    s = resolve_settings(profiles, "laser-co2", "fill", overrides={"passes": 1},
+                         machine=machine_profile(profiles, mach))
+    geom = zmfab.layout("concentric", rings=3).electrode("anode")
+    paths = plan_toolpath(geom, "fill", {**s, "optimise": False}).paths
+    polished = travel_length(order_paths_checked(paths))
+    monkeypatch.setattr(order, "POLISH_2OPT", 0)
+    zigzags = travel_length(order_paths_checked(paths))
+    assert polished < 0.95 * zigzags
+
+
+def test_second_start_shortens_a_concentric_isolation(monkeypatch):
+    """The UV isolation of a 5-ring concentric cell: the search from where the greedy order
+    ends beats the one from the origin corner (29.3 against 30.1 mm with the origin hop)."""
+    import shapely
+
+    profiles = Profiles()
+    mach = profiles.get("processes", "laser-uv")["machine"]
+    lay = zmfab.layout("concentric", rings=5)
+    s = resolve_settings(profiles, "laser-uv", "isolate",
+                         overrides={"passes": 1, "reach": 1.01 * float(lay.params["gap"])},
+                         machine=machine_profile(profiles, mach))
+    both = shapely.union_all([lay.electrode("anode"), lay.electrode("cathode")])
+    paths = plan_toolpath(both, "isolate", {**s, "optimise": False}).paths
+    assert len(paths) >= order.SECOND_START
+    two = travel_length(order_paths_checked(paths))
+    monkeypatch.setattr(order, "SECOND_START", 10**9)
+    one = travel_length(order_paths_checked(paths))
+    assert two < one - 0.5

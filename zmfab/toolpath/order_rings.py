@@ -1,0 +1,179 @@
+"""The closed polylines of a :class:`~.order_plan.Plan` as one table of vertices, so that the
+entry vertices of many contours are found in a few NumPy calls: where a tour enters and leaves
+each polyline, and :func:`reenter` (each contour entered at the vertex with the shortest hops in
+and out, all contours at once).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .order_plan import Plan, best_vertex
+
+#: Up to this many contours at a time are handled one by one (building the vertex table of a
+#: few huge contours costs more than it saves).
+FEW = 16
+
+
+class RingTable:
+    """All distinct vertices of the closed polylines of a plan, ring after ring: ``points``
+    (v, 2) mm, ``offset[i]`` / ``size[i]`` the first row and count of polyline i (0 if open)."""
+
+    def __init__(self, plan: Plan) -> None:
+        n = plan.n
+        self.size = np.zeros(n, dtype=np.int64)
+        ids = np.nonzero(plan.closed)[0]
+        rings = [plan.rings[i] for i in ids.tolist()]
+        self.size[ids] = [len(r) for r in rings]
+        self.offset = np.concatenate([[0], np.cumsum(self.size)[:-1]])
+        self.points = np.concatenate(rings) if rings else np.zeros((0, 2))
+
+
+def ring_table(plan: Plan) -> RingTable:
+    """The :class:`RingTable` of ``plan`` (built once, kept on the plan)."""
+    table = getattr(plan, "_ring_table", None)
+    if table is None:
+        table = RingTable(plan)
+        plan._ring_table = table  # type: ignore[attr-defined]
+    return table
+
+
+def tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each polyline of the tour is entered and left (two (n, 2) arrays, mm): its start
+    and end (swapped if flipped), a closed contour's entry vertex for both."""
+    o = np.asarray(order, dtype=np.int64)
+    f = np.asarray(flip, dtype=bool)[o]
+    a = np.where(f[:, None], plan.ends[o], plan.starts[o])
+    b = np.where(f[:, None], plan.starts[o], plan.ends[o])
+    k = np.nonzero(plan.closed[o])[0]
+    if 0 < len(k) <= FEW and getattr(plan, "_ring_table", None) is None:
+        for kk, i in zip(k.tolist(), o[k].tolist(), strict=True):
+            a[kk] = b[kk] = plan.rings[i][entry[i]]
+    elif len(k):
+        t = ring_table(plan)
+        i = o[k]
+        a[k] = b[k] = t.points[t.offset[i] + np.asarray(entry, dtype=np.int64)[i]]
+    return a, b
+
+
+def best_vertices(plan: Plan, items: np.ndarray, p: np.ndarray, q: np.ndarray,
+                  around: np.ndarray) -> np.ndarray:
+    """For each closed polyline ``items[j]``, the vertex minimising the hop from ``p[j]`` plus
+    the hop on to ``q[j]`` (NaN: none): every ``sqrt(size)``-th vertex, then the vertices within
+    that step of the best of them and of ``around[j]`` (as :func:`~.order_plan.best_vertex`)."""
+    t = ring_table(plan)
+    size = t.size[items]
+    step = np.maximum(1, np.sqrt(size).astype(np.int64))
+    step = np.where(step <= 2, 1, step)  # small rings: every vertex
+    count = -(-size // step)
+    ring = np.repeat(np.arange(len(items)), count)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    vert = (np.arange(int(count.sum())) - first[ring]) * step[ring]
+    k = _argmin_by(ring, vert, _cost(t, items, ring, vert, p, q), len(items))
+    # the vertices within a step of the best sample and of ``around``
+    span = 2 * step + 1
+    lanes = np.repeat(np.arange(len(items)), 2 * span)
+    base = np.concatenate([[0], np.cumsum(2 * span)[:-1]])
+    j = np.arange(int((2 * span).sum())) - base[lanes]
+    centre = np.where(j < span[lanes], k[lanes], around[lanes])
+    vert = (centre + (j % span[lanes]) - step[lanes]) % size[lanes]
+    return _argmin_by(lanes, vert, _cost(t, items, lanes, vert, p, q), len(items))
+
+
+def _cost(t: RingTable, items: np.ndarray, lane: np.ndarray, vert: np.ndarray, p: np.ndarray,
+          q: np.ndarray) -> np.ndarray:
+    pts = t.points[t.offset[items[lane]] + vert]
+    c = np.hypot(pts[:, 0] - p[lane, 0], pts[:, 1] - p[lane, 1])
+    out = np.hypot(pts[:, 0] - q[lane, 0], pts[:, 1] - q[lane, 1])
+    return c + np.where(np.isnan(out), 0.0, out)
+
+
+def _argmin_by(lane: np.ndarray, vert: np.ndarray, cost: np.ndarray, m: int) -> np.ndarray:
+    """Per lane the ``vert`` of least ``cost`` (ties: the first)."""
+    o = np.lexsort((np.arange(len(cost)), cost, lane))
+    head = np.ones(len(o), dtype=bool)
+    head[1:] = lane[o][1:] != lane[o][:-1]
+    out = np.zeros(m, dtype=np.int64)
+    out[lane[o][head]] = vert[o][head]
+    return out
+
+
+def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
+            entry: list[int], sweeps: int = 1) -> list[int]:
+    """Enter each closed polyline at the vertex with the shortest hop in from the one before
+    plus the hop out to the next (``entry`` updated in place); the polylines re-entered. The
+    contours at even places in the tour move first, those at odd places next (so that no two
+    neighbours move against each other's old entries)."""
+    if not plan.closed.any() or not order:
+        return []
+    o = np.asarray(order, dtype=np.int64)
+    n = len(o)
+    pos = np.nonzero(plan.closed[o])[0]
+    org = np.asarray(origin, dtype=float)
+    moved: list[int] = []
+    for _ in range(sweeps):
+        changed = False
+        for parity in (0, 1):
+            ks = pos[pos % 2 == parity]
+            if not len(ks):
+                continue
+            a, b = tour_ends(plan, order, flip, entry)
+            prev = np.where((ks > 0)[:, None], b[np.maximum(ks - 1, 0)], org[None, :])
+            nxt = np.where((ks + 1 < n)[:, None], a[np.minimum(ks + 1, n - 1)], np.nan)
+            items = o[ks]
+            if len(items) <= FEW:
+                done = _reenter_few(plan, items.tolist(), prev, nxt, entry)
+                moved += done
+                changed = changed or bool(done)
+                continue
+            now = np.asarray(entry, dtype=np.int64)[items]
+            t = ring_table(plan)
+            lane = np.arange(len(items))
+            old = _cost(t, items, lane, now, prev, nxt)
+            low = np.hypot(*(prev - nxt).T)
+            low = np.where(np.isnan(low), 0.0, low)
+            todo = old > low + 1e-9  # else already on the straight line from the one before on
+            if not todo.any():
+                continue
+            sel = np.nonzero(todo)[0]
+            v = best_vertices(plan, items[sel], prev[sel], nxt[sel], now[sel])
+            new = _cost(t, items[sel], np.arange(len(sel)), v, prev[sel], nxt[sel])
+            better = (v != now[sel]) & (new < old[sel] - 1e-12)
+            for i, vi in zip(items[sel][better].tolist(), v[better].tolist(), strict=True):
+                entry[i] = vi
+                moved.append(i)
+            if better.any():
+                changed = True
+        if not changed:
+            break
+    return moved
+
+
+
+def _reenter_few(plan: Plan, items: list[int], prev: np.ndarray, nxt: np.ndarray,
+                 entry: list[int]) -> list[int]:
+    """:func:`reenter`'s step on a few contours, one at a time (no vertex table): those
+    re-entered."""
+    changed: list[int] = []
+    for j, i in enumerate(items):
+        p = (float(prev[j, 0]), float(prev[j, 1]))
+        q = None if np.isnan(nxt[j, 0]) else (float(nxt[j, 0]), float(nxt[j, 1]))
+        ring = plan.rings[i]
+
+        def cost(v: int, p=p, q=q, ring=ring) -> float:
+            x, y = float(ring[v, 0]), float(ring[v, 1])
+            c = math.hypot(x - p[0], y - p[1])
+            return c if q is None else c + math.hypot(x - q[0], y - q[1])
+
+        old = cost(entry[i])
+        low = 0.0 if q is None else math.hypot(p[0] - q[0], p[1] - q[1])
+        if old <= low + 1e-9:
+            continue
+        v = best_vertex(ring, p, q, around=entry[i])
+        if v != entry[i] and cost(v) < old - 1e-12:
+            entry[i] = v
+            changed.append(i)
+    return changed
