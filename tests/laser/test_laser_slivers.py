@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
@@ -15,11 +16,14 @@ from zmfab.toolpath.slivers import sliver_strokes
 SPOT = 0.025
 
 
-def _arc_strip(radius: float, width: float, sweep: float = 270.0) -> Polygon:
+def _arc_strip(radius: float, width: float, sweep: float = 270.0, end: float = 0.0) -> Polygon:
     """A thin strip along an arc of ``radius`` mm (``sweep`` degrees), ``width`` mm wide, with
-    pointed ends (as the last contours of an isolation leave it)."""
-    a = np.radians(np.linspace(0.0, sweep, 400))
-    half = width / 2 * np.sin(np.linspace(0.0, math.pi, len(a))) ** 0.2  # tapering to the tips
+    pointed ends (as the last contours of an isolation leave it), ``end`` mm wide near its end
+    when given (a wide tail that tapers to its tip)."""
+    deg = np.linspace(0.0, sweep, 2000)
+    knots = [0, 5, sweep - 10, sweep - 6, sweep - 5, sweep]
+    full = np.interp(deg, knots, [0, width, width, max(width, end), max(width, end), 0])
+    a, half = np.radians(deg), full / 2
     outer = np.column_stack([(radius + half) * np.cos(a), (radius + half) * np.sin(a)])
     inner = np.column_stack([(radius - half) * np.cos(a), (radius - half) * np.sin(a)])[::-1]
     return Polygon(np.vstack([outer, inner[1:-1]]))
@@ -35,7 +39,7 @@ def test_a_thin_arc_is_one_stroke_along_its_middle():
     strokes = sliver_strokes(piece, SPOT)
     assert len(strokes) == 1 and strokes[0][1] is False
     middle = LineString(strokes[0][0])
-    assert math.isclose(middle.length, 2.0 * math.radians(270), rel_tol=2e-3)  # not 2× (an outline)
+    assert math.isclose(middle.length, 2.0 * math.radians(270), rel_tol=1e-3)  # not 2× (an outline)
     radii = np.hypot(*strokes[0][0].T)
     assert np.abs(radii - 2.0).max() < 0.001  # on the middle, within the sliver's half width
     assert _burns(strokes, piece)
@@ -73,12 +77,26 @@ def test_wide_pieces_and_pieces_a_stroke_would_not_cover_keep_their_outline():
     assert len(sliver_strokes(ring, SPOT, thin=0.0)) == 2  # thin=0: never a stroke
 
 
-def test_isolating_a_swiss_roll_burns_its_middle_sliver_once(monkeypatch):
-    roll = zmfab.layout("swiss-roll", turns=3)
+def test_partial_strokes_run_down_the_thin_stretch_and_leave_the_wide_end():
+    fishtail = _arc_strip(2.0, 0.004, end=0.06)  # ends wider than the spot
+    assert all(closed for _, closed in sliver_strokes(fishtail, SPOT))
+    strokes = sliver_strokes(fishtail, SPOT, partial=True)
+    assert strokes and not any(closed for _, closed in strokes)
+    burn = shapely.union_all([LineString(p).buffer(SPOT / 2) for p, _ in strokes])
+    left = fishtail.difference(burn)
+    tail = np.radians(265)
+    assert left.area > 0 and left.intersects(Point(2 * np.cos(tail), 2 * np.sin(tail)).buffer(0.005))
+    assert not left.intersects(Point(0.0, 2.0).buffer(0.01))  # the thin middle is burnt
+
+
+@pytest.mark.parametrize("family, params", [("swiss-roll", {"turns": 3}),
+                                            ("concentric", {"rings": 3})])
+def test_isolating_burns_the_middle_slivers_once(monkeypatch, family, params):
+    roll = zmfab.layout(family, **params)
     both = shapely.union_all([roll.electrode("anode"), roll.electrode("cathode")])
     gap = L.gap_region(both, reach=1.01 * roll.params["gap"])
     tp = L.isolate(gap, spot=SPOT, optimise=False)
-    monkeypatch.setattr(L, "sliver_strokes", lambda piece, spot, thin=0.0: [
+    monkeypatch.setattr(L, "sliver_strokes", lambda piece, spot, **_: [
         (np.asarray(r.coords), True) for r in (piece.exterior, *piece.interiors)])
     traced = L.isolate(gap, spot=SPOT, optimise=False)  # every outline traced, as before
     assert any(not p.closed for p in tp.paths), "the middle sliver is a stroke"

@@ -239,7 +239,7 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
             break
         contours += [Polyline(pts, {**base, "kind": "contour"}, closed=closed)
                      for piece in as_multipolygon(inner).geoms
-                     for pts, closed in sliver_strokes(piece, spot, thin=thin)]
+                     for pts, closed in sliver_strokes(piece, spot, thin=thin, partial=True)]
         off += step
     burnt = _burnt(contours, spot)
     left = area.difference(burnt) if contours else area

@@ -28,23 +28,39 @@ TIP_WINDOW = 1.0
 TIP_TURN = 150.0
 
 
-def sliver_strokes(piece: Polygon, spot: float, *, thin: float = THIN
+def sliver_strokes(piece: Polygon, spot: float, *, thin: float = THIN, partial: bool = False
                    ) -> list[tuple[np.ndarray, bool]]:
     """``(points, closed)`` strokes (mm) that burn ``piece`` with a spot ``spot`` mm wide: one
     down the middle of a sliver (its sides at most ``thin × spot`` apart), else every ring of
-    ``piece`` (closed)."""
+    ``piece`` (closed). With ``partial``, a piece thin only along some of its length gets
+    strokes down those stretches alone: the caller burns what they leave."""
     rings = [np.asarray(r.coords) for r in (piece.exterior, *piece.interiors)]
-    stroke = None
-    if 2 * piece.area <= thin * spot * piece.length:  # thin on average: worth a closer look
-        if len(rings) == 1:
-            middle = _open_middle(rings[0], spot, thin)
-            stroke = None if middle is None else (middle, False)
-        elif len(rings) == 2:
-            middle = _ring_middle(rings[0], rings[1], spot, thin)
-            stroke = None if middle is None else (middle, True)
-    if stroke is not None and _covers(stroke[0], piece, spot):
-        return [stroke]
+    apart = thin * spot
+    if 2 * piece.area <= apart * piece.length and len(rings) <= 2:  # thin on average
+        middle, width = _open_middle(rings[0], spot) if len(rings) == 1 \
+            else _ring_middle(rings[0], rings[1])
+        closed = len(rings) == 2
+        if len(middle) and width.max() <= apart:
+            if closed and not np.array_equal(middle[0], middle[-1]):
+                middle = np.vstack([middle, middle[:1]])
+            if _covers(middle, piece, spot):
+                return [(middle, closed)]
+        elif len(middle) and partial:
+            runs = _thin_runs(middle, width <= apart, spot)
+            if runs:
+                return [(run, False) for run in runs]
     return [(r, True) for r in rings if len(r) >= 4]
+
+
+def _thin_runs(middle: np.ndarray, thin: np.ndarray, spot: float) -> list[np.ndarray]:
+    """The stretches of ``middle`` whose points are all ``thin``, those longer than ``spot``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], thin.astype(np.int8), [0]])))
+    runs = []
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        run = middle[start:stop]
+        if len(run) >= 2 and np.hypot(*np.diff(run, axis=0).T).sum() > spot:
+            runs.append(run)
+    return runs
 
 
 def _covers(points: np.ndarray, piece: Polygon, spot: float) -> bool:
@@ -53,27 +69,27 @@ def _covers(points: np.ndarray, piece: Polygon, spot: float) -> bool:
     return shapely.difference(piece, burn).area <= 1e-9 * piece.area + 1e-15
 
 
-def _open_middle(ring: np.ndarray, spot: float, thin: float) -> np.ndarray | None:
-    """The middle line of a thin piece without holes (its outline ``ring``, closed), or None."""
+_NONE = (np.empty((0, 2)), np.empty(0))
+
+
+def _open_middle(ring: np.ndarray, spot: float) -> tuple[np.ndarray, np.ndarray]:
+    """The middle line of a thin piece without holes (its outline ``ring``, closed) and the
+    width at each of its points (:func:`_between`); empty if it has no two tips."""
     pts = ring[:-1]
     if len(pts) < 3:
-        return None
+        return _NONE
     tips = _tips(pts, spot)
     if tips is None:
-        return None
+        return _NONE
     i, j = tips
     side_a = pts[i:j + 1]
     side_b = np.concatenate([pts[j:], pts[:i + 1]])[::-1]  # from tip i to tip j as well
-    return _between(side_a, side_b, thin * spot)
+    return _between(side_a, side_b)
 
 
-def _ring_middle(outer: np.ndarray, inner: np.ndarray, spot: float, thin: float
-                 ) -> np.ndarray | None:
-    """The ring half way between the two rings of a thin annulus, or None."""
-    mid = _between(outer, inner, thin * spot)
-    if mid is None:
-        return None
-    return mid if np.array_equal(mid[0], mid[-1]) else np.vstack([mid, mid[:1]])
+def _ring_middle(outer: np.ndarray, inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ring half way between the two rings of a thin annulus, and its width there."""
+    return _between(outer, inner)
 
 
 def _signed_area(pts: np.ndarray) -> float:
@@ -81,25 +97,21 @@ def _signed_area(pts: np.ndarray) -> float:
     return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
 
 
-def _between(a: np.ndarray, b: np.ndarray, apart: float) -> np.ndarray | None:
+def _between(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Half way between two sides ``a`` and ``b`` (polylines from the same end to the same end):
     each vertex of either joined to the nearest point of the other, the middles in order along
-    ``a``; None when a vertex lies more than ``apart`` mm from the other side."""
+    ``a``; and the distance across at each (mm)."""
     if len(a) < 2 or len(b) < 2:
-        return None
+        return _NONE
     near_b, _ = _nearest_on(b, a)
-    if np.hypot(*(near_b - a).T).max() > apart:
-        return None
     near_a, at_a = _nearest_on(a, b)
-    if np.hypot(*(near_a - b).T).max() > apart:
-        return None
     along_a = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(a, axis=0).T))])
-    at = np.concatenate([along_a, at_a])
-    mid = np.vstack([(a + near_b) / 2, (b + near_a) / 2])[np.argsort(at, kind="stable")]
+    order = np.argsort(np.concatenate([along_a, at_a]), kind="stable")
+    mid = np.vstack([(a + near_b) / 2, (b + near_a) / 2])[order]
+    width = np.concatenate([np.hypot(*(near_b - a).T), np.hypot(*(near_a - b).T)])[order]
     keep = np.ones(len(mid), bool)
     keep[1:] = np.any(np.diff(mid, axis=0) != 0, axis=1)  # no repeated points
-    mid = mid[keep]
-    return mid if len(mid) >= 2 else None
+    return (mid[keep], width[keep]) if keep.sum() >= 2 else _NONE
 
 
 def _nearest_on(line: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
