@@ -78,7 +78,7 @@ def test_wide_pieces_and_pieces_a_stroke_would_not_cover_keep_their_outline():
 
 
 def test_partial_strokes_run_down_the_thin_stretch_and_leave_the_wide_end():
-    fishtail = _arc_strip(2.0, 0.004, end=0.06)  # ends wider than the spot
+    fishtail = _arc_strip(2.0, 0.004, end=0.023)  # a tail a stroke down its middle would miss
     assert all(closed for _, closed in sliver_strokes(fishtail, SPOT))
     strokes = sliver_strokes(fishtail, SPOT, partial=True)
     assert strokes and not any(closed for _, closed in strokes)
@@ -87,6 +87,9 @@ def test_partial_strokes_run_down_the_thin_stretch_and_leave_the_wide_end():
     tail = np.radians(265)
     assert left.area > 0 and left.intersects(Point(2 * np.cos(tail), 2 * np.sin(tail)).buffer(0.005))
     assert not left.intersects(Point(0.0, 2.0).buffer(0.01))  # the thin middle is burnt
+    # a tail wider than the spot would be left wider than an outline trace burns: no strokes
+    assert all(closed for _, closed in sliver_strokes(_arc_strip(2.0, 0.004, end=0.06), SPOT,
+                                                      partial=True))
 
 
 @pytest.mark.parametrize("family, params", [("swiss-roll", {"turns": 3}),

@@ -47,7 +47,7 @@ def sliver_strokes(piece: Polygon, spot: float, *, thin: float = THIN, partial: 
                 return [(middle, closed)]
         elif len(middle) and partial:
             runs = _thin_runs(middle, width <= apart, spot)
-            if runs:
+            if runs and _outline_covers_rest(runs, piece, spot):
                 return [(run, False) for run in runs]
     return [(r, True) for r in rings if len(r) >= 4]
 
@@ -61,6 +61,14 @@ def _thin_runs(middle: np.ndarray, thin: np.ndarray, spot: float) -> list[np.nda
         if len(run) >= 2 and np.hypot(*np.diff(run, axis=0).T).sum() > spot:
             runs.append(run)
     return runs
+
+
+def _outline_covers_rest(runs: list[np.ndarray], piece: Polygon, spot: float) -> bool:
+    """Whether what the strokes along ``runs`` leave of ``piece`` is narrow enough for a trace
+    round its outline (the caller's leftover pass) to burn it all: nowhere a spot's width."""
+    burn = shapely.union_all(shapely.buffer([LineString(r) for r in runs], spot / 2))
+    rest = shapely.difference(piece, burn)
+    return shapely.buffer(rest, -spot / 2 * (1 - 1e-6)).is_empty
 
 
 def _covers(points: np.ndarray, piece: Polygon, spot: float) -> bool:
