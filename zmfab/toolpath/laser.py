@@ -24,6 +24,7 @@ from ..errors import ParameterError
 from ..regions import as_multipolygon
 from .order import order_groups, order_paths
 from .path import Polyline, Toolpath
+from .slivers import OFFSET_THIN, THIN, sliver_strokes
 
 #: Operations the laser planners know.
 OPERATIONS: tuple[str, ...] = ("fill", "isolate", "cut")
@@ -217,7 +218,8 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
     """Clear the whole ``gap`` (mm) with contour-parallel passes ``spot × (1 - overlap)`` apart.
 
     The first contour runs ``spot/2`` inside the gap's edge (so nothing outside it burns); the
-    last, if a sliver is left in the middle, traces that sliver. Parts of the gap narrower than
+    last, if a sliver is left in the middle, burns it in one stroke down its middle
+    (:mod:`.slivers`; its outline where one stroke would not cover it). Parts of the gap narrower than
     the spot cannot be cleared without burning outside it: ``meta["uncovered_mm2"]`` says how much,
     and, given the shapes to ``keep``, ``meta["joined"]`` lists where an unburnt piece still joins
     two of them (x, y and the gap's width there, mm).
@@ -226,6 +228,7 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
     if not 0.0 <= overlap < 1.0:
         raise ParameterError("overlap", f"{overlap:g} is out of range (must be 0..<1)")
     step = spot * (1.0 - overlap)
+    thin = min(THIN, OFFSET_THIN * overlap)  # offsets burnt by one stroke (.slivers)
     area = as_multipolygon(gap)
     base = dict(settings or {})
     contours: list[Polyline] = []
@@ -234,7 +237,9 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
         inner = area.buffer(-off, join_style="round")
         if inner.is_empty or inner.area < 1e-12:
             break
-        contours += [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(inner)]
+        contours += [Polyline(pts, {**base, "kind": "contour"}, closed=closed)
+                     for piece in as_multipolygon(inner).geoms
+                     for pts, closed in sliver_strokes(piece, spot, thin=thin, partial=True)]
         off += step
     burnt = _burnt(contours, spot)
     left = area.difference(burnt) if contours else area
@@ -247,8 +252,9 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
     hit = pieces[shapely.intersects(reachable, pieces)] if len(pieces) else pieces
     residual = shapely.union_all(shapely.intersection(hit, reachable)) if len(hit) else MultiPolygon()
     residual = as_multipolygon(residual.buffer(-1e-6).buffer(1e-6))
-    extra = [Polyline(r, {**base, "kind": "contour"}, closed=True) for r in _rings(residual)
-             if shapely.polygons(r).area > 1e-9]
+    extra = [Polyline(pts, {**base, "kind": "contour"}, closed=closed)
+             for piece in residual.geoms for pts, closed in sliver_strokes(piece, spot)
+             if not closed or shapely.polygons(pts).area > 1e-9]
     uncovered = left.difference(_burnt(extra, spot)) if extra else left
     paths = order_paths(contours + extra, origin=origin, optimise=optimise)
     joined = joined_at(uncovered, keep, spot=spot) if keep is not None else []
