@@ -16,7 +16,7 @@ def reference(lay):
     active = lay.get("active_area")
     inside = shapely.union(anode, cathode).intersection(active).area if active.area else 0.0
     gap = anode.distance(cathode)
-    band = cathode.buffer(gap * FACING_FACTOR, quad_segs=16)
+    band = cathode.buffer(gap * FACING_FACTOR, quad_segs=256)  # fine: the exact distance
     return {"fill": inside / active.area if active.area else 0.0, "gap": gap,
             "facing": anode.boundary.intersection(band).length, "bounds": list(lay.bounds)}
 

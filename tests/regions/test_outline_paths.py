@@ -1,7 +1,7 @@
 """The NumPy outline paths (grid-paired nearest distance, outline area) agree with plain GEOS.
 
-The layouts in the other tests are too small to reach these paths (they start at
-``GRID_FROM`` / ``OUTLINE_AREA_FROM`` vertices), so here the thresholds are lowered to 0.
+The layouts in the other tests are too small to reach the outline area (it starts at
+``OUTLINE_AREA_FROM`` vertices), so here that threshold is lowered to 0.
 """
 
 import pytest
@@ -20,7 +20,6 @@ from zmfab.regions.segments import Grid, cell_size, outline
 
 @pytest.fixture
 def grid_always(monkeypatch):
-    monkeypatch.setattr(distance, "GRID_FROM", 0)
     monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
 
 
@@ -62,13 +61,7 @@ def test_grid_gap_matches_geos_on_random_shapes(dx, dy, angle, r, segs):
     a = COMB.union(Point(10, 0.5).buffer(0.7, quad_segs=segs))
     b = affinity.rotate(Point(0, 0).buffer(r, quad_segs=segs // 2 + 1), angle, use_radians=True)
     b = affinity.translate(b, dx + 5, dy + 8)
-    old = distance.GRID_FROM
-    try:
-        distance.GRID_FROM = 0
-        got = distance.min_distance(a, b)
-    finally:
-        distance.GRID_FROM = old
-    assert got == pytest.approx(a.distance(b), abs=1e-12)
+    assert distance.min_distance(a, b) == pytest.approx(a.distance(b), abs=1e-12)
 
 
 AREA_CASES = [
@@ -119,34 +112,33 @@ def test_stretches_label_in_out_and_along():
     ("concentric", {"rings": 4}),
     ("swiss-roll", {"turns": 3}),
 ])
-def test_facing_along_the_outline_matches_geos(monkeypatch, family, params):
-    """The NumPy facing length (large bands) equals GEOS's line overlay, pad seam included."""
+def test_facing_from_the_gap_search_pairs_equals_its_own_join(family, params):
+    """The facing length from the segment pairs the gap search found equals the one from a
+    join of its own (when the gap search ran the STRtree, or found pairs too near)."""
     lay = zmfab.layout(family, **params)
-    geos = zmfab.measure(lay)
-    monkeypatch.setattr(metrics_mod, "OUTLINE_FACING_FROM", 0)
-    monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
-    monkeypatch.setattr(distance, "GRID_FROM", 0)
-    fast = zmfab.measure(lay)
-    assert fast["facing_length_mm"] == pytest.approx(geos["facing_length_mm"], abs=1.1e-4)
-    assert fast["min_gap_mm"] == geos["min_gap_mm"]
-    assert fast["fill_factor"] == pytest.approx(geos["fill_factor"], abs=1.1e-6)
+    a, c = metrics_mod._Electrode(lay, "anode"), metrics_mod._Electrode(lay, "cathode")
+    near = distance.Proximity(a.outline, c.outline, extra=metrics_mod.FACING_FACTOR)
+    reach = near.distance * metrics_mod.FACING_FACTOR
+    assert near.pairs is not None and near.reach >= reach
+    shared = metrics_mod._facing(a, c, near, reach)
+    assert shared == pytest.approx(metrics_mod._facing(a, c, None, reach), abs=1e-9)
+    assert shared > 0
 
 
 def _reference(lay):
-    """The metrics as first written: GEOS unions, intersections and distance on whole regions."""
+    """The metrics as first written: GEOS unions, intersections and distance on whole regions
+    (the facing edge within a buffer fine enough to stand for the exact distance)."""
     anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
     active = lay.get("active_area")
     inside = shapely.union(anode, cathode).intersection(active).area
     gap = anode.distance(cathode)
-    band = cathode.buffer(gap * metrics_mod.FACING_FACTOR, quad_segs=16)
+    band = cathode.buffer(gap * metrics_mod.FACING_FACTOR, quad_segs=256)
     return {"fill": inside / active.area, "gap": gap,
             "facing": anode.boundary.intersection(band).length}
 
 
 def _all_outline_paths(monkeypatch):
-    monkeypatch.setattr(metrics_mod, "OUTLINE_FACING_FROM", 0)
     monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
-    monkeypatch.setattr(distance, "GRID_FROM", 0)
 
 
 @pytest.mark.parametrize("shift", [-0.3, 0.0, 0.4])  # pad overlapping, touching, apart from its body

@@ -17,6 +17,13 @@ from shapely.geometry.base import BaseGeometry
 
 #: Query boxes paired at a time.
 BLOCK = 1 << 14
+#: A cell's pieces in groups by ``first`` (bit 0: the cell is in the piece's first column, bit 1:
+#: its first row), in the order 2, 3, 1, 0; a query box whose own ``first`` is q needs the pieces
+#: with the bits q lacks: all (q = 3), groups {2, 3} (q = 1), {3, 1} (q = 2) or {3} (q = 0),
+#: each a range ``_FROM[q]`` to ``_TO[q]`` of groups.
+_GROUP = np.array([3, 2, 0, 1], dtype=np.int64)
+_FROM = np.array([1, 0, 1, 0], dtype=np.int64)
+_TO = np.array([2, 2, 3, 4], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,11 @@ class Grid:
     """Segments of an outline bucketed by square cells of side ``cell`` mm.
 
     Each segment is cut into pieces whose boxes are at most a cell wide, and each piece is
-    listed under every cell its box meets (one to four), grouped by cell.
+    listed under every cell its box meets (one to four), grouped by cell. A pair of boxes that
+    overlap is reported once, in the cell of the lower-left corner of their common box: the cell
+    whose column is the first column of one of the boxes and whose row is the first row of one.
+    Within a cell the pieces are kept in groups by which of their first column and row the cell
+    is, so a query box reads only the pieces it could be reported with there (one range).
     """
 
     def __init__(self, o: Outline, cell: float) -> None:
@@ -81,10 +92,11 @@ class Grid:
         self.oy = float(by0.min()) if len(by0) else 0.0
         self.nx = int(np.floor((float(bx1.max()) - self.ox) * self.inv)) + 1 if len(bx1) else 1
         self.ny = int(np.floor((float(by1.max()) - self.oy) * self.inv)) + 1 if len(by1) else 1
-        cell_of, entry = self.keys(bx0, by0, bx1, by1)
-        order = np.argsort(cell_of)
-        self.ecell = cell_of[order]
-        self.start = np.searchsorted(self.ecell, np.arange(self.nx * self.ny + 1))
+        cell_of, entry, first = self.keys(bx0, by0, bx1, by1)
+        code = cell_of * 4 + _GROUP[first]
+        order = np.argsort(code)
+        #: where each (cell, group) run starts in the pieces listed by cell
+        self.start = np.searchsorted(code[order], np.arange(self.nx * self.ny * 4 + 1))
         e = entry[order]
         self.pid = pid
         self.piece = e
@@ -99,20 +111,23 @@ class Grid:
                 np.clip(j, 0, self.ny - 1).astype(np.int64))
 
     def keys(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
-             y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cell, box) for every cell each box meets (boxes clamped to the grid)."""
+             y1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cell, box, first) for every cell each box meets (boxes clamped to the grid); ``first``
+        has bit 0 set where the cell is in the box's first column, bit 1 in its first row."""
         i0, j0 = self.index(x0, y0)
         i1, j1 = self.index(x1, y1)
         nx, ny = i1 - i0 + 1, j1 - j0 + 1
         count = nx * ny
         box = np.arange(len(i0))
         if len(count) == 0 or count.max() == 1:
-            return i0 + j0 * self.nx, box
+            return i0 + j0 * self.nx, box, np.full(len(i0), 3, dtype=np.int8)
         total = int(count.sum())
         box = np.repeat(box, count)
         k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
         w = nx[box]
-        return i0[box] + k % w + (j0[box] + k // w) * self.nx, box
+        col, row = k % w, k // w
+        first = (col == 0).astype(np.int8) | ((row == 0).astype(np.int8) << 1)
+        return i0[box] + col + (j0[box] + row) * self.nx, box, first
 
     def pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
               *, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -140,9 +155,9 @@ class Grid:
             idx = np.flatnonzero(keep)
             found = self._pairs(x0[idx], y0[idx], x1[idx], y1[idx], limit=limit)
             return None if found is None else (idx[found[0]], found[1], found[2])
-        key, box = self.keys(x0, y0, x1, y1)
-        lo, hi = self.start[key], self.start[key + 1]
-        count = hi - lo
+        key, box, first = self.keys(x0, y0, x1, y1)
+        lo = self.start[key * 4 + _FROM[first]]
+        count = self.start[key * 4 + _TO[first]] - lo
         total = int(count.sum())
         if limit is not None and total > limit:
             return None
@@ -151,12 +166,7 @@ class Grid:
         hit = (x0[qa] <= self.ex1[at]) & (self.ex0[at] <= x1[qa])
         qa, at = qa[hit], at[hit]
         hit = (y0[qa] <= self.ey1[at]) & (self.ey0[at] <= y1[qa])
-        qa, at = qa[hit], at[hit]
-        # a pair meets in every cell both boxes touch: keep it in the cell of the lower-left
-        # corner of their common box only
-        ci, cj = self.index(np.maximum(x0[qa], self.ex0[at]), np.maximum(y0[qa], self.ey0[at]))
-        first = ci + cj * self.nx == self.ecell[at]
-        return qa[first], self.piece[at[first]], total
+        return qa[hit], self.piece[at[hit]], total
 
     def segment_pairs(self, o: Outline, reach: float, *,
                       limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:

@@ -1,0 +1,170 @@
+"""How much of one outline lies within a distance of another, exactly, in NumPy.
+
+The points of a segment within ``reach`` of another segment form one stretch of it: the set of
+points within ``reach`` of a segment (a capsule: a rectangle and two end discs) is convex, so a
+line meets it in one interval, the union of the line's clip to the rectangle and its clips to
+the two discs (quadratics). A segment's stretch within ``reach`` of a whole outline is the union
+of those intervals over the outline's segments near it (from a segment-pair join,
+:class:`~.segments.Grid`), merged per segment after one sort. No buffer polygon is built, and
+the figure is the distance itself, not that of a polygon approximating round ends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .segments import Grid, Outline, cell_size
+
+#: Anode segments joined with the other outline at a time (bounded memory where the reach is
+#: large against the spacing of the segments).
+SEGMENTS_PER_JOIN = 1 << 15
+
+
+#: Pairs scored at a time (their columns stay in the CPU cache).
+CHUNK = 1 << 13
+
+
+def intervals(o: Outline, other: Outline, i: np.ndarray, j: np.ndarray,
+              reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(segment of ``o``, t0, t1): the fraction t0..t1 of segment ``o[i]`` within ``reach`` mm of
+    segment ``other[j]``, for the pairs where there is one."""
+    cols_a = _columns(o)
+    cols_b = _columns(other)
+    out_i, out_lo, out_hi = [], [], []
+    for k in range(0, len(i), CHUNK):
+        ia, jb = i[k:k + CHUNK], j[k:k + CHUNK]
+        lo, hi = _pair_intervals(tuple(c[ia] for c in cols_a), tuple(c[jb] for c in cols_b), reach)
+        keep = lo < hi
+        out_i.append(ia[keep])
+        out_lo.append(lo[keep])
+        out_hi.append(hi[keep])
+    if not out_i:
+        return np.empty(0, np.int64), np.empty(0), np.empty(0)
+    return np.concatenate(out_i), np.concatenate(out_lo), np.concatenate(out_hi)
+
+
+def _columns(o: Outline) -> tuple[np.ndarray, ...]:
+    """(x0, y0, dx, dy, |d|) of each segment."""
+    dx, dy = o.x1 - o.x0, o.y1 - o.y0
+    return o.x0, o.y0, dx, dy, np.hypot(dx, dy)
+
+
+def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """(t0, t1) along segments ``a`` within ``reach`` of segments ``b`` (columns of
+    :func:`_columns`, pair by pair; t0 >= t1 where none is)."""
+    ax, ay, dx, dy, la = a
+    bx, by, ex, ey, lb = b
+    px, py = ax - bx, ay - by  # a's start from b's start
+    # across b's line: a wholly beyond the strip of half-width reach around it faces nothing
+    half = reach * lb
+    h0 = px * ey - py * ex
+    dh = dx * ey - dy * ex
+    h1 = h0 + dh
+    near = ~(((h0 > half) & (h1 > half)) | ((h0 < -half) & (h1 < -half))) & (la > 0)
+    lo = np.full(len(ax), np.inf)
+    hi = np.full(len(ax), -np.inf)
+    k = np.flatnonzero(near)
+    if not len(k):
+        return lo, hi
+    dx, dy, la, ex, ey, lb = dx[k], dy[k], la[k], ex[k], ey[k], lb[k]
+    px, py, h0, dh, half = px[k], py[k], h0[k], dh[k], half[k]
+    inv_a = 1.0 / (la * la)
+    r2 = reach * reach
+    t_lo, t_hi = np.full(len(k), np.inf), np.full(len(k), -np.inf)
+    for cx, cy in ((px, py), (px - ex, py - ey)):  # the two end discs: a quadratic in t
+        bb = (dx * cx + dy * cy) * inv_a
+        disc = bb * bb - (cx * cx + cy * cy - r2) * inv_a
+        ok = disc >= 0
+        root = np.sqrt(np.where(ok, disc, 0.0))
+        np.minimum(t_lo, np.where(ok, -bb - root, np.inf), out=t_lo)
+        np.maximum(t_hi, np.where(ok, root - bb, -np.inf), out=t_hi)
+    # the rectangle: along b 0 <= s <= |e|², across it |h| <= reach |e|
+    e2 = lb * lb
+    s_lo, s_hi = _slab(px * ex + py * ey, dx * ex + dy * ey, 0.0, e2)
+    h_lo, h_hi = _slab(h0, dh, -half, half)
+    np.maximum(s_lo, h_lo, out=s_lo)
+    np.minimum(s_hi, h_hi, out=s_hi)
+    rect = (s_lo <= s_hi) & (e2 > 0)
+    np.minimum(t_lo, np.where(rect, s_lo, np.inf), out=t_lo)
+    np.maximum(t_hi, np.where(rect, s_hi, -np.inf), out=t_hi)
+    lo[k] = np.maximum(t_lo, 0.0)
+    hi[k] = np.minimum(t_hi, 1.0)
+    return lo, hi
+
+
+def _slab(v0: np.ndarray, dv: np.ndarray, low: float | np.ndarray,
+          high: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The t with ``low <= v0 + t dv <= high`` as an interval (empty: lo > hi)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ta, tb = (low - v0) / dv, (high - v0) / dv
+    lo, hi = np.minimum(ta, tb), np.maximum(ta, tb)
+    flat = dv == 0
+    if flat.any():
+        inside = (v0 >= low) & (v0 <= high)
+        lo = np.where(flat, np.where(inside, -np.inf, np.inf), lo)
+        hi = np.where(flat, np.where(inside, np.inf, -np.inf), hi)
+    return lo, hi
+
+
+def covered(o: Outline, seg: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> float:
+    """Length (mm) of the union of stretches ``t0``..``t1`` (t0 < t1) of segments ``seg`` of ``o``."""
+    if not len(seg):
+        return 0.0
+    length = o.length
+    whole = np.zeros(len(o), dtype=bool)
+    whole[seg[(t0 <= 0.0) & (t1 >= 1.0)]] = True
+    total = float(length[whole].sum())
+    part = ~whole[seg]
+    seg, t0, t1 = seg[part], t0[part], t1[part]
+    if not len(seg):
+        return total
+    # one sort by segment, then start; the segments 2 apart keep their stretches apart
+    order = np.argsort(seg * 2.0 + t0, kind="stable")
+    seg, t0, t1 = seg[order], t0[order], t1[order]
+    base = seg * 2.0
+    reach_so_far = np.maximum.accumulate(base + t1)
+    before = np.r_[-np.inf, reach_so_far[:-1]] - base  # furthest covered before, same segment
+    gained = t1 - np.maximum(t0, before)
+    return total + float((length[seg] * np.maximum(gained, 0.0)).sum())
+
+
+def facing_length(o: Outline, other: Outline, reach: float, *,
+                  pairs: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """Length (mm) of outline ``o`` lying within ``reach`` mm of outline ``other``. ``pairs``:
+    candidate segment pairs from a join at ``reach`` or more (found here when not given)."""
+    if not len(o) or not len(other) or reach <= 0:
+        return 0.0
+    if pairs is not None:
+        i, j = pairs
+        return covered(o, *intervals(o, other, i, j, reach))
+    other = near_box(other, o, reach)
+    if not len(other):
+        return 0.0
+    grid = Grid(other, cell_size(other, reach=reach))
+    total = 0.0
+    for k in range(0, len(o), SEGMENTS_PER_JOIN):  # blocks: every stretch of a segment together
+        piece = _slice(o, k, k + SEGMENTS_PER_JOIN)
+        i, j = grid.segment_pairs(piece, reach)
+        total += covered(piece, *intervals(piece, other, i, j, reach))
+    return total
+
+
+def near_box(o: Outline, other: Outline, reach: float) -> Outline:
+    """The segments of ``o`` whose boxes come within ``reach`` mm of the box around ``other``
+    (a short outline against a long one: the long one's far segments left out at once)."""
+    x0 = min(float(other.x0.min()), float(other.x1.min())) - reach
+    y0 = min(float(other.y0.min()), float(other.y1.min())) - reach
+    x1 = max(float(other.x0.max()), float(other.x1.max())) + reach
+    y1 = max(float(other.y0.max()), float(other.y1.max())) + reach
+    keep = (np.maximum(o.x0, o.x1) >= x0) & (np.minimum(o.x0, o.x1) <= x1) \
+        & (np.maximum(o.y0, o.y1) >= y0) & (np.minimum(o.y0, o.y1) <= y1)
+    return o if keep.all() else _take(o, np.flatnonzero(keep))
+
+
+def _take(o: Outline, k: np.ndarray) -> Outline:
+    return Outline(o.x0[k], o.y0[k], o.x1[k], o.y1[k], o.chain[k])
+
+
+def _slice(o: Outline, start: int, stop: int) -> Outline:
+    return Outline(o.x0[start:stop], o.y0[start:stop], o.x1[start:stop], o.y1[start:stop],
+                   o.chain[start:stop])
