@@ -225,11 +225,13 @@ def _x_dy(o: Outline, st: Stretches, ox: float, oy: float) -> np.ndarray:
     return 0.5 * (xa + xb) * (st.t1 - st.t0) * dy
 
 
-def overlap_area(a: BaseGeometry, b: BaseGeometry) -> float:
+def overlap_area(a: BaseGeometry, b: BaseGeometry, *, outline_a: Outline | None = None) -> float:
     """Area (mm²) of ``a ∩ b`` for valid polygonal ``a`` and ``b`` (b the smaller), from the
     outline of the intersection: a's edges inside b, b's edges inside a, and edges they share
-    run the same way once (Green's theorem), without an overlay of ``a``."""
-    oa, ob = outline(a), outline(b)
+    run the same way once (Green's theorem), without an overlay of ``a`` (``outline_a``: a's
+    :func:`~.segments.outline`, when the caller has it)."""
+    oa = outline(a) if outline_a is None else outline_a
+    ob = outline(b)
     if not len(oa) or not len(ob):
         return 0.0
     ta, tb = ring_turn(a, oa), ring_turn(b, ob)

@@ -33,11 +33,11 @@ def intervals(o: Outline, other: Outline, i: np.ndarray, j: np.ndarray,
     out_i, out_lo, out_hi = [], [], []
     for k in range(0, len(i), CHUNK):
         ia, jb = i[k:k + CHUNK], j[k:k + CHUNK]
-        lo, hi = _pair_intervals(tuple(c[ia] for c in cols_a), tuple(c[jb] for c in cols_b), reach)
-        keep = lo < hi
+        keep, lo, hi = _pair_intervals(tuple(c[ia] for c in cols_a), tuple(c[jb] for c in cols_b),
+                                       reach)
         out_i.append(ia[keep])
-        out_lo.append(lo[keep])
-        out_hi.append(hi[keep])
+        out_lo.append(lo)
+        out_hi.append(hi)
     if not out_i:
         return np.empty(0, np.int64), np.empty(0), np.empty(0)
     return np.concatenate(out_i), np.concatenate(out_lo), np.concatenate(out_hi)
@@ -49,47 +49,47 @@ def _columns(o: Outline) -> tuple[np.ndarray, ...]:
     return o.x0, o.y0, dx, dy, np.hypot(dx, dy)
 
 
-def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.ndarray]:
-    """(t0, t1) along segments ``a`` within ``reach`` of segments ``b`` (columns of
-    :func:`_columns`, pair by pair; t0 >= t1 where none is)."""
+def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pairs, t0, t1): the pairs (indices) with a stretch t0..t1 (t0 < t1) of segment ``a``
+    within ``reach`` of segment ``b`` (columns of :func:`_columns`, pair by pair)."""
     ax, ay, dx, dy, la = a
     bx, by, ex, ey, lb = b
     px, py = ax - bx, ay - by  # a's start from b's start
-    # across b's line: a wholly beyond the strip of half-width reach around it faces nothing
+    # in b's frame (scaled by |e|): across its line h, along it s; a segment wholly beyond the
+    # strip of half-width reach around b's line, or wholly before or past b's ends by more
+    # than reach, faces nothing
     half = reach * lb
-    h0 = px * ey - py * ex
-    dh = dx * ey - dy * ex
-    h1 = h0 + dh
-    near = ~(((h0 > half) & (h1 > half)) | ((h0 < -half) & (h1 < -half))) & (la > 0)
-    lo = np.full(len(ax), np.inf)
-    hi = np.full(len(ax), -np.inf)
-    k = np.flatnonzero(near)
-    if not len(k):
-        return lo, hi
-    dx, dy, la, ex, ey, lb = dx[k], dy[k], la[k], ex[k], ey[k], lb[k]
-    px, py, h0, dh, half = px[k], py[k], h0[k], dh[k], half[k]
+    h0, dh = px * ey - py * ex, dx * ey - dy * ex
+    s0, ds = px * ex + py * ey, dx * ex + dy * ey
+    h1, s1 = h0 + dh, s0 + ds
+    e2 = lb * lb
+    far = ((h0 > half) & (h1 > half)) | ((h0 < -half) & (h1 < -half)) \
+        | ((s0 < -half) & (s1 < -half)) | ((s0 > e2 + half) & (s1 > e2 + half)) | (la == 0)
+    k = np.flatnonzero(~far)
+    dx, dy, la, ex, ey, e2 = dx[k], dy[k], la[k], ex[k], ey[k], e2[k]
+    px, py, h0, dh, s0, ds, half = px[k], py[k], h0[k], dh[k], s0[k], ds[k], half[k]
     inv_a = 1.0 / (la * la)
     r2 = reach * reach
-    t_lo, t_hi = np.full(len(k), np.inf), np.full(len(k), -np.inf)
+    lo, hi = np.full(len(k), np.inf), np.full(len(k), -np.inf)
     for cx, cy in ((px, py), (px - ex, py - ey)):  # the two end discs: a quadratic in t
         bb = (dx * cx + dy * cy) * inv_a
         disc = bb * bb - (cx * cx + cy * cy - r2) * inv_a
         ok = disc >= 0
         root = np.sqrt(np.where(ok, disc, 0.0))
-        np.minimum(t_lo, np.where(ok, -bb - root, np.inf), out=t_lo)
-        np.maximum(t_hi, np.where(ok, root - bb, -np.inf), out=t_hi)
-    # the rectangle: along b 0 <= s <= |e|², across it |h| <= reach |e|
-    e2 = lb * lb
-    s_lo, s_hi = _slab(px * ex + py * ey, dx * ex + dy * ey, 0.0, e2)
+        np.minimum(lo, np.where(ok, -bb - root, np.inf), out=lo)
+        np.maximum(hi, np.where(ok, root - bb, -np.inf), out=hi)
+    # the rectangle: 0 <= s <= |e|², |h| <= reach |e|
+    s_lo, s_hi = _slab(s0, ds, 0.0, e2)
     h_lo, h_hi = _slab(h0, dh, -half, half)
     np.maximum(s_lo, h_lo, out=s_lo)
     np.minimum(s_hi, h_hi, out=s_hi)
     rect = (s_lo <= s_hi) & (e2 > 0)
-    np.minimum(t_lo, np.where(rect, s_lo, np.inf), out=t_lo)
-    np.maximum(t_hi, np.where(rect, s_hi, -np.inf), out=t_hi)
-    lo[k] = np.maximum(t_lo, 0.0)
-    hi[k] = np.minimum(t_hi, 1.0)
-    return lo, hi
+    np.minimum(lo, np.where(rect, s_lo, np.inf), out=lo)
+    np.maximum(hi, np.where(rect, s_hi, -np.inf), out=hi)
+    np.maximum(lo, 0.0, out=lo)
+    np.minimum(hi, 1.0, out=hi)
+    some = lo < hi
+    return k[some], lo[some], hi[some]
 
 
 def _slab(v0: np.ndarray, dv: np.ndarray, low: float | np.ndarray,

@@ -13,7 +13,7 @@ from . import Layout
 from .clip import overlap_area
 from .distance import Proximity, min_distance
 from .facing import facing_length
-from .segments import Outline, outline
+from .segments import Outline, joined, outline
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
@@ -74,9 +74,14 @@ class _Electrode:
         self.area = sum(g.area for g in self.parts)
 
     @cached_property
+    def part_outlines(self) -> list[Outline]:
+        """Every ring of each part as segments."""
+        return [outline(g) for g in self.parts]
+
+    @cached_property
     def outline(self) -> Outline:
-        """Every ring of :attr:`whole` as segments."""
-        return outline(self.whole)
+        """Every ring of :attr:`whole` as segments (the parts' outlines one after the other)."""
+        return joined(self.part_outlines) if self.parts else outline(self.whole)
 
 
 def _meeting(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
@@ -112,14 +117,19 @@ def _inside(anode: _Electrode, cathode: _Electrode, active: BaseGeometry, *,
         return shapely.union_all([*anode.parts, *cathode.parts]).intersection(active).area
     total = 0.0
     shapely.prepare(active)
-    for part in (*anode.parts, *cathode.parts):
-        if active.covers(part):
-            total += part.area
-        elif shapely.get_num_coordinates(part) >= OUTLINE_AREA_FROM:
-            total += overlap_area(part, active)
-        else:
-            total += shapely.intersection(part, active).area
+    for electrode in (anode, cathode):
+        for part, edges in zip(electrode.parts, electrode.part_outlines, strict=True):
+            total += _inside_part(part, edges, active)
     return total
+
+
+def _inside_part(part: BaseGeometry, edges: Outline, active: BaseGeometry) -> float:
+    """Area (mm²) of ``part`` (outline ``edges``) inside the prepared ``active``."""
+    if active.covers(part):
+        return part.area
+    if len(edges) >= OUTLINE_AREA_FROM:
+        return overlap_area(part, active, outline_a=edges)
+    return shapely.intersection(part, active).area
 
 
 METRIC_UNITS: dict[str, str] = {

@@ -17,6 +17,8 @@ from shapely.geometry.base import BaseGeometry
 
 #: Query boxes paired at a time.
 BLOCK = 1 << 14
+#: Boxes spanning at most this many cells are listed cell by cell in one pass per offset.
+NARROW = 16
 #: A cell's pieces in groups by ``first`` (bit 0: the cell is in the piece's first column, bit 1:
 #: its first row), in the order 2, 3, 1, 0; a query box whose own ``first`` is q needs the pieces
 #: with the bits q lacks: all (q = 3), groups {2, 3} (q = 1), {3, 1} (q = 2) or {3} (q = 0),
@@ -68,6 +70,15 @@ def outline(geom: BaseGeometry) -> Outline:
                    chain[:-1][same])
 
 
+def joined(outlines: list[Outline]) -> Outline:
+    """The segments of several outlines in order, as one (chains numbered on)."""
+    if len(outlines) == 1:
+        return outlines[0]
+    shift = np.cumsum([0] + [int(o.chain.max()) + 1 if len(o) else 0 for o in outlines[:-1]])
+    return Outline(*(np.concatenate([getattr(o, k) for o in outlines]) for k in ("x0", "y0", "x1", "y1")),
+                   np.concatenate([o.chain + k for o, k in zip(outlines, shift, strict=True)]))
+
+
 def vertices(o: Outline) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of every segment's start vertex."""
     return o.x0, o.y0
@@ -96,7 +107,8 @@ class Grid:
         code = cell_of * 4 + _GROUP[first]
         order = np.argsort(code)
         #: where each (cell, group) run starts in the pieces listed by cell
-        self.start = np.searchsorted(code[order], np.arange(self.nx * self.ny * 4 + 1))
+        self.start = np.zeros(self.nx * self.ny * 4 + 1, dtype=np.int64)
+        np.cumsum(np.bincount(code, minlength=self.nx * self.ny * 4), out=self.start[1:])
         e = entry[order]
         self.pid = pid
         self.piece = e
@@ -116,18 +128,29 @@ class Grid:
         has bit 0 set where the cell is in the box's first column, bit 1 in its first row."""
         i0, j0 = self.index(x0, y0)
         i1, j1 = self.index(x1, y1)
-        nx, ny = i1 - i0 + 1, j1 - j0 + 1
-        count = nx * ny
+        wx, wy = i1 - i0, j1 - j0
         box = np.arange(len(i0))
-        if len(count) == 0 or count.max() == 1:
-            return i0 + j0 * self.nx, box, np.full(len(i0), 3, dtype=np.int8)
-        total = int(count.sum())
-        box = np.repeat(box, count)
-        k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        w = nx[box]
-        col, row = k % w, k // w
-        first = (col == 0).astype(np.int8) | ((row == 0).astype(np.int8) << 1)
-        return i0[box] + col + (j0[box] + row) * self.nx, box, first
+        base = i0 + j0 * self.nx
+        if len(box) == 0 or (wx.max() == 0 and wy.max() == 0):
+            return base, box, np.full(len(box), 3, dtype=np.int8)
+        mx, my = int(wx.max()), int(wy.max())
+        if (mx + 1) * (my + 1) > NARROW:  # wide boxes: every cell of each box by division
+            count = (wx + 1) * (wy + 1)
+            box = np.repeat(box, count)
+            k = np.arange(len(box)) - np.repeat(np.cumsum(count) - count, count)
+            w = wx[box] + 1
+            col, row = k % w, k // w
+            first = (col == 0).astype(np.int8) | ((row == 0).astype(np.int8) << 1)
+            return base[box] + col + row * self.nx, box, first
+        # narrow boxes (most): one pass per offset from the first cell, boxes in order within it
+        cells, boxes, firsts = [], [], []
+        for dj in range(my + 1):
+            for di in range(mx + 1):
+                sel = box if di == 0 and dj == 0 else np.flatnonzero((wx >= di) & (wy >= dj))
+                cells.append(base[sel] + (di + dj * self.nx))
+                boxes.append(sel)
+                firsts.append(np.full(len(sel), int(di == 0) | (int(dj == 0) << 1), dtype=np.int8))
+        return np.concatenate(cells), np.concatenate(boxes), np.concatenate(firsts)
 
     def pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
               *, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -181,10 +204,12 @@ class Grid:
 
 
 def pieces(o: Outline, cell: float) -> tuple[np.ndarray, ...]:
-    """(segment, x0, y0, x1, y1): the boxes of ``o``'s segments, those wider than ``cell`` cut
-    into equal pieces no wider (boxes grown by a rounding margin so the pieces cover the segment)."""
+    """(segment, x0, y0, x1, y1): the boxes of ``o``'s segments, those wider and taller than
+    ``cell`` cut into equal pieces whose boxes are no wider or no taller (grown by a rounding
+    margin so the pieces cover the segment): a slanted segment's box stays near the segment, and
+    one along an axis is one long thin box (fewer pieces, fewer pairs repeated)."""
     dx, dy = o.x1 - o.x0, o.y1 - o.y0
-    n = np.maximum(np.ceil(np.maximum(np.abs(dx), np.abs(dy)) / cell), 1).astype(np.int64)
+    n = np.maximum(np.ceil(np.minimum(np.abs(dx), np.abs(dy)) / cell), 1).astype(np.int64)
     seg = np.arange(len(o))
     if len(n) == 0 or n.max() == 1:
         return (seg, np.minimum(o.x0, o.x1), np.minimum(o.y0, o.y1),
