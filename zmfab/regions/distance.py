@@ -29,7 +29,7 @@ GOOD_PAIRS_PER_SEGMENT = 8
 #: Beyond this many candidate pairs per segment, ask GEOS for each vertex's nearest segment.
 MAX_PAIRS_PER_SEGMENT = 32
 #: Segment pairs scored at a time (their columns stay in the CPU cache).
-CHUNK = 1 << 16
+CHUNK = 1 << 14
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

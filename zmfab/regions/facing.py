@@ -21,7 +21,7 @@ SEGMENTS_PER_JOIN = 1 << 15
 
 
 #: Pairs scored at a time (their columns stay in the CPU cache).
-CHUNK = 1 << 13
+CHUNK = 1 << 14
 
 
 def intervals(o: Outline, other: Outline, i: np.ndarray, j: np.ndarray,
@@ -55,40 +55,53 @@ def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.nd
     ax, ay, dx, dy, la = a
     bx, by, ex, ey, lb = b
     px, py = ax - bx, ay - by  # a's start from b's start
-    # in b's frame (scaled by |e|): across its line h, along it s; a segment wholly beyond the
-    # strip of half-width reach around b's line, or wholly before or past b's ends by more
-    # than reach, faces nothing
+    # in b's frame, scaled by |e|: across its line h, along it s; a segment wholly beyond the
+    # strip of half-width reach around b's line faces nothing
     half = reach * lb
     h0, dh = px * ey - py * ex, dx * ey - dy * ex
-    s0, ds = px * ex + py * ey, dx * ex + dy * ey
-    h1, s1 = h0 + dh, s0 + ds
-    e2 = lb * lb
-    far = ((h0 > half) & (h1 > half)) | ((h0 < -half) & (h1 < -half)) \
-        | ((s0 < -half) & (s1 < -half)) | ((s0 > e2 + half) & (s1 > e2 + half)) | (la == 0)
+    h1 = h0 + dh
+    far = (np.minimum(h0, h1) > half) | (np.maximum(h0, h1) < -half) | (la == 0)
+    point = lb == 0
+    if point.any():  # b a point: its disc alone, in a's own terms
+        far |= point
+        kp = np.flatnonzero(point & (la > 0))
+        inv = 1.0 / (la[kp] * la[kp])
+        bb = (px[kp] * dx[kp] + py[kp] * dy[kp]) * inv
+        with np.errstate(invalid="ignore"):
+            root = np.sqrt(bb * bb - (px[kp] ** 2 + py[kp] ** 2 - reach * reach) * inv)
+        p_lo, p_hi = np.maximum(-bb - root, 0.0), np.minimum(root - bb, 1.0)
+        ok = p_lo < p_hi
+        kp, p_lo, p_hi = kp[ok], p_lo[ok], p_hi[ok]
+    else:
+        kp = p_lo = p_hi = np.empty(0)
     k = np.flatnonzero(~far)
-    dx, dy, la, ex, ey, e2 = dx[k], dy[k], la[k], ex[k], ey[k], e2[k]
-    px, py, h0, dh, s0, ds, half = px[k], py[k], h0[k], dh[k], s0[k], ds[k], half[k]
-    inv_a = 1.0 / (la * la)
-    r2 = reach * reach
-    lo, hi = np.full(len(k), np.inf), np.full(len(k), -np.inf)
-    for cx, cy in ((px, py), (px - ex, py - ey)):  # the two end discs: a quadratic in t
-        bb = (dx * cx + dy * cy) * inv_a
-        disc = bb * bb - (cx * cx + cy * cy - r2) * inv_a
-        ok = disc >= 0
-        root = np.sqrt(np.where(ok, disc, 0.0))
-        np.minimum(lo, np.where(ok, -bb - root, np.inf), out=lo)
-        np.maximum(hi, np.where(ok, root - bb, -np.inf), out=hi)
+    px, py, dx, dy, ex, ey = px[k], py[k], dx[k], dy[k], ex[k], ey[k]
+    h0, dh, half, e2 = h0[k], dh[k], half[k], lb[k] * lb[k]
+    s0, ds = px * ex + py * ey, dx * ex + dy * ey
+    # the end discs, |(s, h) - (0 or |e|², 0)| <= reach |e|: A t² + 2 B t + C <= 0
+    inv = 1.0 / (ds * ds + dh * dh)
+    b0 = s0 * ds + h0 * dh
+    c0 = s0 * s0 + h0 * h0 - half * half
+    b1 = b0 - e2 * ds
+    c1 = c0 + e2 * (e2 - 2.0 * s0)
+    with np.errstate(invalid="ignore"):  # no root: NaN, which fmin / fmax pass over
+        r0 = np.sqrt(b0 * b0 - c0 / inv)
+        r1 = np.sqrt(b1 * b1 - c1 / inv)
+    lo = np.fmin((-b0 - r0) * inv, (-b1 - r1) * inv)
+    hi = np.fmax((r0 - b0) * inv, (r1 - b1) * inv)
     # the rectangle: 0 <= s <= |e|², |h| <= reach |e|
     s_lo, s_hi = _slab(s0, ds, 0.0, e2)
     h_lo, h_hi = _slab(h0, dh, -half, half)
     np.maximum(s_lo, h_lo, out=s_lo)
     np.minimum(s_hi, h_hi, out=s_hi)
-    rect = (s_lo <= s_hi) & (e2 > 0)
-    np.minimum(lo, np.where(rect, s_lo, np.inf), out=lo)
-    np.maximum(hi, np.where(rect, s_hi, -np.inf), out=hi)
+    rect = s_lo <= s_hi
+    lo = np.fmin(lo, np.where(rect, s_lo, np.nan))
+    hi = np.fmax(hi, np.where(rect, s_hi, np.nan))
     np.maximum(lo, 0.0, out=lo)
     np.minimum(hi, 1.0, out=hi)
-    some = lo < hi
+    some = lo < hi  # NaN (no disc, no rectangle) is not
+    if len(kp):
+        return np.r_[k[some], kp.astype(np.int64)], np.r_[lo[some], p_lo], np.r_[hi[some], p_hi]
     return k[some], lo[some], hi[some]
 
 
