@@ -250,16 +250,16 @@ def _score(oa: Outline, ob: Outline, ia: np.ndarray, ib: np.ndarray,
     best, keep_a, keep_b = float("inf"), [], []
     for k in range(0, len(ia), CHUNK):  # chunks that stay in cache
         ja, jb = ia[k:k + CHUNK], ib[k:k + CHUNK]
-        pa, pb = tuple(c[ja] for c in ca), tuple(c[jb] for c in cb)
+        pa, pb = tuple(c.take(ja) for c in ca), tuple(c.take(jb) for c in cb)
         if _crossing_cols(pa, pb).any():
             return 0.0, -1, -1
         fast = _fast_cols(pa, pb)
         low = float(fast.min()) if len(fast) else float("inf")
         if low <= best:
             best = low
-        near = fast <= best * (1 + 1e-9) + 1e-24
-        keep_a.append(ja[near])
-        keep_b.append(jb[near])
+        near = np.flatnonzero(fast <= best * (1 + 1e-9) + 1e-24)
+        keep_a.append(ja.take(near))
+        keep_b.append(jb.take(near))
     if not keep_a or best > bound * bound:
         return float("inf"), -1, -1
     ia, ib = np.concatenate(keep_a), np.concatenate(keep_b)

@@ -33,9 +33,9 @@ def intervals(o: Outline, other: Outline, i: np.ndarray, j: np.ndarray,
     out_i, out_lo, out_hi = [], [], []
     for k in range(0, len(i), CHUNK):
         ia, jb = i[k:k + CHUNK], j[k:k + CHUNK]
-        keep, lo, hi = _pair_intervals(tuple(c[ia] for c in cols_a), tuple(c[jb] for c in cols_b),
+        keep, lo, hi = _pair_intervals(tuple(c.take(ia) for c in cols_a), tuple(c.take(jb) for c in cols_b),
                                        reach)
-        out_i.append(ia[keep])
+        out_i.append(ia.take(keep))
         out_lo.append(lo)
         out_hi.append(hi)
     if not out_i:
@@ -75,8 +75,9 @@ def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.nd
     else:
         kp = p_lo = p_hi = np.empty(0)
     k = np.flatnonzero(~far)
-    px, py, dx, dy, ex, ey = px[k], py[k], dx[k], dy[k], ex[k], ey[k]
-    h0, dh, half, e2 = h0[k], dh[k], half[k], lb[k] * lb[k]
+    px, py, dx, dy, ex, ey, h0, dh, half, lb = (v.take(k) for v in (px, py, dx, dy, ex, ey, h0, dh,
+                                                                       half, lb))
+    e2 = lb * lb
     s0, ds = px * ex + py * ey, dx * ex + dy * ey
     # the end discs, |(s, h) - (0 or |e|², 0)| <= reach |e|: A t² + 2 B t + C <= 0
     inv = 1.0 / (ds * ds + dh * dh)
@@ -99,10 +100,11 @@ def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.nd
     hi = np.fmax(hi, np.where(rect, s_hi, np.nan))
     np.maximum(lo, 0.0, out=lo)
     np.minimum(hi, 1.0, out=hi)
-    some = lo < hi  # NaN (no disc, no rectangle) is not
+    some = np.flatnonzero(lo < hi)  # NaN (no disc, no rectangle) is not
+    k, lo, hi = k.take(some), lo.take(some), hi.take(some)
     if len(kp):
-        return np.r_[k[some], kp.astype(np.int64)], np.r_[lo[some], p_lo], np.r_[hi[some], p_hi]
-    return k[some], lo[some], hi[some]
+        return np.r_[k, kp.astype(np.int64)], np.r_[lo, p_lo], np.r_[hi, p_hi]
+    return k, lo, hi
 
 
 def _slab(v0: np.ndarray, dv: np.ndarray, low: float | np.ndarray,
