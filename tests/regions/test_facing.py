@@ -145,3 +145,18 @@ def test_grid_pairs_are_every_overlapping_pair_once(seed, cell, reach):
     meet = (q[:, :1] - reach <= bx1) & (bx0 <= q[:, :1] + w[:, :1]) \
         & (q[:, 1:] - reach <= by1) & (by0 <= q[:, 1:] + w[:, 1:])
     assert got == sorted(zip(*(k.tolist() for k in np.nonzero(meet)), strict=True))
+
+
+def test_electrodes_far_apart_against_their_segments(monkeypatch):
+    """A reach much longer than the segments (the gap search falls back on its STRtree, the
+    facing edge is joined block by block, blocks split when they would list too many pairs)."""
+    from zmfab.regions import facing
+
+    monkeypatch.setattr(facing, "PAIRS_PER_JOIN", 5000)
+    anode = Point(0, 0).buffer(1, quad_segs=150)
+    cathode = box(-3, 6, 3, 7).union(Point(0, 6).buffer(0.5, quad_segs=90))
+    lay = Layout("test", {"footprint": box(-9, -9, 9, 9), "anode": anode, "cathode": cathode})
+    m = zmfab.measure(lay)
+    assert m["min_gap_mm"] == round(anode.distance(cathode), 9)
+    assert m["facing_length_mm"] == pytest.approx(_fine_facing(lay), abs=1.1e-4)
+    assert m["facing_length_mm"] > 1.0

@@ -15,9 +15,11 @@ import numpy as np
 
 from .segments import Grid, Outline, cell_size
 
-#: Anode segments joined with the other outline at a time (bounded memory where the reach is
-#: large against the spacing of the segments).
+#: Segments joined with the other outline at a time, and the most candidate pairs a join may
+#: list before it is split (bounded memory where the reach is long against the spacing of the
+#: segments).
 SEGMENTS_PER_JOIN = 1 << 15
+PAIRS_PER_JOIN = 1 << 22
 
 
 #: Pairs scored at a time (their columns stay in the CPU cache).
@@ -156,11 +158,15 @@ def facing_length(o: Outline, other: Outline, reach: float, *,
     if not len(other):
         return 0.0
     grid = Grid(other, cell_size(other, reach=reach))
-    total = 0.0
-    for k in range(0, len(o), SEGMENTS_PER_JOIN):  # blocks: every stretch of a segment together
-        piece = _slice(o, k, k + SEGMENTS_PER_JOIN)
-        i, j = grid.segment_pairs(piece, reach)
-        total += covered(piece, *intervals(piece, other, i, j, reach))
+    total, k, block = 0.0, 0, SEGMENTS_PER_JOIN
+    while k < len(o):  # blocks of segments, each with all its pairs: bounded memory
+        piece = _slice(o, k, k + block)
+        found = grid.segment_pairs(piece, reach, limit=PAIRS_PER_JOIN if block > 1 else None)
+        if found is None:  # a reach long against the spacing of the segments: smaller blocks
+            block = max(1, block // 8)
+            continue
+        total += covered(piece, *intervals(piece, other, *found, reach))
+        k += block
     return total
 
 
