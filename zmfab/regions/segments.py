@@ -2,9 +2,9 @@
 
 Shapely builds a geometry object per segment for an STRtree; for outlines of hundreds of
 thousands of vertices that costs more than the question asked of them. Here an outline stays
-as coordinate columns, and a grid of square cells (long segments cut into pieces no longer than
-a cell) finds every pair of segments whose boxes, one side grown by a reach, overlap: one
-sort, one binary search, O(n) pairs for outlines that stay apart.
+as coordinate columns, and a grid of square cells (slanted segments cut into pieces about a
+cell across) finds every pair of segments whose boxes, one side grown by a reach, overlap, each
+pair once: one sort, O(n) pairs for outlines that stay apart.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def vertices(o: Outline) -> tuple[np.ndarray, np.ndarray]:
 class Grid:
     """Segments of an outline bucketed by square cells of side ``cell`` mm.
 
-    Each segment is cut into pieces whose boxes are at most a cell wide, and each piece is
-    listed under every cell its box meets (one to four), grouped by cell. A pair of boxes that
+    Each segment is cut into pieces whose boxes are at most a cell wide or tall (:func:`pieces`),
+    and each piece is listed under every cell its box meets, grouped by cell. A pair of boxes that
     overlap is reported once, in the cell of the lower-left corner of their common box: the cell
     whose column is the first column of one of the boxes and whose row is the first row of one.
     Within a cell the pieces are kept in groups by which of their first column and row the cell
