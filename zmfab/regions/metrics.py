@@ -28,7 +28,8 @@ def measure(layout: Layout) -> dict[str, Any]:
 
     ``fill_factor`` is the electrode area inside the active area divided by the active area.
     ``facing_length_mm`` is the length of anode edge (pad included) lying within
-    ``FACING_FACTOR`` times the minimum gap of the cathode: the edge ions cross from.
+    ``FACING_FACTOR`` times the minimum gap of the cathode: the edge ions cross from (by the
+    distance itself, not a buffer polygon's approximation of it).
     """
     anode, cathode = _Electrode(layout, "anode"), _Electrode(layout, "cathode")
     active = layout.get("active_area")
