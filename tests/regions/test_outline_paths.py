@@ -203,3 +203,15 @@ def test_ray_test_in_small_blocks_matches_geos(monkeypatch):
     x, y = rng.uniform(x0, x1, 3000), rng.uniform(y0, y1, 3000)
     rows = Rows(outline(poly), poly)
     assert np.array_equal(rows.inside(x, y), shapely.intersects_xy(poly, x, y))
+
+
+def test_electrode_outline_is_its_parts_outlines_joined():
+    """The electrode's outline (body and pad joined, chains numbered on) is the outline of both."""
+    import numpy as np
+
+    lay = zmfab.layout("interdigitated", fingers=6, pad_side="same")
+    e = metrics_mod._Electrode(lay, "anode")
+    assert len(e.part_outlines) == 2
+    whole = outline(e.whole)
+    for k in ("x0", "y0", "x1", "y1", "chain"):
+        assert np.array_equal(getattr(e.outline, k), getattr(whole, k))

@@ -20,8 +20,6 @@ from .segments import Grid, Outline, cell_size
 #: segments).
 SEGMENTS_PER_JOIN = 1 << 15
 PAIRS_PER_JOIN = 1 << 22
-
-
 #: Pairs scored at a time (their columns stay in the CPU cache).
 CHUNK = 1 << 14
 
@@ -35,8 +33,8 @@ def intervals(o: Outline, other: Outline, i: np.ndarray, j: np.ndarray,
     out_i, out_lo, out_hi = [], [], []
     for k in range(0, len(i), CHUNK):
         ia, jb = i[k:k + CHUNK], j[k:k + CHUNK]
-        keep, lo, hi = _pair_intervals(tuple(c.take(ia) for c in cols_a), tuple(c.take(jb) for c in cols_b),
-                                       reach)
+        keep, lo, hi = _pair_intervals(tuple(c.take(ia) for c in cols_a),
+                                       tuple(c.take(jb) for c in cols_b), reach)
         out_i.append(ia.take(keep))
         out_lo.append(lo)
         out_hi.append(hi)
@@ -83,10 +81,10 @@ def _pair_intervals(a: tuple, b: tuple, reach: float) -> tuple[np.ndarray, np.nd
     s0, ds = px * ex + py * ey, dx * ex + dy * ey
     # the end discs, |(s, h) - (0 or |e|², 0)| <= reach |e|: A t² + 2 B t + C <= 0
     inv = 1.0 / (ds * ds + dh * dh)
-    b0 = s0 * ds + h0 * dh
-    c0 = s0 * s0 + h0 * h0 - half * half
-    b1 = b0 - e2 * ds
-    c1 = c0 + e2 * (e2 - 2.0 * s0)
+    s1 = s0 - e2  # from b's end
+    hh = h0 * h0 - half * half
+    b0, c0 = s0 * ds + h0 * dh, s0 * s0 + hh
+    b1, c1 = s1 * ds + h0 * dh, s1 * s1 + hh
     with np.errstate(invalid="ignore"):  # no root: NaN, which fmin / fmax pass over
         r0 = np.sqrt(b0 * b0 - c0 / inv)
         r1 = np.sqrt(b1 * b1 - c1 / inv)
@@ -135,7 +133,8 @@ def covered(o: Outline, seg: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> floa
     seg, t0, t1 = seg[part], t0[part], t1[part]
     if not len(seg):
         return total
-    # one sort by segment, then start; the segments 2 apart keep their stretches apart
+    # keys 2 segment + t0: one sort by segment, then start, and a segment's running end
+    # (at most 2 segment + 1) stays below the next segment's keys
     order = np.argsort(seg * 2.0 + t0, kind="stable")
     seg, t0, t1 = seg[order], t0[order], t1[order]
     base = seg * 2.0
