@@ -7,18 +7,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zmfab
-from zmfab.regions.metrics import FACING_FACTOR, measure
+from tests.facing_reference import facing_reference
+from zmfab.regions.metrics import measure
 
 
 def reference(lay):
-    """The metrics as first written: GEOS unions, intersections and distance on whole regions."""
+    """The metrics as first written: GEOS unions, intersections and distance on whole regions
+    (the facing edge against GEOS's capsule of each cathode segment, 128 sides a quarter
+    circle: short of the exact figure by up to ~1e-4 mm; tests/regions/test_facing.py
+    holds the fine comparison)."""
     anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
     active = lay.get("active_area")
     inside = shapely.union(anode, cathode).intersection(active).area if active.area else 0.0
     gap = anode.distance(cathode)
-    band = cathode.buffer(gap * FACING_FACTOR, quad_segs=16)
     return {"fill": inside / active.area if active.area else 0.0, "gap": gap,
-            "facing": anode.boundary.intersection(band).length, "bounds": list(lay.bounds)}
+            "facing": facing_reference(lay, quad_segs=128), "bounds": list(lay.bounds)}
 
 
 @settings(max_examples=12, deadline=None)
@@ -34,7 +37,7 @@ def test_fast_metrics_match_reference(family, n, gap):
     m, ref = measure(lay), reference(lay)
     assert m["min_gap_mm"] == round(ref["gap"], 9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
-    assert m["facing_length_mm"] == pytest.approx(round(ref["facing"], 4), abs=1.1e-4)
+    assert m["facing_length_mm"] == pytest.approx(ref["facing"], abs=3e-4)
     assert m["bounds_mm"] == [round(v, 6) for v in ref["bounds"]]
 
 
@@ -56,5 +59,5 @@ def test_pads_overlapping_touching_or_apart_match_reference(shift):
     m, ref = measure(lay2), reference(lay2)
     assert m["min_gap_mm"] == round(ref["gap"], 9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
-    assert m["facing_length_mm"] == pytest.approx(round(ref["facing"], 4), abs=1.1e-4)
+    assert m["facing_length_mm"] == pytest.approx(ref["facing"], abs=3e-4)
     assert m["anode_area_mm2"] == pytest.approx(round(lay2.electrode("anode").area, 6), abs=1.1e-6)

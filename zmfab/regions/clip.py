@@ -54,12 +54,20 @@ class Rows:
         self.inv = self.rows / span if span > 0 else 0.0
         r0 = np.minimum(((ylo - self.oy) * self.inv).astype(np.int64), self.rows - 1)
         r1 = np.minimum(((yhi - self.oy) * self.inv).astype(np.int64), self.rows - 1)
-        count = r1 - r0 + 1
-        seg = np.repeat(np.arange(len(o)), count)
-        row = np.repeat(r0, count) + np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count)
-        order = np.argsort(row.astype(np.int16), kind="stable")
-        self.seg = seg[order]
-        self.start = np.searchsorted(row[order], np.arange(self.rows + 1))
+        extra = r1 - r0
+        # every segment in its first row, then those spanning more rows in each further one
+        seg, row, k = [np.arange(len(o))], [r0], 1
+        more = np.flatnonzero(extra >= 1)
+        while len(more):
+            seg.append(more)
+            row.append(r0.take(more) + k)
+            k += 1
+            more = more.take(np.flatnonzero(extra.take(more) >= k))
+        seg, row = np.concatenate(seg), np.concatenate(row).astype(np.int16)
+        order = np.argsort(row, kind="stable")  # radix: row numbers fit 16 bits
+        self.seg = seg.take(order)
+        self.start = np.zeros(self.rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=self.rows), out=self.start[1:])
 
     def inside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Whether points (x, y) lie inside the polygon (even-odd count of edges crossed by a ray
@@ -225,11 +233,13 @@ def _x_dy(o: Outline, st: Stretches, ox: float, oy: float) -> np.ndarray:
     return 0.5 * (xa + xb) * (st.t1 - st.t0) * dy
 
 
-def overlap_area(a: BaseGeometry, b: BaseGeometry) -> float:
+def overlap_area(a: BaseGeometry, b: BaseGeometry, *, outline_a: Outline | None = None) -> float:
     """Area (mm²) of ``a ∩ b`` for valid polygonal ``a`` and ``b`` (b the smaller), from the
     outline of the intersection: a's edges inside b, b's edges inside a, and edges they share
-    run the same way once (Green's theorem), without an overlay of ``a``."""
-    oa, ob = outline(a), outline(b)
+    run the same way once (Green's theorem), without an overlay of ``a`` (``outline_a``: a's
+    :func:`~.segments.outline`, when the caller has it)."""
+    oa = outline(a) if outline_a is None else outline_a
+    ob = outline(b)
     if not len(oa) or not len(ob):
         return 0.0
     ta, tb = ring_turn(a, oa), ring_turn(b, ob)

@@ -29,10 +29,7 @@ GOOD_PAIRS_PER_SEGMENT = 8
 #: Beyond this many candidate pairs per segment, ask GEOS for each vertex's nearest segment.
 MAX_PAIRS_PER_SEGMENT = 32
 #: Segment pairs scored at a time (their columns stay in the CPU cache).
-CHUNK = 1 << 16
-#: From this many segments (both outlines) the grid pairs them; below, an STRtree of segments
-#: (a Shapely geometry per segment costs little there, and the grid's NumPy passes more).
-GRID_FROM = 50000
+CHUNK = 1 << 14
 
 
 def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -166,22 +163,23 @@ class Proximity:
 
     ``distance`` is GEOS's figure for the boundaries (0 if they cross or touch, with ``i`` -1);
     ``i``, ``j`` the nearest segments; ``pairs`` (segments of ``a``, of ``b``; a pair may repeat)
-    or None when the STRtree search ran instead (small outlines, or a bound too poor for the
-    grid).
+    every pair within ``reach`` mm (``extra`` times the bound), or None when the STRtree search
+    ran instead (a bound too poor for the grid: outlines far apart against their segments).
     """
 
     def __init__(self, oa: Outline, ob: Outline, *, extra: float = 1.0) -> None:
         self.oa, self.ob = oa, ob
         self.distance, self.i, self.j = float("inf"), -1, -1
-        self.bound = float("inf")
+        self.bound = self.reach = float("inf")
         self.pairs: tuple[np.ndarray, np.ndarray] | None = None
         if not len(oa) or not len(ob):
             return
-        found = _grid_pairs(oa, ob, extra) if len(oa) + len(ob) >= GRID_FROM else None
+        found = _grid_pairs(oa, ob, extra)
         if found is None:
             self.distance, self.i, self.j = _nearest_pair(_ends(oa), _ends(ob))
             return
         self.bound, ia, ib = found
+        self.reach = extra * self.bound
         self.pairs = (ia, ib)
         self.distance, self.i, self.j = _score(oa, ob, ia, ib, self.bound)
 
@@ -202,30 +200,46 @@ def _ends(o: Outline) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _grid_pairs(oa: Outline, ob: Outline, extra: float) -> tuple[float, np.ndarray, np.ndarray] | None:
-    """(upper bound of the distance, pairs of segments within ``extra`` times it), or None."""
+    """(upper bound of the distance, pairs of segments within ``extra`` times it), or None: a
+    bound from ``SAMPLE_FIRST`` vertices of ``a``, from ``SAMPLE`` where it finds more than
+    ``GOOD_PAIRS_PER_SEGMENT`` pairs per segment."""
     cell = cell_size(oa, ob)
     grid = Grid(ob, cell)
-    step = max(1, len(oa) // SAMPLE)
-    px, py = oa.x0[::step], oa.y0[::step]
-    rho, found = cell, None
     limit = MAX_PAIRS_PER_SEGMENT * (len(oa) + len(ob))
-    for _ in range(64):  # grow the search around a sample of a's vertices until it meets b
+    found = None
+    for size in (SAMPLE_FIRST, SAMPLE):
+        bound = _sampled_bound(oa, ob, grid, size, limit)
+        if bound is None:  # b far from a, relative to its segments: the STRtree instead
+            return None
+        reach = extra * bound
+        # boxes grown by the reach meet fewest cells' pieces in cells about 1.5 reaches wide
+        join = Grid(ob, 1.5 * reach) if 1.5 * reach > cell else grid
+        pairs = join.segment_pairs(oa, reach, limit=limit)
+        if pairs is not None:
+            found = bound, *pairs
+            if len(pairs[0]) <= GOOD_PAIRS_PER_SEGMENT * (len(oa) + len(ob)):
+                break
+    return found
+
+
+def _sampled_bound(oa: Outline, ob: Outline, grid: Grid, size: int, limit: int) -> float | None:
+    """An upper bound of the distance: the nearest segment of ``b`` (in ``grid``) to any of
+    ``size`` vertices of ``a``, the search around them grown until it meets ``b``."""
+    step = max(1, len(oa) // size)
+    px, py = oa.x0[::step], oa.y0[::step]
+    rho = 0.25 * grid.cell
+    for _ in range(64):
         found = grid.pairs(px - rho, py - rho, px + rho, py + rho, limit=limit)
-        if found is None:  # b far from a, relative to its segments: the STRtree instead
+        if found is None:
             return None
         if len(found[0]):
             break
         rho *= 4
+    else:
+        return None
     q, seg = found[0], grid.pid[found[1]]
     cb = _columns(np.column_stack([ob.x0[seg], ob.y0[seg]]), np.column_stack([ob.x1[seg], ob.y1[seg]]))
-    bound = float(np.sqrt(_fast_d2(px[q], py[q], *cb).min())) * (1 + 1e-9) + 1e-12
-    reach = extra * bound
-    if reach > 2 * cell:
-        grid = Grid(ob, reach)
-    pairs = grid.segment_pairs(oa, reach, limit=limit)
-    if pairs is None:
-        return None
-    return bound, *pairs
+    return float(np.sqrt(_fast_d2(px[q], py[q], *cb).min())) * (1 + 1e-9) + 1e-12
 
 
 def _score(oa: Outline, ob: Outline, ia: np.ndarray, ib: np.ndarray,
@@ -238,16 +252,16 @@ def _score(oa: Outline, ob: Outline, ia: np.ndarray, ib: np.ndarray,
     best, keep_a, keep_b = float("inf"), [], []
     for k in range(0, len(ia), CHUNK):  # chunks that stay in cache
         ja, jb = ia[k:k + CHUNK], ib[k:k + CHUNK]
-        pa, pb = tuple(c[ja] for c in ca), tuple(c[jb] for c in cb)
+        pa, pb = tuple(c.take(ja) for c in ca), tuple(c.take(jb) for c in cb)
         if _crossing_cols(pa, pb).any():
             return 0.0, -1, -1
         fast = _fast_cols(pa, pb)
         low = float(fast.min()) if len(fast) else float("inf")
         if low <= best:
             best = low
-        near = fast <= best * (1 + 1e-9) + 1e-24
-        keep_a.append(ja[near])
-        keep_b.append(jb[near])
+        near = np.flatnonzero(fast <= best * (1 + 1e-9) + 1e-24)
+        keep_a.append(ja.take(near))
+        keep_b.append(jb.take(near))
     if not keep_a or best > bound * bound:
         return float("inf"), -1, -1
     ia, ib = np.concatenate(keep_a), np.concatenate(keep_b)
@@ -282,15 +296,18 @@ def _united(geom: BaseGeometry) -> BaseGeometry:
 
 
 def nearest_points(a: BaseGeometry, b: BaseGeometry, *,
-                   outlines: tuple[Outline, Outline] | None = None) -> tuple[float, Point, Point]:
+                   outlines: tuple[Outline, Outline] | None = None,
+                   near: Proximity | None = None) -> tuple[float, Point, Point]:
     """(distance, point on ``a``, point on ``b``) of two polygonal geometries, in mm
-    (``outlines``: their :func:`~.segments.outline`, when the caller has them already).
+    (``outlines``: their :func:`~.segments.outline`, or ``near``: their :class:`Proximity`,
+    when the caller has them already).
 
     Overlapping or touching geometries give distance 0 (and a point of their intersection).
     """
     if a.is_empty or b.is_empty:
         return float("inf"), Point(), Point()
-    near = Proximity(*(outlines or (outline(a), outline(b))))
+    if near is None:
+        near = Proximity(*(outlines or (outline(a), outline(b))))
     d, (p0, p1), (q0, q1) = near.distance, near.segment_a, near.segment_b
     if d <= 0 or near.i < 0 or _nested(a, b):
         a, b = _united(a), _united(b)  # GEOS decides, on valid geometry
@@ -304,6 +321,8 @@ def nearest_points(a: BaseGeometry, b: BaseGeometry, *,
 
 
 def min_distance(a: BaseGeometry, b: BaseGeometry, *,
-                 outlines: tuple[Outline, Outline] | None = None) -> float:
-    """Smallest distance between two polygonal geometries, in mm."""
-    return nearest_points(a, b, outlines=outlines)[0]
+                 outlines: tuple[Outline, Outline] | None = None,
+                 near: Proximity | None = None) -> float:
+    """Smallest distance between two polygonal geometries, in mm (``outlines``, ``near``: as
+    :func:`nearest_points`)."""
+    return nearest_points(a, b, outlines=outlines, near=near)[0]

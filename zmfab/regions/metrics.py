@@ -10,9 +10,10 @@ from shapely.geometry import GeometryCollection
 from shapely.geometry.base import BaseGeometry
 
 from . import Layout
-from .clip import IN, Rows, overlap_area, stretches
-from .distance import min_distance
-from .segments import Grid, Outline, cell_size, outline
+from .clip import overlap_area
+from .distance import Proximity, min_distance
+from .facing import facing_length
+from .segments import Outline, joined, outline
 
 #: Anode edge within this multiple of the minimum gap from the cathode counts as facing it.
 FACING_FACTOR = 1.5
@@ -20,10 +21,6 @@ FACING_FACTOR = 1.5
 #: outlines (:func:`~.clip.overlap_area`) rather than by a GEOS overlay, which grows faster
 #: than the vertex count on long concentric rings.
 OUTLINE_AREA_FROM = 20000
-#: Bands (buffer polygons) with this many vertices have the anode's outline cut along them in
-#: NumPy (:func:`~.clip.stretches`) rather than by a GEOS line overlay, which grows faster
-#: than the vertex count on long concentric rings.
-OUTLINE_FACING_FROM = 100000
 
 
 def measure(layout: Layout) -> dict[str, Any]:
@@ -31,16 +28,18 @@ def measure(layout: Layout) -> dict[str, Any]:
 
     ``fill_factor`` is the electrode area inside the active area divided by the active area.
     ``facing_length_mm`` is the length of anode edge (pad included) lying within
-    ``FACING_FACTOR`` times the minimum gap of the cathode: the edge ions cross from.
+    ``FACING_FACTOR`` times the minimum gap of the cathode: the edge ions cross from (by the
+    distance itself, not a buffer polygon's approximation of it).
     """
     anode, cathode = _Electrode(layout, "anode"), _Electrode(layout, "cathode")
     active = layout.get("active_area")
     active_area = active.area
     apart = not (anode.whole.is_empty or cathode.whole.is_empty)
-    min_gap = min_distance(anode.whole, cathode.whole, outlines=(anode.outline, cathode.outline)) \
-        if apart else 0.0
+    # one search for the gap and the facing edge: the segment pairs near the gap, a margin out
+    near = Proximity(anode.outline, cathode.outline, extra=FACING_FACTOR) if apart else None
+    min_gap = min_distance(anode.whole, cathode.whole, near=near) if apart else 0.0
     inside = _inside(anode, cathode, active, apart=min_gap > 0) if active_area else 0.0
-    facing = _facing(anode, cathode, min_gap * FACING_FACTOR) if min_gap > 0 else 0.0
+    facing = _facing(anode, cathode, near, min_gap * FACING_FACTOR) if min_gap > 0 else 0.0
     xmin, ymin, xmax, ymax = shapely.total_bounds([g for g in layout.regions.values()
                                                     if not g.is_empty])
     return {
@@ -76,9 +75,14 @@ class _Electrode:
         self.area = sum(g.area for g in self.parts)
 
     @cached_property
+    def part_outlines(self) -> list[Outline]:
+        """Every ring of each part as segments."""
+        return [outline(g) for g in self.parts]
+
+    @cached_property
     def outline(self) -> Outline:
-        """Every ring of :attr:`whole` as segments."""
-        return outline(self.whole)
+        """Every ring of :attr:`whole` as segments (the parts' outlines one after the other)."""
+        return joined(self.part_outlines) if self.parts else outline(self.whole)
 
 
 def _meeting(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
@@ -94,31 +98,15 @@ def _meeting(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     return shapely.intersection(piece, small) if small is b else shapely.intersection(small, piece)
 
 
-def _facing(anode: _Electrode, cathode: _Electrode, reach: float) -> float:
-    """Length (mm) of the anode's outline within ``reach`` mm of the cathode (a buffer polygon,
-    16 segments a quarter circle): each part's outline, less the seam counted in both."""
-    band = shapely.buffer(cathode.whole, reach, quad_segs=16)
-    # GEOS's overlay grows faster than linearly in one big polygon's vertices, not in the
-    # number of parts (a panel of cells is many moderate parts)
-    if shapely.get_num_coordinates(shapely.get_parts(band)).max(initial=0) >= OUTLINE_FACING_FROM:
-        return _facing_along_outline(anode, band)
-    length = sum(shapely.intersection(g.boundary, band).length for g in anode.parts)
+def _facing(anode: _Electrode, cathode: _Electrode, near: Proximity | None,
+            reach: float) -> float:
+    """Length (mm) of the anode's outline within ``reach`` mm of the cathode (exactly:
+    :func:`~.facing.facing_length`), the seam counted in both parts' outlines taken off twice.
+    The electrodes are apart, so the distance to the cathode is the distance to its outline."""
+    pairs = near.pairs if near is not None and near.reach >= reach else None
+    length = facing_length(anode.outline, cathode.outline, reach, pairs=pairs)
     if not anode.seam.is_empty:
-        length -= 2 * shapely.intersection(anode.seam, band).length
-    return length
-
-
-def _facing_along_outline(anode: _Electrode, band: BaseGeometry) -> float:
-    """:func:`_facing` for a large band: the anode's outline (and seam) cut where the band's
-    outline meets it, each stretch in or out (:func:`~.clip.stretches`), lengths summed."""
-    edges = anode.outline
-    ob = outline(band)
-    grid, rows = Grid(ob, cell_size(edges, ob)), Rows(ob, band)
-    length = 0.0
-    for o, weight in ((edges, 1.0), (outline(anode.seam), -2.0)):
-        if len(o):
-            st = stretches(o, grid, rows)
-            length += weight * float((o.length[st.seg] * (st.t1 - st.t0))[st.state >= IN].sum())
+        length -= 2 * facing_length(outline(anode.seam), cathode.outline, reach)
     return length
 
 
@@ -130,14 +118,19 @@ def _inside(anode: _Electrode, cathode: _Electrode, active: BaseGeometry, *,
         return shapely.union_all([*anode.parts, *cathode.parts]).intersection(active).area
     total = 0.0
     shapely.prepare(active)
-    for part in (*anode.parts, *cathode.parts):
-        if active.covers(part):
-            total += part.area
-        elif shapely.get_num_coordinates(part) >= OUTLINE_AREA_FROM:
-            total += overlap_area(part, active)
-        else:
-            total += shapely.intersection(part, active).area
+    for electrode in (anode, cathode):
+        for part, edges in zip(electrode.parts, electrode.part_outlines, strict=True):
+            total += _inside_part(part, edges, active)
     return total
+
+
+def _inside_part(part: BaseGeometry, edges: Outline, active: BaseGeometry) -> float:
+    """Area (mm²) of ``part`` (outline ``edges``) inside the prepared ``active``."""
+    if active.covers(part):
+        return part.area
+    if len(edges) >= OUTLINE_AREA_FROM:
+        return overlap_area(part, active, outline_a=edges)
+    return shapely.intersection(part, active).area
 
 
 METRIC_UNITS: dict[str, str] = {

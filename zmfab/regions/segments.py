@@ -2,9 +2,9 @@
 
 Shapely builds a geometry object per segment for an STRtree; for outlines of hundreds of
 thousands of vertices that costs more than the question asked of them. Here an outline stays
-as coordinate columns, and a grid of square cells (long segments cut into pieces no longer than
-a cell) finds every pair of segments whose boxes, one side grown by a reach, overlap: one
-sort, one binary search, O(n) pairs for outlines that stay apart.
+as coordinate columns, and a grid of square cells (slanted segments cut into pieces about a
+cell across) finds every pair of segments whose boxes, one side grown by a reach, overlap, each
+pair once: one sort, O(n) pairs for outlines that stay apart.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 #: Query boxes paired at a time.
-BLOCK = 1 << 14
+BLOCK = 1 << 13
+#: Boxes spanning at most this many cells are listed cell by cell in one pass per offset.
+NARROW = 16
+#: A cell's pieces in groups by ``first`` (bit 0: the cell is in the piece's first column, bit 1:
+#: its first row), in the order 2, 3, 1, 0; a query box whose own ``first`` is q needs the pieces
+#: with the bits q lacks: all (q = 3), groups {2, 3} (q = 1), {3, 1} (q = 2) or {3} (q = 0),
+#: each a range ``_FROM[q]`` to ``_TO[q]`` of groups.
+_GROUP = np.array([3, 2, 0, 1], dtype=np.int64)
+_FROM = np.array([1, 0, 1, 0], dtype=np.int64)
+_TO = np.array([2, 2, 3, 4], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,15 @@ def outline(geom: BaseGeometry) -> Outline:
                    chain[:-1][same])
 
 
+def joined(outlines: list[Outline]) -> Outline:
+    """The segments of several outlines in order, as one (chains numbered on)."""
+    if len(outlines) == 1:
+        return outlines[0]
+    shift = np.cumsum([0] + [int(o.chain.max()) + 1 if len(o) else 0 for o in outlines[:-1]])
+    return Outline(*(np.concatenate([getattr(o, k) for o in outlines]) for k in ("x0", "y0", "x1", "y1")),
+                   np.concatenate([o.chain + k for o, k in zip(outlines, shift, strict=True)]))
+
+
 def vertices(o: Outline) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of every segment's start vertex."""
     return o.x0, o.y0
@@ -69,8 +87,12 @@ def vertices(o: Outline) -> tuple[np.ndarray, np.ndarray]:
 class Grid:
     """Segments of an outline bucketed by square cells of side ``cell`` mm.
 
-    Each segment is cut into pieces whose boxes are at most a cell wide, and each piece is
-    listed under every cell its box meets (one to four), grouped by cell.
+    Each segment is cut into pieces whose boxes are at most a cell wide or tall (:func:`pieces`),
+    and each piece is listed under every cell its box meets, grouped by cell. A pair of boxes that
+    overlap is reported once, in the cell of the lower-left corner of their common box: the cell
+    whose column is the first column of one of the boxes and whose row is the first row of one.
+    Within a cell the pieces are kept in groups by which of their first column and row the cell
+    is, so a query box reads only the pieces it could be reported with there (one range).
     """
 
     def __init__(self, o: Outline, cell: float) -> None:
@@ -81,10 +103,12 @@ class Grid:
         self.oy = float(by0.min()) if len(by0) else 0.0
         self.nx = int(np.floor((float(bx1.max()) - self.ox) * self.inv)) + 1 if len(bx1) else 1
         self.ny = int(np.floor((float(by1.max()) - self.oy) * self.inv)) + 1 if len(by1) else 1
-        cell_of, entry = self.keys(bx0, by0, bx1, by1)
-        order = np.argsort(cell_of)
-        self.ecell = cell_of[order]
-        self.start = np.searchsorted(self.ecell, np.arange(self.nx * self.ny + 1))
+        cell_of, entry, first = self.keys(bx0, by0, bx1, by1)
+        code = cell_of * 4 + _GROUP[first]
+        order = np.argsort(code)
+        #: where each (cell, group) run starts in the pieces listed by cell
+        self.start = np.zeros(self.nx * self.ny * 4 + 1, dtype=np.int64)
+        np.cumsum(np.bincount(code, minlength=self.nx * self.ny * 4), out=self.start[1:])
         e = entry[order]
         self.pid = pid
         self.piece = e
@@ -99,20 +123,34 @@ class Grid:
                 np.clip(j, 0, self.ny - 1).astype(np.int64))
 
     def keys(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
-             y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cell, box) for every cell each box meets (boxes clamped to the grid)."""
+             y1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cell, box, first) for every cell each box meets (boxes clamped to the grid); ``first``
+        has bit 0 set where the cell is in the box's first column, bit 1 in its first row."""
         i0, j0 = self.index(x0, y0)
         i1, j1 = self.index(x1, y1)
-        nx, ny = i1 - i0 + 1, j1 - j0 + 1
-        count = nx * ny
+        wx, wy = i1 - i0, j1 - j0
         box = np.arange(len(i0))
-        if len(count) == 0 or count.max() == 1:
-            return i0 + j0 * self.nx, box
-        total = int(count.sum())
-        box = np.repeat(box, count)
-        k = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        w = nx[box]
-        return i0[box] + k % w + (j0[box] + k // w) * self.nx, box
+        base = i0 + j0 * self.nx
+        if len(box) == 0 or (wx.max() == 0 and wy.max() == 0):
+            return base, box, np.full(len(box), 3, dtype=np.int8)
+        mx, my = int(wx.max()), int(wy.max())
+        if (mx + 1) * (my + 1) > NARROW:  # wide boxes: every cell of each box by division
+            count = (wx + 1) * (wy + 1)
+            box = np.repeat(box, count)
+            k = np.arange(len(box)) - np.repeat(np.cumsum(count) - count, count)
+            w = wx[box] + 1
+            col, row = k % w, k // w
+            first = (col == 0).astype(np.int8) | ((row == 0).astype(np.int8) << 1)
+            return base[box] + col + row * self.nx, box, first
+        # narrow boxes (most): one pass per offset from the first cell, boxes in order within it
+        cells, boxes, firsts = [], [], []
+        for dj in range(my + 1):
+            for di in range(mx + 1):
+                sel = box if di == 0 and dj == 0 else np.flatnonzero((wx >= di) & (wy >= dj))
+                cells.append(base[sel] + (di + dj * self.nx))
+                boxes.append(sel)
+                firsts.append(np.full(len(sel), int(di == 0) | (int(dj == 0) << 1), dtype=np.int8))
+        return np.concatenate(cells), np.concatenate(boxes), np.concatenate(firsts)
 
     def pairs(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
               *, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -140,23 +178,19 @@ class Grid:
             idx = np.flatnonzero(keep)
             found = self._pairs(x0[idx], y0[idx], x1[idx], y1[idx], limit=limit)
             return None if found is None else (idx[found[0]], found[1], found[2])
-        key, box = self.keys(x0, y0, x1, y1)
-        lo, hi = self.start[key], self.start[key + 1]
-        count = hi - lo
+        key, box, first = self.keys(x0, y0, x1, y1)
+        lo = self.start[key * 4 + _FROM[first]]
+        count = self.start[key * 4 + _TO[first]] - lo
         total = int(count.sum())
         if limit is not None and total > limit:
             return None
         at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)
         qa = np.repeat(box, count)
-        hit = (x0[qa] <= self.ex1[at]) & (self.ex0[at] <= x1[qa])
-        qa, at = qa[hit], at[hit]
-        hit = (y0[qa] <= self.ey1[at]) & (self.ey0[at] <= y1[qa])
-        qa, at = qa[hit], at[hit]
-        # a pair meets in every cell both boxes touch: keep it in the cell of the lower-left
-        # corner of their common box only
-        ci, cj = self.index(np.maximum(x0[qa], self.ex0[at]), np.maximum(y0[qa], self.ey0[at]))
-        first = ci + cj * self.nx == self.ecell[at]
-        return qa[first], self.piece[at[first]], total
+        # (positions and take: faster than a boolean mask on these long arrays)
+        hit = np.flatnonzero((x0.take(qa) <= self.ex1.take(at)) & (self.ex0.take(at) <= x1.take(qa)))
+        qa, at = qa.take(hit), at.take(hit)
+        hit = np.flatnonzero((y0.take(qa) <= self.ey1.take(at)) & (self.ey0.take(at) <= y1.take(qa)))
+        return qa.take(hit), self.piece.take(at.take(hit)), total
 
     def segment_pairs(self, o: Outline, reach: float, *,
                       limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -167,14 +201,16 @@ class Grid:
         if found is None:
             return None
         qa, pb = found
-        return qid[qa], self.pid[pb]
+        return qid.take(qa), self.pid.take(pb)
 
 
 def pieces(o: Outline, cell: float) -> tuple[np.ndarray, ...]:
-    """(segment, x0, y0, x1, y1): the boxes of ``o``'s segments, those wider than ``cell`` cut
-    into equal pieces no wider (boxes grown by a rounding margin so the pieces cover the segment)."""
+    """(segment, x0, y0, x1, y1): the boxes of ``o``'s segments, those wider and taller than
+    ``cell`` cut into equal pieces whose boxes are no wider or no taller (grown by a rounding
+    margin so the pieces cover the segment): a slanted segment's box stays near the segment, and
+    one along an axis is one long thin box (fewer pieces, fewer pairs repeated)."""
     dx, dy = o.x1 - o.x0, o.y1 - o.y0
-    n = np.maximum(np.ceil(np.maximum(np.abs(dx), np.abs(dy)) / cell), 1).astype(np.int64)
+    n = np.maximum(np.ceil(np.minimum(np.abs(dx), np.abs(dy)) / cell), 1).astype(np.int64)
     seg = np.arange(len(o))
     if len(n) == 0 or n.max() == 1:
         return (seg, np.minimum(o.x0, o.x1), np.minimum(o.y0, o.y1),
