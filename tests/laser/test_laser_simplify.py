@@ -18,7 +18,7 @@ from zmfab.profiles import Profiles
 from zmfab.serial.grbl_emu import GrblDevice
 from zmfab.serial.jobscan import clean_line
 from zmfab.toolpath.path import Polyline
-from zmfab.toolpath.simplify import resolution_mm, simplify_points
+from zmfab.toolpath.simplify import resolution_mm, simplify_points, steady_start
 
 PATTERN = "patterns/msc-laser-scribed.toml"
 
@@ -140,3 +140,20 @@ def test_grbl_emulator_takes_every_line(msc_job, tmp_path):
                 assert dev._execute(body) == "ok", line
         r = run_cli("stream", str(path), "--port", "sim://grbl", "-q")
         assert r.code == 0, r.err
+
+
+def test_a_ring_is_entered_where_its_ends_pin_no_short_segment():
+    # a small ring whose first vertex sits between a 4 um and a 7 um segment (resolution 10 um)
+    ring = np.array([[0.0, 0.0], [0.004, 0.0], [0.016, 0.004], [0.024, 0.03], [0.0, 0.03],
+                     [-0.007, 0.0], [0.0, 0.0]])
+    out = steady_start(ring, resolution=0.01)
+    assert np.array_equal(out[0], out[-1]) and len(out) == len(ring)
+    seg = np.hypot(*np.diff(out, axis=0).T)
+    assert seg[0] >= 0.01 and seg[-1] >= 0.01  # its ends pin long segments
+    assert np.hypot(*(out[0] - ring[0])) <= 0.02  # entered next to where it was
+    assert shapely.Polygon(out).equals(shapely.Polygon(ring))  # the same ring
+    assert steady_start(out, resolution=0.01) is out  # already steady: as it is
+    body = body_lines([Polyline(ring, {"power": 0.5, "speed": 600}, closed=True)],
+                      {"gcode": {"xy_decimals": 4}, "s_max": 1000, "resolution_mm": 0.01})
+    moves = [m for m in parse_gcode("\n".join(body)).moves if m.laser]
+    assert moves and min(m.length for m in moves) >= 0.01

@@ -19,7 +19,7 @@ import numpy as np
 from .. import __version__
 from ..errors import ParameterError
 from ..toolpath.path import Polyline, Toolpath
-from ..toolpath.simplify import resolution_mm, simplify_points
+from ..toolpath.simplify import resolution_mm, simplify_points, steady_start
 from .estimate import bed_size, estimate
 from .job import Job
 from .parse import parse_gcode
@@ -98,6 +98,10 @@ def body_lines(paths: Sequence[Polyline], machine: Mapping[str, Any], *, dynamic
 
     for p in paths:
         pts = simplify_points(p.points, resolution=res, decimals=xy)
+        if p.closed:  # entered where its ends pin no segment below the resolution
+            steady = steady_start(pts, resolution=res)
+            if steady is not pts:
+                pts = simplify_points(steady, resolution=res, decimals=xy)
         if len(pts) < 2:
             continue
         p = replace(p, points=pts)

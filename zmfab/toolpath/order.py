@@ -11,9 +11,11 @@ nearest neighbours, turned round where allowed, closed ones re-entered; :mod:`.o
 and every closed polyline finally re-enters at the vertex with the shortest hops in and out.
 Hatch bands (:mod:`.order_bands`) are ordered as zigzag items, segments whose overscan leads
 meet (:mod:`.order_chains`) as one item where that leaves fewer items, and the order of the
-polylines they stand for is then polished by 2-opt and Or-opt. Outside hatch bands, on
-:data:`SECOND_START` items or more, the search also runs from where the greedy order ends and
-the shorter tour from the origin is kept (:func:`_two_starts`).
+polylines they stand for is then polished by 2-opt and Or-opt. Outside hatch bands, a plan with
+closed polylines (up to :data:`FULL_WINDOW_UP_TO` items) is also searched from its contours
+entered at their first vertex, with 2-opt blocks as long as the tour; any other plan of
+:data:`SECOND_START` items or more also from where the greedy order ends; the shorter tour from
+the origin is kept (:func:`_two_starts`).
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
 the clock, so the result is deterministic; ``budget_s`` adds a wall-clock limit to the 2-opt.
 The result is never longer than the order given.
@@ -62,6 +64,9 @@ POLISH_2OPT, POLISH_OR = 200, 40
 POLISH_WINDOW, POLISH_NEAR = 4, 2
 #: Searches of this many items or more (outside hatch bands) run twice (see :func:`_two_starts`).
 SECOND_START = 32
+#: Plans with closed polylines of up to this many items are also searched from their first
+#: vertices with 2-opt blocks as long as the tour (see :func:`_two_starts`).
+FULL_WINDOW_UP_TO = 512
 #: Polishing looks first at the polylines next to travels this many times the median.
 LONG_HOP = 2.0
 
@@ -208,8 +213,10 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
 
 def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
                 ) -> tuple[list[int], list[bool], list[int]]:
-    """:func:`_search` from ``org``; on :data:`SECOND_START` items or more also from where
-    the greedy order from ``org`` ends (an extreme of the work rather than the corner nearest
+    """:func:`_search` from ``org``, and from the greedy order with every contour entered at
+    its first vertex (2-opt blocks as long as the tour) where the plan has closed polylines and
+    at most :data:`FULL_WINDOW_UP_TO` items; else, on :data:`SECOND_START` items or more,
+    also from where the greedy order from ``org`` ends (an extreme of the work rather than the corner nearest
     the origin: on an isolation its greedy order leaves fewer long jumps back), that tour run
     whichever way is shorter from ``org`` and its start polished by Or-opt. The shorter tour
     from ``org``."""
@@ -217,7 +224,16 @@ def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: flo
     g = greedy(plan, org, index, near)
     first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
                     near=near)
-    if plan.n < SECOND_START:
+    if plan.closed.any() and plan.n <= FULL_WINDOW_UP_TO:
+        # the contours entered where they begin, as drawn (where a planner starts its rings
+        # along one line, that line is the short way across them), 2-opt over the whole tour
+        drawn = _search(plan, org, plan.n, budget_s, near=near,
+                        start=(list(g[0]), list(g[1]), [0] * plan.n))
+        first = min(first, drawn, key=lambda t: tour_travel(plan, org, *t))
+        searched_drawn = True
+    else:
+        searched_drawn = False
+    if plan.n < SECOND_START or searched_drawn:
         return first
     _, b = tour_ends(plan, *g)
     order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,

@@ -4,12 +4,14 @@ tells how far a travel goal is from what any order could reach).
 Every hop runs from a point where one polyline may be left to a point where another may be
 entered: an end of an open polyline (lead ends included) or a vertex of a closed one. The hops
 of any order join all the polylines, so they weigh at least a minimum spanning tree over the
-polylines, each edge the least distance between the two polylines' points. Dropping polylines
-never lengthens the best order of the rest (the hop past a dropped one is no longer than the
-two hops it replaces), so the tree over any subset is a bound too: a large contour that runs
-past everything (an isolation's outer offsets) joins all the rest at almost no cost, and the
-tree over the small ones alone is then the stronger figure. :func:`travel_lower_bound` takes
-the best over the subsets of the smallest polylines. Needs SciPy (the ``sim``, ``test`` and
+polylines, each edge the least distance between the two polylines' points. Dropping closed
+polylines never lengthens the best order of the rest (one is left where it is entered, so the
+hop past it is no longer than the two hops it replaces), so the tree over the open polylines
+and any subset of the closed ones is a bound too: a large contour that runs past everything (an
+isolation's outer offsets) joins all the rest at almost no cost, and the tree without it is
+then the stronger figure. Open polylines are never dropped: one carries the tool from its start
+to its end without a hop, and the order without it may need that hop.
+:func:`travel_lower_bound` takes the best over the open polylines with the smallest closed ones. Needs SciPy (the ``sim``, ``test`` and
 ``bench`` extras).
 """
 
@@ -79,20 +81,25 @@ def tree_bound(points: Sequence[np.ndarray]) -> float:
 
 
 def travel_lower_bound(paths: Sequence[Polyline]) -> tuple[float, int]:
-    """(a lower bound on the travel between ``paths`` in any order, mm; how many of the smallest
-    polylines the bound was taken over). Travel from the machine origin is not counted."""
+    """(a lower bound on the travel between ``paths`` in any order, mm; how many polylines the
+    bound was taken over: the open ones and the smallest closed ones). Travel from the machine origin is not counted."""
     if len(paths) < 2:
         return 0.0, len(paths)
     pts = _points(paths)
-    size = np.array([float(np.hypot(*(p.max(axis=0) - p.min(axis=0)))) for p in pts])
+    size = np.array([float(np.hypot(*(p.max(axis=0) - p.min(axis=0)))) if q.closed else -1.0
+                     for p, q in zip(pts, paths, strict=True)])  # open ones first: always kept
+    n_open = int((size < 0).sum())
     order = np.argsort(size, kind="stable")
     counts = np.cumsum(np.array([len(p) for p in pts])[order])
     n = len(paths)
     ranked = size[order]
     ratio = ranked[2:] / np.maximum(ranked[1:-1], 1e-12)  # size of the (k+1)-th / the k-th, k >= 2
+    ratio[ranked[1:-1] < 0] = 0.0  # (no cut among the open ones)
     jumps = np.nonzero(ratio > JUMP)[0]
     jumps = jumps[np.argsort(-ratio[jumps], kind="stable")[:SUBSETS]] + 2
-    sizes = np.unique(np.concatenate([np.geomspace(2, n, SUBSETS).round().astype(int), jumps]))
+    sizes = np.unique(np.concatenate([np.geomspace(2, n, SUBSETS).round().astype(int), jumps,
+                                      [max(2, n_open)]]))
+    sizes = sizes[sizes >= n_open]
     best, best_k = 0.0, 0
     for k in sizes.tolist():
         if counts[k - 1] > MAX_POINTS:

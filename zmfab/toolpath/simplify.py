@@ -4,7 +4,9 @@ than the machine's resolution merged into their neighbours.
 A vertex is only dropped when it ends a segment shorter than the resolution and lies within half
 the resolution of the polyline that is left (every vertex dropped before it is re-checked against
 the new segment too), so no point of the path moves more than ``resolution / 2`` (plus the
-rounding to ``decimals``, which the G-code words do anyway). The two ends never move.
+rounding to ``decimals``, which the G-code words do anyway). The two ends never move; a closed
+polyline may first be entered at a neighbouring vertex within twice the resolution of its entry
+(:func:`steady_start`), so that its ends do not pin a segment shorter than the resolution.
 """
 
 from __future__ import annotations
@@ -94,3 +96,28 @@ def simplify_points(points: np.ndarray, *, resolution: float = DEFAULT_RESOLUTIO
     if len(out) == 2 and not np.any(out[0] != out[1]):
         out = out[:1]
     return out
+
+
+#: :func:`steady_start` looks this many vertices either way round a ring.
+STEADY_REACH = 8
+
+
+def steady_start(points: np.ndarray, *, resolution: float = DEFAULT_RESOLUTION_MM) -> np.ndarray:
+    """A closed polyline ``points`` (first = last) entered at the nearest vertex within twice
+    ``resolution`` mm of its entry whose segments either side are both at least ``resolution``
+    long (the same ring: only the hop to it changes, by at most that), or as it is when its
+    entry's own segments are long enough or no such vertex is near."""
+    pts = np.asarray(points, dtype=float)
+    ring = pts[:-1]
+    m = len(ring)
+    if m < 4 or not np.array_equal(pts[0], pts[-1]):
+        return pts
+    seg = np.hypot(*(np.roll(ring, -1, axis=0) - ring).T)  # seg[i]: vertex i to i + 1
+    if seg[0] >= resolution and seg[-1] >= resolution:
+        return pts
+    for step in range(1, min(STEADY_REACH, m // 2) + 1):
+        for k in (step % m, -step % m):
+            if (seg[k] >= resolution and seg[k - 1] >= resolution
+                    and math.hypot(*(ring[k] - ring[0])) <= 2 * resolution):
+                return np.vstack([ring[k:], ring[:k], ring[k:k + 1]])
+    return pts
