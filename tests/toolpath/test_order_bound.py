@@ -79,3 +79,15 @@ def test_small_rings_take_part_through_fewer_ports():
     plan = make_plan(paths)
     counts = np.bincount(plan.port_owner, minlength=plan.n)
     assert counts[0] == 1 and counts[1] == RING_SAMPLES
+
+
+def test_open_strokes_are_never_dropped_from_the_bound():
+    """A stroke carries the tool 100 mm without a hop: small rings at both its ends are joined
+    through it. Over the two rings alone (the stroke dropped) the tree would be 100 mm, above
+    the real tour."""
+    paths = [ring(0.0, 0.3, 0.05, 0), Polyline(np.array([[0.0, 0.0], [100.0, 0.0]])),
+             ring(100.0, 0.3, 0.05, 1)]
+    bound, count = travel_lower_bound(paths)
+    real = travel_length(order_paths(paths), origin=None)
+    assert real < 1.0 and bound <= real + 1e-9
+    assert count == 3
