@@ -77,19 +77,23 @@ def test_wide_pieces_and_pieces_a_stroke_would_not_cover_keep_their_outline():
     assert len(sliver_strokes(ring, SPOT, thin=0.0)) == 2  # thin=0: never a stroke
 
 
-def test_partial_strokes_run_down_the_thin_stretch_and_leave_the_wide_end():
-    fishtail = _arc_strip(2.0, 0.004, end=0.023)  # a tail a stroke down its middle would miss
-    assert all(closed for _, closed in sliver_strokes(fishtail, SPOT))
-    strokes = sliver_strokes(fishtail, SPOT, partial=True)
-    assert strokes and not any(closed for _, closed in strokes)
-    burn = shapely.union_all([LineString(p).buffer(SPOT / 2) for p, _ in strokes])
-    left = fishtail.difference(burn)
-    tail = np.radians(265)
-    assert left.area > 0 and left.intersects(Point(2 * np.cos(tail), 2 * np.sin(tail)).buffer(0.005))
-    assert not left.intersects(Point(0.0, 2.0).buffer(0.01))  # the thin middle is burnt
-    # a tail wider than the spot would be left wider than an outline trace burns: no strokes
-    assert all(closed for _, closed in sliver_strokes(_arc_strip(2.0, 0.004, end=0.06), SPOT,
-                                                      partial=True))
+def test_partial_strokes_run_down_the_thin_stretch_and_trace_the_wide_end():
+    for end in (0.023, 0.06):  # a tail wider than a stroke's reach, and wider than the spot
+        fishtail = _arc_strip(2.0, 0.004, end=end)
+        assert all(closed for _, closed in sliver_strokes(fishtail, SPOT))
+        strokes = sliver_strokes(fishtail, SPOT, partial=True)
+        opened = [p for p, closed in strokes if not closed]
+        traced = [p for p, closed in strokes if closed]
+        assert opened and traced  # down the thin stretch; round the tail
+        tail = np.radians(265)
+        assert all(shapely.Polygon(r).distance(Point(2 * np.cos(tail), 2 * np.sin(tail))) < 0.02
+                   for r in traced)
+        drawn = sum(LineString(p).length for p, _ in strokes)
+        assert drawn < 0.6 * fishtail.length  # the thin stretch once, not round both sides
+        # what is left is no more than a trace round the whole piece leaves
+        burn = shapely.union_all([LineString(p).buffer(SPOT / 2) for p, _ in strokes])
+        outline = fishtail.exterior.buffer(SPOT / 2)
+        assert fishtail.difference(burn).area <= fishtail.difference(outline).area + 1e-12
 
 
 @pytest.mark.parametrize("family, params", [("swiss-roll", {"turns": 3}),

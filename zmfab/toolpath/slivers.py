@@ -22,6 +22,9 @@ THIN = 0.8
 #: this fraction of the contours' overlap (a fraction of the spot) of each other: the stroke's
 #: burn then still meets the burn of the contour before it (``2 × overlap`` would just touch).
 OFFSET_THIN = 1.6
+#: Strokes down the thin stretches of a piece, with the outline of what they leave, are used
+#: when they burn at most this fraction of the piece's outline.
+REST_GAIN = 0.9
 #: Arc length (fraction of the spot) over which the outline's turning is summed to find a tip.
 TIP_WINDOW = 1.0
 #: A tip turns the outline back by at least this much (degrees) within the window.
@@ -33,7 +36,7 @@ def sliver_strokes(piece: Polygon, spot: float, *, thin: float = THIN, partial: 
     """``(points, closed)`` strokes (mm) that burn ``piece`` with a spot ``spot`` mm wide: one
     down the middle of a sliver (its sides at most ``thin × spot`` apart), else every ring of
     ``piece`` (closed). With ``partial``, a piece thin only along some of its length gets
-    strokes down those stretches alone: the caller burns what they leave."""
+    strokes down those stretches, and what they leave its outline."""
     rings = [np.asarray(r.coords) for r in (piece.exterior, *piece.interiors)]
     apart = thin * spot
     if 2 * piece.area <= apart * piece.length and len(rings) <= 2:  # thin on average
@@ -47,8 +50,10 @@ def sliver_strokes(piece: Polygon, spot: float, *, thin: float = THIN, partial: 
                 return [(middle, closed)]
         elif len(middle) and partial:
             runs = _thin_runs(middle, width <= apart, spot)
-            if runs and _outline_covers_rest(runs, piece, spot):
-                return [(run, False) for run in runs]
+            if runs:
+                strokes = _with_rest(runs, piece, spot)
+                if strokes is not None:
+                    return strokes
     return [(r, True) for r in rings if len(r) >= 4]
 
 
@@ -63,12 +68,19 @@ def _thin_runs(middle: np.ndarray, thin: np.ndarray, spot: float) -> list[np.nda
     return runs
 
 
-def _outline_covers_rest(runs: list[np.ndarray], piece: Polygon, spot: float) -> bool:
-    """Whether what the strokes along ``runs`` leave of ``piece`` is narrow enough for a trace
-    round its outline (the caller's leftover pass) to burn it all: nowhere a spot's width."""
+def _with_rest(runs: list[np.ndarray], piece: Polygon, spot: float
+               ) -> list[tuple[np.ndarray, bool]] | None:
+    """Strokes along ``runs`` and the outlines of what they leave of ``piece``, or None when
+    that burns no less than the outline of ``piece``. The rest's outline burns all of the rest
+    but what lies deeper than half the spot inside it, which lies as deep inside ``piece``:
+    what a trace round ``piece`` would leave too."""
     burn = shapely.union_all(shapely.buffer([LineString(r) for r in runs], spot / 2))
-    rest = shapely.difference(piece, burn)
-    return shapely.buffer(rest, -spot / 2 * (1 - 1e-6)).is_empty
+    rest = shapely.get_parts(shapely.difference(piece, burn))
+    rest = rest[shapely.area(rest) > (spot / 10) ** 2]  # not the round-off crumbs at the ends
+    rings = [np.asarray(r.coords) for g in rest for r in (g.exterior, *g.interiors)]
+    strokes = [(run, False) for run in runs] + [(r, True) for r in rings if len(r) >= 4]
+    drawn = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p, _ in strokes)
+    return strokes if drawn < REST_GAIN * piece.length else None
 
 
 def _covers(points: np.ndarray, piece: Polygon, spot: float) -> bool:
