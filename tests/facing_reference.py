@@ -47,3 +47,16 @@ def facing_reference(lay, *, quad_segs: int = 256) -> float:
             covered += b - max(a, end)
             end = b
     return total + (covered * shapely.length(edges[edge]) if edge >= 0 else 0.0)
+
+
+def metrics_reference(lay) -> dict:
+    """The metrics as first written: GEOS unions, intersections and distance on whole regions
+    (the facing edge against GEOS's capsule of each cathode segment, 128 sides a quarter
+    circle: short of the exact figure by up to ~1e-4 mm; tests/regions/test_facing.py
+    holds the fine comparison)."""
+    anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
+    active = lay.get("active_area")
+    inside = shapely.union(anode, cathode).intersection(active).area if active.area else 0.0
+    gap = anode.distance(cathode)
+    return {"fill": inside / active.area if active.area else 0.0, "gap": gap,
+            "facing": facing_reference(lay, quad_segs=128), "bounds": list(lay.bounds)}

@@ -7,21 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zmfab
-from tests.facing_reference import facing_reference
+from tests.facing_reference import metrics_reference
 from zmfab.regions.metrics import measure
-
-
-def reference(lay):
-    """The metrics as first written: GEOS unions, intersections and distance on whole regions
-    (the facing edge against GEOS's capsule of each cathode segment, 128 sides a quarter
-    circle: short of the exact figure by up to ~1e-4 mm; tests/regions/test_facing.py
-    holds the fine comparison)."""
-    anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
-    active = lay.get("active_area")
-    inside = shapely.union(anode, cathode).intersection(active).area if active.area else 0.0
-    gap = anode.distance(cathode)
-    return {"fill": inside / active.area if active.area else 0.0, "gap": gap,
-            "facing": facing_reference(lay, quad_segs=128), "bounds": list(lay.bounds)}
 
 
 @settings(max_examples=12, deadline=None)
@@ -34,7 +21,7 @@ def test_fast_metrics_match_reference(family, n, gap):
                                       "gap": f"{gap:.3f}mm"})
     except zmfab.ZmfabError:
         return  # a combination the generator refuses
-    m, ref = measure(lay), reference(lay)
+    m, ref = measure(lay), metrics_reference(lay)
     assert m["min_gap_mm"] == round(ref["gap"], 9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
     assert m["facing_length_mm"] == pytest.approx(ref["facing"], abs=3e-4)
@@ -56,7 +43,7 @@ def test_pads_overlapping_touching_or_apart_match_reference(shift):
     lay2 = type(lay)(lay.family, regions, dict(lay.params), dict(lay.meta))
     if lay2.get("anode_pad").intersects(lay2.get("cathode")):
         pytest.skip("the moved pad meets the cathode")
-    m, ref = measure(lay2), reference(lay2)
+    m, ref = measure(lay2), metrics_reference(lay2)
     assert m["min_gap_mm"] == round(ref["gap"], 9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
     assert m["facing_length_mm"] == pytest.approx(ref["facing"], abs=3e-4)

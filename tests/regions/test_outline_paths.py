@@ -12,7 +12,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 import zmfab
-from tests.facing_reference import facing_reference
+from tests.facing_reference import metrics_reference
 from zmfab.regions import distance
 from zmfab.regions import metrics as metrics_mod
 from zmfab.regions.clip import IN, ON_OPPOSITE, ON_SAME, OUT, Rows, overlap_area, stretches
@@ -126,18 +126,6 @@ def test_facing_from_the_gap_search_pairs_equals_its_own_join(family, params):
     assert shared > 0
 
 
-def _reference(lay):
-    """The metrics as first written: GEOS unions, intersections and distance on whole regions
-    (the facing edge against GEOS's capsule of each cathode segment, 128 sides a quarter
-    circle: short of the exact figure by up to ~1e-4 mm; tests/regions/test_facing.py
-    holds the fine comparison)."""
-    anode, cathode = lay.electrode("anode"), lay.electrode("cathode")
-    active = lay.get("active_area")
-    inside = shapely.union(anode, cathode).intersection(active).area
-    gap = anode.distance(cathode)
-    return {"fill": inside / active.area, "gap": gap, "facing": facing_reference(lay, quad_segs=128)}
-
-
 def _all_outline_paths(monkeypatch):
     monkeypatch.setattr(metrics_mod, "OUTLINE_AREA_FROM", 0)
 
@@ -151,7 +139,7 @@ def test_outline_paths_with_pads_overlapping_touching_or_apart(monkeypatch, shif
     regions["anode_pad"] = affinity.translate(pad, yoff=-shift * toward)
     lay2 = type(lay)(lay.family, regions, dict(lay.params), dict(lay.meta))
     _all_outline_paths(monkeypatch)
-    m, ref = zmfab.measure(lay2), _reference(lay2)
+    m, ref = zmfab.measure(lay2), metrics_reference(lay2)
     assert m["min_gap_mm"] == round(ref["gap"], 9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
     assert m["facing_length_mm"] == pytest.approx(ref["facing"], abs=3e-4)
@@ -172,7 +160,7 @@ def test_outline_paths_match_reference_on_random_turned_layouts(family, n, gap, 
     with pytest.MonkeyPatch.context() as mp:
         _all_outline_paths(mp)
         m = zmfab.measure(lay)
-    ref = _reference(lay)
+    ref = metrics_reference(lay)
     assert m["min_gap_mm"] == pytest.approx(round(ref["gap"], 9), abs=1.1e-9)
     assert m["fill_factor"] == pytest.approx(round(ref["fill"], 6), abs=1.1e-6)
     assert m["facing_length_mm"] == pytest.approx(ref["facing"], abs=3e-4)
