@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import ParameterError, require
 from ..regions import Layout
+from ..regions.segments import nearest_segments
 from .grid import ANODE, CATHODE, FILM, Grid, Links, build_links, make_grid
 
 DOMAINS = ("auto", "active_area", "footprint", "hull")
@@ -317,14 +318,12 @@ def _project(rings: list[_Ring], pts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     ends = np.concatenate([r.xy[1:] for r in rings])
     owner = np.concatenate([np.full(len(r.xy) - 1, k) for k, r in enumerate(rings)])
     along = np.concatenate([r.s[:-1] for r in rings])
-    tree = shapely.STRtree(shapely.linestrings(np.stack([starts, ends], axis=1)))
     if not len(pts):
         return np.zeros(0, dtype=int), np.zeros(0), np.zeros((0, 2))
-    idx = tree.query_nearest(shapely.points(pts), all_matches=False)[1]
-    a, d = starts[idx], ends[idx] - starts[idx]
-    len2 = np.maximum((d * d).sum(axis=1), 1e-300)
-    t = np.clip(((pts - a) * d).sum(axis=1) / len2, 0.0, 1.0)
-    return owner[idx], along[idx] + t * np.sqrt(len2), d / np.sqrt(len2)[:, None]
+    idx, t = nearest_segments(starts, ends, pts)
+    d = ends[idx] - starts[idx]
+    length = np.sqrt(np.maximum((d * d).sum(axis=1), 1e-300))
+    return owner[idx], along[idx] + t * length, d / length[:, None]
 
 
 def _ring_profile(ring: _Ring, s: np.ndarray, tangent: np.ndarray, flux: np.ndarray,

@@ -237,3 +237,15 @@ def cell_size(*outlines: Outline, reach: float = 0.0) -> float:
     coarse = np.sqrt(area / (4 * len(ext)))
     typical = 1.6 * float(np.median(ext[:: max(1, len(ext) // 4096)]))
     return max(typical, reach, coarse, 1e-9)
+
+
+def nearest_segments(starts: np.ndarray, ends: np.ndarray, points: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``points`` (m, 2), the segment ``starts[k]``-``ends[k]`` ((n, 2) mm) nearest
+    it (one STRtree over the segments: a point-by-point projection onto a long polyline is
+    quadratic) and where along it the nearest point lies, 0..1."""
+    tree = shapely.STRtree(shapely.linestrings(np.stack([starts, ends], axis=1)))
+    idx = tree.query_nearest(shapely.points(points), all_matches=False)[1]
+    a, d = starts[idx], ends[idx] - starts[idx]
+    len2 = np.maximum((d * d).sum(axis=1), 1e-300)
+    return idx, np.clip(((points - a) * d).sum(axis=1) / len2, 0.0, 1.0)

@@ -5,8 +5,9 @@ wide and millimetres long. Tracing a sliver's outline burns its length twice (th
 or round a thin annulus twice: its outer and its inner ring); the spot, several times wider,
 covers it in one pass down its middle. A sliver's outline turns back on itself at its two tips;
 there it splits into two sides, and the middle of the two is the stroke. A thin annulus (one
-hole, both rings close together) is burnt by one closed ring half way between them. Anything
-else, or a stroke whose burn would not cover the whole sliver, keeps its outline.
+hole, both rings close together) is burnt by one closed ring half way between them. A piece
+thin only along stretches of it gets strokes down those and its outline round what they leave.
+Anything else, or a stroke whose burn would not cover the whole sliver, keeps its outline.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Polygon
+
+from ..regions.segments import nearest_segments
 
 #: A leftover piece is a sliver when its two sides lie within this fraction of the spot of each
 #: other (the stroke's burn must still cover it all).
@@ -40,8 +43,9 @@ def sliver_strokes(piece: Polygon, spot: float, *, thin: float = THIN, partial: 
     rings = [np.asarray(r.coords) for r in (piece.exterior, *piece.interiors)]
     apart = thin * spot
     if 2 * piece.area <= apart * piece.length and len(rings) <= 2:  # thin on average
+        # an open sliver's two sides meet at its tips; a thin annulus's are its two rings
         middle, width = _open_middle(rings[0], spot) if len(rings) == 1 \
-            else _ring_middle(rings[0], rings[1])
+            else _between(rings[0], rings[1])
         closed = len(rings) == 2
         if len(middle) and width.max() <= apart:
             if closed and not np.array_equal(middle[0], middle[-1]):
@@ -107,11 +111,6 @@ def _open_middle(ring: np.ndarray, spot: float) -> tuple[np.ndarray, np.ndarray]
     return _between(side_a, side_b)
 
 
-def _ring_middle(outer: np.ndarray, inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The ring half way between the two rings of a thin annulus, and its width there."""
-    return _between(outer, inner)
-
-
 def _signed_area(pts: np.ndarray) -> float:
     x, y = pts[:, 0], pts[:, 1]
     return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
@@ -138,16 +137,10 @@ def _nearest_on(line: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.nd
     """For each of ``points``, the nearest point of polyline ``line`` and how far along
     ``line`` (mm) it lies."""
     p0, p1 = line[:-1], line[1:]
-    tree = shapely.STRtree(shapely.linestrings(np.stack([p0, p1], axis=1)))
-    (which, seg), _ = tree.query_nearest(shapely.points(points), all_matches=False,
-                                         return_distance=True)
-    order = np.argsort(which)  # one segment per point, in the points' order
-    seg = seg[order]
-    d = p1[seg] - p0[seg]
-    len2 = (d * d).sum(axis=1)
-    t = np.clip(((points - p0[seg]) * d).sum(axis=1) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
+    seg, t = nearest_segments(p0, p1, points)
     along = np.concatenate([[0.0], np.cumsum(np.hypot(*(p1 - p0).T))])
-    return p0[seg] + t[:, None] * d, along[seg] + t * np.sqrt(len2)
+    d = p1[seg] - p0[seg]
+    return p0[seg] + t[:, None] * d, along[seg] + t * np.hypot(d[:, 0], d[:, 1])
 
 
 def _tips(pts: np.ndarray, spot: float) -> tuple[int, int] | None:
