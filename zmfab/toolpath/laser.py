@@ -219,10 +219,11 @@ def isolate(gap: BaseGeometry, *, spot: float, overlap: float = 0.25,
 
     The first contour runs ``spot/2`` inside the gap's edge (so nothing outside it burns); the
     last, if a sliver is left in the middle, burns it in one stroke down its middle
-    (:mod:`.slivers`; its outline where one stroke would not cover it). Parts of the gap narrower than
-    the spot cannot be cleared without burning outside it: ``meta["uncovered_mm2"]`` says how much,
-    and, given the shapes to ``keep``, ``meta["joined"]`` lists where an unburnt piece still joins
-    two of them (x, y and the gap's width there, mm).
+    (:mod:`.slivers`; its outline where one stroke would not cover it). Parts of the gap
+    narrower than the spot cannot be cleared without burning outside it:
+    ``meta["uncovered_mm2"]`` says how much, and, given the shapes to ``keep``,
+    ``meta["joined"]`` lists where an unburnt piece still joins two of them (x, y and the gap's
+    width there, mm).
     """
     _positive(spot, "spot")
     if not 0.0 <= overlap < 1.0:

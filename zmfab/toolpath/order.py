@@ -216,10 +216,10 @@ def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: flo
     """:func:`_search` from ``org``, and from the greedy order with every contour entered at
     its first vertex (2-opt blocks as long as the tour) where the plan has closed polylines and
     at most :data:`FULL_WINDOW_UP_TO` items; else, on :data:`SECOND_START` items or more,
-    also from where the greedy order from ``org`` ends (an extreme of the work rather than the corner nearest
-    the origin: on an isolation its greedy order leaves fewer long jumps back), that tour run
-    whichever way is shorter from ``org`` and its start polished by Or-opt. The shorter tour
-    from ``org``."""
+    also from where the greedy order from ``org`` ends (an extreme of the work rather than the
+    corner nearest the origin: on an isolation its greedy order leaves fewer long jumps back),
+    that tour run whichever way is shorter from ``org`` and its start polished by Or-opt. The
+    shorter tour from ``org``."""
     index, near = port_neighbours(plan, kd=has_scipy())
     g = greedy(plan, org, index, near)
     first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
@@ -229,11 +229,8 @@ def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: flo
         # along one line, that line is the short way across them), 2-opt over the whole tour
         drawn = _search(plan, org, plan.n, budget_s, near=near,
                         start=(list(g[0]), list(g[1]), [0] * plan.n))
-        first = min(first, drawn, key=lambda t: tour_travel(plan, org, *t))
-        searched_drawn = True
-    else:
-        searched_drawn = False
-    if plan.n < SECOND_START or searched_drawn:
+        return min(first, drawn, key=lambda t: tour_travel(plan, org, *t))
+    if plan.n < SECOND_START:
         return first
     _, b = tour_ends(plan, *g)
     order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
