@@ -69,7 +69,11 @@ def test_polish_shortens_a_concentric_fill(monkeypatch):
     paths = plan_toolpath(geom, "fill", {**s, "optimise": False}).paths
     polished = travel_length(order_paths_checked(paths))
     monkeypatch.setattr(order, "POLISH_2OPT", 0)
+    no_two_opt = travel_length(order_paths_checked(paths))
+    monkeypatch.setattr(order, "REINSERT", 0)
     zigzags = travel_length(order_paths_checked(paths))
+    assert polished < 0.97 * no_two_opt
+    assert no_two_opt < 0.98 * zigzags  # the strokes moved to the best place in the whole tour
     assert polished < 0.95 * zigzags
 
 

@@ -12,8 +12,9 @@ import zmfab.toolpath.order as order
 from zmfab.gcode.laser_job import machine_profile, plan_toolpath, resolve_settings
 from zmfab.profiles import Profiles
 from zmfab.toolpath.order_bands import bands
+from zmfab.toolpath.order_oropt import or_opt
 from zmfab.toolpath.order_plan import make_plan
-from zmfab.toolpath.order_search import neighbour_lists, or_opt, port_neighbours, tour_travel
+from zmfab.toolpath.order_search import neighbour_lists, port_neighbours, tour_travel
 from zmfab.toolpath.path import Polyline, travel_length
 
 

@@ -32,11 +32,11 @@ import numpy as np
 from .order_bands import band_plan, bands, choose_zigzags, expand
 from .order_chains import chain_items, chain_plan, expand_chains, lead_chains
 from .order_index import has_scipy
+from .order_oropt import or_opt, reinsert
 from .order_plan import Plan, ends, make_plan, reversible
 from .order_search import (
     greedy,
     neighbour_lists,
-    or_opt,
     port_index,
     port_neighbours,
     reenter,
@@ -69,6 +69,8 @@ SECOND_START = 32
 FULL_WINDOW_UP_TO = 512
 #: Polishing looks first at the polylines next to travels this many times the median.
 LONG_HOP = 2.0
+#: ... and tries every place in the tour for those next to this many of the longest travels.
+REINSERT = 64
 
 
 def _ends(paths: Sequence[Polyline]) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +174,9 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
     if n < 2:
         return order, flip, entry
     order2 = order
+    if focus:
+        order2 = order = reinsert(plan, org, order, flip, entry,
+                                  _next_to_longest_hops(plan, order, flip, entry, REINSERT))
     if two_opt_work > 0:
         # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op; on no more
         # items than the window every block is a window block: no neighbour blocks)
@@ -209,6 +214,18 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
     k = np.nonzero(hops > LONG_HOP * float(np.median(hops)))[0]
     o = np.asarray(order)
     return np.unique(np.concatenate([o[:1], o[k], o[k + 1]])).tolist()
+
+
+def _next_to_longest_hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int],
+                          count: int) -> list[int]:
+    """The polylines at either end of the ``count`` longest travels, longest first."""
+    a, b = tour_ends(plan, order, flip, entry)
+    hops = np.hypot(*(a[1:] - b[:-1]).T)
+    k = np.argsort(-hops, kind="stable")[:count]
+    o = np.asarray(order)
+    both = np.stack([o[k], o[k + 1]], axis=1).ravel()
+    _, first = np.unique(both, return_index=True)
+    return both[np.sort(first)].tolist()
 
 
 def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None

@@ -1,5 +1,6 @@
-"""Searches over a :class:`~.order_plan.Plan`: the greedy construction, Or-opt on a linked tour
-with neighbour lists, and choosing each closed polyline's entry vertex.
+"""Searches over a :class:`~.order_plan.Plan`: the greedy construction, the neighbour lists
+Or-opt (:mod:`.order_oropt`) moves polylines along, and choosing each closed polyline's entry
+vertex.
 
 A tour is ``order`` (polyline indices, first drawn first), ``flip`` (per polyline: drawn
 backwards; open reversible ones only) and ``entry`` (per polyline: the vertex a closed one is
@@ -12,7 +13,6 @@ same input always gives the same order.
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from .order_index import BRUTE_MAX, Brute, Grid, Tree, has_scipy
 from .order_plan import Plan, nearest_vertex
 from .order_rings import reenter, tour_ends
 
-__all__ = ["greedy", "neighbour_lists", "or_opt", "port_index", "port_neighbours", "reenter",
+__all__ = ["greedy", "neighbour_lists", "port_index", "port_neighbours", "reenter",
            "tour_ends", "tour_travel"]
 
 #: Nearest ports looked up at once for every port (the greedy step's first candidates and the
@@ -28,8 +28,6 @@ __all__ = ["greedy", "neighbour_lists", "or_opt", "port_index", "port_neighbours
 NEAR_PORTS = 8
 #: Or-opt tries moving each polyline next to this many of its nearest others.
 NEIGHBOURS = 6
-#: Or-opt moves runs of up to this many consecutive polylines.
-MAX_RUN = 3
 
 
 def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.ndarray | None]:
@@ -136,10 +134,11 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     return order, flip, entry
 
 
-def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int, int]]] | None:
+def neighbour_lists(plan: Plan, near: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
     """For each polyline, up to :data:`NEIGHBOURS` others with a port near one of its ports,
-    nearest first, as (other, vertex): the vertex of this polyline (if closed) whose port found
-    the other, else -1."""
+    nearest first: (other, vertex) (n, :data:`NEIGHBOURS`) arrays, vertex the one of this
+    polyline (if closed) whose port found the other, else -1; -1 pads both."""
     if near is None:
         return None
     m, k = near.shape
@@ -164,9 +163,12 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None) -> list[list[tuple[int,
     rank = np.arange(len(u)) - starts[u]
     keep = rank < NEIGHBOURS
     u, vert, other = u[keep], vert[keep], other[keep]
-    bounds = np.searchsorted(u, np.arange(n + 1)).tolist()
-    pairs = list(zip(other.tolist(), vert.tolist(), strict=True))
-    return [pairs[bounds[i]:bounds[i + 1]] for i in range(n)]
+    rank = rank[keep]
+    others = np.full((n, NEIGHBOURS), -1, dtype=np.int64)
+    verts = np.full((n, NEIGHBOURS), -1, dtype=np.int64)
+    others[u, rank] = other
+    verts[u, rank] = vert
+    return others, verts
 
 
 def _sort_by(key: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -174,148 +176,6 @@ def _sort_by(key: np.ndarray, d: np.ndarray) -> np.ndarray:
     with two stable sorts: several times quicker)."""
     o = np.argsort(d, kind="stable")
     return o[np.argsort(key[o], kind="stable")]
-
-
-def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-           entry: list[int], neigh: list[list[tuple[int, int]]], work: int,
-           first: list[int] | None = None) -> tuple[list[int], int]:
-    """Move runs of up to :data:`MAX_RUN` consecutive polylines (turned round where all may be,
-    a closed one re-entered at the vertex that found the neighbour) to just before or after one
-    of their neighbours wherever that shortens the travel; a polyline is looked at again when a
-    travel next to it changes. ``first``: the polylines to look at first (default all).
-    ``flip`` and ``entry`` are updated in place; returns (order, work left)."""
-    n = plan.n
-    if n < 3:
-        return order, work
-    sx, sy = plan.starts[:, 0].tolist(), plan.starts[:, 1].tolist()
-    ex, ey = plan.ends[:, 0].tolist(), plan.ends[:, 1].tolist()
-    closed = plan.closed.tolist()
-    can_turn = (plan.flippable | plan.closed).tolist()
-    # where each polyline is entered (ix, iy) and left (ox, oy); node n is the origin, and a
-    # hop into -1 (past the last) costs nothing: ix[-1] is never read for it
-    ix, iy, ox, oy = [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1), [0.0] * (n + 1)
-    for i in range(n):
-        if closed[i]:
-            x, y = plan.rings[i][entry[i]].tolist()
-            ix[i] = ox[i] = x
-            iy[i] = oy[i] = y
-        elif flip[i]:
-            ix[i], iy[i], ox[i], oy[i] = ex[i], ey[i], sx[i], sy[i]
-        else:
-            ix[i], iy[i], ox[i], oy[i] = sx[i], sy[i], ex[i], ey[i]
-    ox[n], oy[n] = float(origin[0]), float(origin[1])
-    nxt = [-1] * (n + 1)
-    prv = [-1] * (n + 1)
-    chain = [n, *order]
-    for a, b in zip(chain[:-1], chain[1:], strict=True):
-        nxt[a] = b
-        prv[b] = a
-    hyp = math.hypot
-    queue = deque(order if first is None else first)
-    queued = [False] * (n + 1)
-    for u in queue:
-        queued[u] = True
-    eps = 1e-9
-    rings = plan.rings
-    while queue and work > 0:
-        u = queue.popleft()
-        queued[u] = False
-        p0 = prv[u]
-        pox, poy = ox[p0], oy[p0]
-        best = eps
-        move = None
-        seg = [u]
-        w = u
-        turnable = can_turn[u]
-        single_ring = closed[u]
-        uix, uiy = ix[u], iy[u]
-        for run in range(MAX_RUN):
-            if run:
-                w = nxt[w]
-                if w < 0:
-                    break
-                seg.append(w)
-                turnable = turnable and can_turn[w]
-            q0 = nxt[w]
-            wox, woy = ox[w], oy[w]
-            # may be negative: a polyline's own length can bridge the travel it sits in
-            if q0 >= 0:
-                gain_out = (hyp(pox - uix, poy - uiy) + hyp(wox - ix[q0], woy - iy[q0])
-                            - hyp(pox - ix[q0], poy - iy[q0]))
-            else:
-                gain_out = hyp(pox - uix, poy - uiy)
-            back_ok = turnable and not (run == 0 and single_ring)
-            for m, v in (neigh[u] if run == 0 else neigh[u] + neigh[w]):
-                if m in seg:
-                    continue
-                for t in (m, prv[m]):
-                    if t == p0 or t == w or t in seg:
-                        continue
-                    q = nxt[t]
-                    work -= 1
-                    tx, ty = ox[t], oy[t]
-                    if q >= 0:
-                        qx, qy = ix[q], iy[q]
-                        base = hyp(tx - qx, ty - qy)
-                        c = hyp(tx - uix, ty - uiy) + hyp(wox - qx, woy - qy) - base
-                    else:
-                        c = hyp(tx - uix, ty - uiy)
-                    if gain_out - c > best:
-                        best, move = gain_out - c, (t, seg, False, -1)
-                    if back_ok:
-                        # backwards: t -> w' ... u' -> q (each polyline turned round)
-                        if q >= 0:
-                            c = hyp(tx - wox, ty - woy) + hyp(uix - qx, uiy - qy) - base
-                        else:
-                            c = hyp(tx - wox, ty - woy)
-                        if gain_out - c > best:
-                            best, move = gain_out - c, (t, seg, True, -1)
-                    elif single_ring and v >= 0 and v != entry[u]:
-                        px, py = rings[u][v].tolist()
-                        c = hyp(tx - px, ty - py) - (base if q >= 0 else 0.0)
-                        if q >= 0:
-                            c += hyp(px - qx, py - qy)
-                        if gain_out - c > best:
-                            best, move = gain_out - c, (t, seg, False, v)
-            seg = list(seg)
-        if move is None:
-            continue
-        t, sg, back, v = move
-        first_, last_ = sg[0], sg[-1]
-        p0, q0 = prv[first_], nxt[last_]
-        nxt[p0] = q0
-        if q0 >= 0:
-            prv[q0] = p0
-        if back:
-            sg = sg[::-1]
-            for s in sg:
-                if not closed[s]:
-                    flip[s] = not flip[s]
-                    ix[s], iy[s], ox[s], oy[s] = ox[s], oy[s], ix[s], iy[s]
-        if v >= 0:
-            x, y = rings[first_][v].tolist()
-            ix[first_] = ox[first_] = x
-            iy[first_] = oy[first_] = y
-            entry[first_] = v
-        q = nxt[t]
-        nxt[t] = sg[0]
-        prv[sg[0]] = t
-        for a, b in zip(sg[:-1], sg[1:], strict=True):
-            nxt[a] = b
-            prv[b] = a
-        nxt[sg[-1]] = q
-        if q >= 0:
-            prv[q] = sg[-1]
-        for s in (p0, q0, t, q, sg[0], sg[-1]):
-            if 0 <= s < n and not queued[s]:
-                queued[s] = True
-                queue.append(s)
-    out = []
-    a = nxt[n]
-    while a >= 0:
-        out.append(a)
-        a = nxt[a]
-    return out, work
 
 
 def tour_travel(plan: Plan, origin: tuple[float, float] | None, order: list[int],

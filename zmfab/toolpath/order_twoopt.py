@@ -49,7 +49,10 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
     its mirror image now lies, so many moves land per round). Rounds repeat until none improves, ``work`` candidates have been
     scored or ``deadline`` passes."""
     n = len(a)
-    ax, ay, bx, by = a[:, 0].tolist(), a[:, 1].tolist(), b[:, 0].tolist(), b[:, 1].tolist()
+    # coordinates twice: 1-D arrays for the scoring of a round, lists for the plain-float
+    # re-scoring of its moves; every reversal is applied to both
+    axa, aya, bxa, bya = (np.array(c, dtype=float) for c in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+    ax, ay, bx, by = axa.tolist(), aya.tolist(), bxa.tolist(), bya.tolist()
     ox, oy = float(org[0]), float(org[1])
     perm = np.arange(n)
     flip = np.zeros(n, dtype=bool)
@@ -71,10 +74,8 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
     moves = 0
     near_i = None if near is None else np.repeat(np.arange(1, n), near.shape[1])
     while work > 0 and (deadline is None or time.perf_counter() < deadline):
-        # coordinates as 1-D arrays; ``pbx[k]`` is the exit before position k (the origin
-        # before 0), ``nax[k]`` the entry at k (anything after the last: masked below)
-        axa, aya = np.array(ax), np.array(ay)
-        bxa, bya = np.array(bx), np.array(by)
+        # ``pbx[k]`` is the exit before position k (the origin before 0), ``nax[k]`` the entry
+        # at k (anything after the last: masked below)
         pbx, pby = np.concatenate([[ox], bxa]), np.concatenate([[oy], bya])
         nax, nay = np.concatenate([axa, [0.0]]), np.concatenate([aya, [0.0]])
         sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
@@ -132,6 +133,10 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
             done.append((i0, j0))
             ax[i0:j0 + 1], bx[i0:j0 + 1] = bx[i0:j0 + 1][::-1], ax[i0:j0 + 1][::-1]
             ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
+            for p_, q_ in ((axa, bxa), (aya, bya)):
+                rev = p_[i0:j0 + 1][::-1].copy()
+                p_[i0:j0 + 1] = q_[i0:j0 + 1][::-1]
+                q_[i0:j0 + 1] = rev
             perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
             flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
             # the marks of earlier moves follow their polylines into the mirror image

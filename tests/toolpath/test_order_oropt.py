@@ -1,0 +1,96 @@
+"""Or-opt scored in NumPy rounds and the whole-tour re-insertion, against brute force: the
+Or-opt result admits no improving move of the kind it makes, the re-insertion lands each
+polyline at the best of every place and way round in the tour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zmfab.toolpath.order_oropt import or_opt, reinsert
+from zmfab.toolpath.order_plan import make_plan
+from zmfab.toolpath.order_search import neighbour_lists, port_neighbours, tour_travel
+from zmfab.toolpath.path import Polyline
+
+
+def scattered(seed: int, n: int = 40) -> list[Polyline]:
+    """Short strokes (a quarter not reversible) and small closed rings at random."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        x, y = rng.random(2) * 10
+        if k % 5 == 4:
+            t = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+            ring = np.c_[x + 0.3 * np.cos(t), y + 0.3 * np.sin(t)]
+            out.append(Polyline(np.vstack([ring, ring[:1]]), {"id": k}, closed=True))
+        else:
+            out.append(Polyline([[x, y], [x + rng.normal(), y + rng.normal()]],
+                                {"id": k, "reversible": k % 4 != 0}))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_or_opt_shortens_and_keeps_every_polyline(seed):
+    paths = scattered(seed)
+    plan = make_plan(paths)
+    _, near = port_neighbours(plan)
+    order = list(np.random.default_rng(seed).permutation(plan.n))
+    flip = [False] * plan.n
+    entry = [0 if c else -1 for c in plan.closed.tolist()]
+    before = tour_travel(plan, (0.0, 0.0), order, flip, entry)
+    out, left = or_opt(plan, (0.0, 0.0), list(order), flip, entry,
+                       neighbour_lists(plan, near), 10**7)
+    assert sorted(out) == list(range(plan.n)) and left > 0  # converged, not out of work
+    after = tour_travel(plan, (0.0, 0.0), out, flip, entry)
+    assert after < 0.7 * before
+    # no move of a single polyline next to one of its listed neighbours gains any more
+    others, _ = neighbour_lists(plan, near)
+    pos = {u: k for k, u in enumerate(out)}
+    for u in range(plan.n):
+        rest = [x for x in out if x != u]
+        for m in others[u][others[u] >= 0].tolist():
+            j = rest.index(m)
+            for at in (j, j + 1):
+                cand = rest[:at] + [u] + rest[at:]
+                assert tour_travel(plan, (0.0, 0.0), cand, flip, entry) >= after - 1e-9, (u, pos[u])
+
+
+def test_or_opt_stops_when_its_work_is_spent():
+    paths = scattered(3, 60)
+    plan = make_plan(paths)
+    _, near = port_neighbours(plan)
+    order = list(range(plan.n))
+    flip, entry = [False] * plan.n, [0 if c else -1 for c in plan.closed.tolist()]
+    neigh = neighbour_lists(plan, near)
+    some, left = or_opt(plan, (0.0, 0.0), list(order), flip, entry, neigh, 500)
+    assert left <= 0
+    t0 = tour_travel(plan, (0.0, 0.0), order, [False] * plan.n, entry)
+    t_some = tour_travel(plan, (0.0, 0.0), some, flip, entry)
+    assert t_some < t0  # some moves landed
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_reinsert_finds_the_best_place_in_the_whole_tour(seed):
+    paths = scattered(seed, 25)
+    plan = make_plan(paths)
+    rng = np.random.default_rng(seed)
+    order = list(rng.permutation(plan.n))
+    flip = [bool(plan.flippable[i]) and bool(rng.random() < 0.5) for i in range(plan.n)]
+    entry = [0 if c else -1 for c in plan.closed.tolist()]
+    u = int(order[7])
+    # brute force: u at every place, either way round where allowed
+    rest = [x for x in order if x != u]
+    best = tour_travel(plan, (0.0, 0.0), order, flip, entry)
+    ways = [flip[u], not flip[u]] if plan.flippable[u] else [flip[u]]
+    for f in ways:
+        fl = list(flip)
+        fl[u] = f
+        for at in range(len(rest) + 1):
+            best = min(best, tour_travel(plan, (0.0, 0.0), rest[:at] + [u] + rest[at:], fl, entry))
+    out = reinsert(plan, (0.0, 0.0), list(order), flip, entry, [u])
+    assert sorted(out) == list(range(plan.n))
+    assert [x for x in out if x != u] == rest  # nothing else moved
+    assert tour_travel(plan, (0.0, 0.0), out, flip, entry) == pytest.approx(best, abs=1e-9)
+    before = tour_travel(plan, (0.0, 0.0), order, [flip[i] if i != u else ways[0]
+                                                    for i in range(plan.n)], entry)
+    assert best < before - 1e-6  # (a random tour: there was a better place)

@@ -1,0 +1,261 @@
+"""Or-opt on a linked tour, every candidate move of a round scored at once in NumPy.
+
+A move takes a run of up to :data:`MAX_RUN` consecutive polylines out of the tour and puts it
+back just before or after one of its first polyline's (or last polyline's) nearest neighbours,
+turned round where every polyline in it may be, or (a single closed polyline) re-entered at the
+vertex that found the neighbour. Each round scores every such move of every queued polyline,
+keeps each polyline's best, and applies them best first, skipping any that touches a polyline
+an earlier move of the round touched: a move's gain depends only on the travels at the
+polylines it touches, so a move that shares none with those applied before it still gains
+exactly what it was scored at. The polylines next to a changed travel, and those whose move was
+skipped, are queued for the next round.
+
+Tours are as in :mod:`.order_search`: ``order``, ``flip`` and ``entry`` lists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .order_plan import Plan
+from .order_rings import ring_table, tour_ends
+
+#: Or-opt moves runs of up to this many consecutive polylines.
+MAX_RUN = 3
+#: A move must gain more than this (mm).
+EPS = 1e-9
+
+
+def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    d = p - q
+    return np.hypot(d[..., 0], d[..., 1])
+
+
+def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
+           entry: list[int], neigh: tuple[np.ndarray, np.ndarray] | None, work: int,
+           first: list[int] | None = None) -> tuple[list[int], int]:
+    """Move runs of polylines next to their neighbours wherever that shortens the travel (see
+    the module docstring). ``neigh``: (other, vertex) (n, k) arrays from
+    :func:`.order_search.neighbour_lists` (-1: none). ``first``: the polylines queued first
+    (default all). ``work``: candidate moves to score at most (a round that would pass it
+    scores the first queued polylines only). ``flip`` and ``entry`` are updated in place;
+    returns (order, work left)."""
+    n = plan.n
+    if n < 3 or neigh is None or not order:
+        return order, work
+    other, vert = neigh
+    closed = plan.closed
+    can_turn = plan.flippable | plan.closed
+    a, b = tour_ends(plan, order, flip, entry)
+    inn = np.zeros((n + 1, 2))  # where each polyline is entered / left; node n is the origin
+    out = np.zeros((n + 1, 2))
+    o = np.asarray(order, dtype=np.int64)
+    inn[o], out[o] = a, b
+    out[n] = origin
+    nxt = np.full(n + 1, -1, dtype=np.int64)
+    prv = np.full(n + 1, -1, dtype=np.int64)
+    chain = np.concatenate([[n], o])
+    nxt[chain[:-1]] = chain[1:]
+    prv[chain[1:]] = chain[:-1]
+    table = ring_table(plan) if closed.any() else None
+    entry_a = np.asarray(entry, dtype=np.int64)
+    queued = np.zeros(n, dtype=bool)
+    queued[o if first is None else np.asarray(first, dtype=np.int64)] = True
+    k = other.shape[1]
+    per_item = 2 * k * (1 + 2 * (MAX_RUN - 1))  # candidates scored per queued polyline, at most
+    while work > 0:
+        us = np.nonzero(queued)[0]
+        if not len(us):
+            break
+        if len(us) * per_item > work:
+            us = us[: max(1, work // per_item)]
+        queued[us] = False
+        best_gain = np.full(len(us), EPS)
+        best = np.full((len(us), 4), -1, dtype=np.int64)  # (run length, target, back, vertex)
+        p0 = prv[us]
+        w = us.copy()
+        seg = [us]
+        turn = can_turn[us]
+        for run in range(1, MAX_RUN + 1):
+            if run > 1:
+                w = np.where(w >= 0, nxt[np.maximum(w, 0)], -1)
+                seg.append(w)
+                turn = turn & can_turn[np.maximum(w, 0)]
+            live = w >= 0
+            q0 = np.where(live, nxt[np.maximum(w, 0)], -1)
+            wo = out[np.maximum(w, 0)]
+            has_q0 = q0 >= 0
+            gain_out = _dist(out[p0], inn[us]) + np.where(
+                has_q0, _dist(wo, inn[np.maximum(q0, 0)]) - _dist(out[p0], inn[np.maximum(q0, 0)]),
+                0.0)
+            ms = other[us] if run == 1 else np.hstack([other[us], other[np.maximum(w, 0)]])
+            vs = vert[us] if run == 1 else np.full(ms.shape, -1, dtype=np.int64)
+            lane = np.repeat(np.arange(len(us)), 2 * ms.shape[1])
+            m = np.repeat(ms.ravel(), 2)
+            v = np.repeat(vs.ravel(), 2)
+            t = np.where(np.arange(len(m)) % 2 == 0, m, prv[np.maximum(m, 0)])
+            ok = (m >= 0) & live[lane] & (t != p0[lane]) & (t != w[lane])
+            for s in seg:
+                ok &= (m != s[lane]) & (t != s[lane])
+            lane, t, v = lane[ok], t[ok], v[ok]
+            work -= len(t)
+            if not len(t):
+                continue
+            q = nxt[t]
+            has_q = q >= 0
+            qi = inn[np.maximum(q, 0)]
+            to = out[t]
+            base = np.where(has_q, _dist(to, qi), 0.0)
+            ui, wl = inn[us[lane]], wo[lane]
+            fwd = _dist(to, ui) + np.where(has_q, _dist(wl, qi), 0.0) - base
+            cost = fwd
+            kind = np.zeros(len(t), dtype=np.int64)  # 0 forwards, 1 backwards, 2 re-entered
+            single_ring = closed[us[lane]] & (run == 1)
+            back_ok = turn[lane] & ~single_ring
+            if back_ok.any():
+                bk = _dist(to, wl) + np.where(has_q, _dist(ui, qi), 0.0) - base
+                better = back_ok & (bk < cost)
+                cost = np.where(better, bk, cost)
+                kind[better] = 1
+            ring_ok = single_ring & (v >= 0) & (v != entry_a[us[lane]])
+            if ring_ok.any():
+                pv = np.zeros((len(t), 2))
+                pv[ring_ok] = table.points[table.offset[us[lane][ring_ok]] + v[ring_ok]]
+                rc = _dist(to, pv) + np.where(has_q, _dist(pv, qi), 0.0) - base
+                better = ring_ok & (rc < cost)
+                cost = np.where(better, rc, cost)
+                kind[better] = 2
+            gain = gain_out[lane] - cost
+            # each lane's best candidate of this run length (ties: the first)
+            o2 = np.lexsort((np.arange(len(gain)), -gain, lane))
+            head = np.ones(len(o2), dtype=bool)
+            head[1:] = lane[o2][1:] != lane[o2][:-1]
+            top = o2[head]
+            li = lane[top]
+            win = gain[top] > best_gain[li]
+            li, top = li[win], top[win]
+            best_gain[li] = gain[top]
+            best[li, 0] = run
+            best[li, 1] = t[top]
+            best[li, 2] = kind[top]
+            best[li, 3] = np.where(kind[top] == 2, v[top], -1)
+        found = np.nonzero(best[:, 0] > 0)[0]
+        if not len(found):
+            continue
+        found = found[np.argsort(-best_gain[found], kind="stable")]
+        touched: set[int] = set()
+        _apply(found, us, best, nxt, prv, inn, out, flip, entry, entry_a, closed, table,
+               touched, queued)
+    res = []
+    x = int(nxt[n])
+    while x >= 0:
+        res.append(x)
+        x = int(nxt[x])
+    return res, work
+
+
+def _apply(found: np.ndarray, us: np.ndarray, best: np.ndarray, nxt: np.ndarray,
+           prv: np.ndarray, inn: np.ndarray, out: np.ndarray, flip: list[bool],
+           entry: list[int], entry_a: np.ndarray, closed: np.ndarray, table, touched: set[int],
+           queued: np.ndarray) -> None:
+    """Apply the moves ``found`` (best first) that touch no polyline touched before them this
+    round; queue the polylines next to changed travels and those whose move was skipped."""
+    n = len(queued)
+    nl, pl = nxt.tolist(), prv.tolist()
+    for j in found.tolist():
+        u = int(us[j])
+        run, t, kind, v = best[j].tolist()
+        sg = [u]
+        for _ in range(run - 1):
+            sg.append(nl[sg[-1]])
+        p0, q0, q = pl[u], nl[sg[-1]], nl[t]
+        nodes = {p0, q0, t, q, *sg}
+        nodes.discard(-1)
+        if nodes & touched:
+            queued[u] = True
+            continue
+        touched |= nodes
+        nl[p0] = q0
+        if q0 >= 0:
+            pl[q0] = p0
+        if kind == 1:
+            sg = sg[::-1]
+            for s in sg:
+                if not closed[s]:
+                    flip[s] = not flip[s]
+                    inn[s], out[s] = out[s].copy(), inn[s].copy()
+        elif kind == 2:
+            inn[u] = out[u] = table.points[table.offset[u] + v]
+            entry[u] = v
+            entry_a[u] = v
+        q = nl[t]
+        nl[t] = sg[0]
+        pl[sg[0]] = t
+        for x, y in zip(sg[:-1], sg[1:], strict=True):
+            nl[x] = y
+            pl[y] = x
+        nl[sg[-1]] = q
+        if q >= 0:
+            pl[q] = sg[-1]
+        for s in (p0, q0, t, q, sg[0], sg[-1]):
+            if 0 <= s < n:
+                queued[s] = True
+    nxt[:] = nl
+    prv[:] = pl
+
+
+def reinsert(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
+             entry: list[int], items: list[int]) -> list[int]:
+    """Move each of ``items`` in turn (as it now lies: a closed polyline keeps its entry) to the
+    place anywhere in the tour, either way round where it may be turned, that makes the travel
+    shortest, if that shortens it: the moves Or-opt's neighbour lists miss, e.g. a short
+    stroke whose nearest neighbours are rows of one band while the cheap place for it is
+    between two rows of another. ``flip`` is updated in place; returns the new order."""
+    n = len(order)
+    if n < 3 or not items:
+        return order
+    o = np.asarray(order, dtype=np.int64)
+    a, b = tour_ends(plan, order, flip, entry)
+    # gap g lies before position g (g = n: after the last): the exit before it and the entry
+    # after it (the origin before the first; none after the last)
+    p = np.vstack([np.asarray(origin, dtype=float)[None, :], b])
+    q = np.vstack([a, np.zeros((1, 2))])
+    hop = _dist(p, q)
+    hop[n] = 0.0
+    pos = np.empty(plan.n, dtype=np.int64)
+    pos[o] = np.arange(n)
+    last = np.zeros(n + 1, dtype=bool)
+    last[n] = True
+    for u in items:
+        i = int(pos[u])
+        ui, uo = a[i], b[i]
+        closing = 0.0 if i + 1 == n else float(_dist(p[i], q[i + 1]))
+        gain_out = hop[i] + hop[i + 1] - closing  # taking u out joins gaps i and i + 1
+        fwd = _dist(p, ui) + np.where(last, 0.0, _dist(uo, q)) - hop
+        fwd[i] = fwd[i + 1] = np.inf  # (the gaps next to u: put back in place is no move)
+        g = int(np.argmin(fwd))
+        best, back = float(fwd[g]), False
+        if plan.flippable[u]:
+            bk = _dist(p, uo) + np.where(last, 0.0, _dist(ui, q)) - hop
+            bk[i] = bk[i + 1] = np.inf
+            gb = int(np.argmin(bk))
+            if bk[gb] < best:
+                g, best, back = gb, float(bk[gb]), True
+            here = float(_dist(p[i], uo)) + (0.0 if i + 1 == n else float(_dist(ui, q[i + 1])))
+            if here - closing < best:  # turned round where it is
+                g, best, back = i, here - closing, True
+        if gain_out - best <= EPS:
+            continue
+        if back:
+            flip[u] = not flip[u]
+            ui, uo = uo.copy(), ui.copy()
+        at = g if g <= i else g - 1  # its position once taken out
+        o = np.insert(np.delete(o, i), at, u)
+        a = np.insert(np.delete(a, i, axis=0), at, ui, axis=0)
+        b = np.insert(np.delete(b, i, axis=0), at, uo, axis=0)
+        p[1:] = b
+        q[:-1] = a
+        hop = _dist(p, q)
+        hop[n] = 0.0
+        pos[o] = np.arange(n)
+    return o.tolist()
