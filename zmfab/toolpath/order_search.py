@@ -82,18 +82,21 @@ def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     return index.query(pts, k)
 
 
-def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | None
-           ) -> tuple[list[int], list[bool], list[int]]:
+def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | None,
+           ring_near: bool = False) -> tuple[list[int], list[bool], list[int]]:
     """Nearest neighbour from ``origin``: always go to the nearest free port; a closed polyline
-    is then entered at its vertex nearest the tool. Returns (order, flip, entry)."""
+    is then entered at its vertex nearest the tool. ``ring_near``: after a closed polyline go
+    to the free port nearest the port that reached it (as when every item is closed) rather
+    than the exact nearest to the vertex left. Returns (order, flip, entry)."""
     n = plan.n
     owner_l, code_l = plan.port_owner.tolist(), plan.port_code.tolist()
     counts = np.bincount(plan.port_owner, minlength=n).tolist()
     # the ports nearest where the tool leaves: exact for open items; a closed one is left at
     # its vertex nearest the port it was reached by, within the ports' spacing of that port
     near_l = near.tolist() if near is not None else None
-    # (only when all items are closed: a mix keeps the exact nearest, which orders fills better)
-    ring_near = bool((plan.port_code >= 0).all())
+    # (by default only when all items are closed: a mix keeps the exact nearest, which orders
+    # the contours among a fill's hatch bands better)
+    ring_near = ring_near or bool((plan.port_code >= 0).all())
     starts, stops = plan.starts.tolist(), plan.ends.tolist()
     used = index.used
     here = (float(origin[0]), float(origin[1]))
