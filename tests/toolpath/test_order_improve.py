@@ -77,11 +77,14 @@ def test_polish_shortens_a_concentric_fill(monkeypatch):
     assert polished < 0.95 * zigzags
 
 
-def test_second_start_shortens_a_comb_isolation(monkeypatch):
-    """The UV isolation of a 20-finger comb (the start from first vertices off): the search
-    from where the greedy order ends beats the one from the origin corner (21.8 against 36.3
-    mm with the origin hop)."""
+def test_far_end_start_shortens_a_comb_isolation(monkeypatch):
+    """The UV isolation of a 20-finger comb ordered as a big plan of contours is (the start
+    from first vertices off): the search from where the greedy order ends beats the one from
+    the origin corner (21.8 against 36.3 mm with the origin hop)."""
     import shapely
+
+    from zmfab.toolpath.order_index import has_scipy
+    from zmfab.toolpath.order_search import greedy, port_neighbours
 
     profiles = Profiles()
     mach = profiles.get("processes", "laser-uv")["machine"]
@@ -91,12 +94,14 @@ def test_second_start_shortens_a_comb_isolation(monkeypatch):
                          machine=machine_profile(profiles, mach))
     both = shapely.union_all([lay.electrode("anode"), lay.electrode("cathode")])
     paths = plan_toolpath(both, "isolate", {**s, "optimise": False}).paths
-    assert len(paths) >= order.SECOND_START
-    monkeypatch.setattr(order, "FULL_WINDOW_UP_TO", 0)  # (the start from first vertices off)
-    two = travel_length(order_paths_checked(paths))
-    monkeypatch.setattr(order, "SECOND_START", 10**9)
-    one = travel_length(order_paths_checked(paths))
-    assert two < 0.8 * one
+    monkeypatch.setattr(order, "FULL_WINDOW_UP_TO", 0)
+    far = travel_length(order_paths_checked(paths))
+    plan = make_plan(paths)
+    index, near = port_neighbours(plan, kd=has_scipy())
+    g = greedy(plan, (0.0, 0.0), index, near, ring_near=True)
+    tour = order._search(plan, (0.0, 0.0), order.WINDOW, None, start=g, near=near)
+    from_origin = travel_length(order._build(paths, plan, *tour))
+    assert far < 0.8 * from_origin
 
 
 def _isolation_paths(family: str, **params) -> list[Polyline]:

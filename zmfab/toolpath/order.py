@@ -235,39 +235,52 @@ def _next_to_longest_hops(plan: Plan, order: list[int], flip: list[bool], entry:
 
 def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
                 ) -> tuple[list[int], list[bool], list[int]]:
-    """The searched tour from ``org``. A plan with closed polylines and at most
-    :data:`FULL_WINDOW_UP_TO` items is searched from the greedy order with every contour
-    entered at its first vertex, with 2-opt blocks as long as the tour; on :data:`SECOND_START`
-    items or more that is the tour (on the UV isolations of 6- and 20-finger combs, 5- and
-    10-ring cells and 5- and 20-turn rolls that start beat the greedy entries every time, by
-    4-40 %), on fewer the shorter of it and the search from the greedy order (a few nested
-    rings are better entered along the ray towards the origin than where they begin).
-    Any other plan is searched from the greedy order from ``org`` and, on :data:`SECOND_START`
-    items or more, also from where the greedy order from ``org`` ends (an extreme of the work
-    rather than the corner nearest the origin: on an isolation its greedy order leaves fewer
-    long jumps back; the greedy order that leaves each contour by its exact nearest port),
-    that tour run whichever way is shorter from ``org`` and its start polished by Or-opt; the
-    shorter of the two is kept. The searches' greedy orders leave a contour by the ports
-    nearest the port that reached it (:data:`RING_NEAR`): on isolations that keeps the tool
-    stepping from one offset to the next (a 20-finger comb's UV isolation 33.2 -> 21.7 mm)."""
+    """The searched tour from ``org``, by the kind and size of plan:
+
+    - closed polylines and more than :data:`FULL_WINDOW_UP_TO` items: from where the greedy
+      order from ``org`` ends (:func:`_from_far_end`; on the UV isolations of 20- and 30-ring
+      cells and 50-, 80- and 120-finger combs it beat the search from ``org`` every time, by
+      5-42 %);
+    - closed polylines and fewer: from the greedy order with every contour entered at its first
+      vertex, with 2-opt blocks as long as the tour (where a planner starts its rings along one
+      line, that line is the short way across them); on :data:`SECOND_START` items or more
+      that is the tour (on the UV isolations of 6- and 20-finger combs, 5- and 10-ring cells
+      and 5- and 20-turn rolls it beat the greedy entries every time, by 4-40 %), on fewer the
+      shorter of it and the search from the greedy order (a few nested rings are better
+      entered along the ray towards the origin than where they begin);
+    - open polylines only: from the greedy order, and on :data:`SECOND_START` items or more
+      also from where it ends; the shorter.
+
+    The searches' greedy orders leave a contour by the ports nearest the port that reached it
+    (:data:`RING_NEAR`): on isolations that keeps the tool stepping from one offset to the
+    next (a 20-finger comb's UV isolation 33.2 -> 21.7 mm)."""
     index, near = port_neighbours(plan, kd=has_scipy())
+    rings = bool(plan.closed.any())
+    if rings and plan.n > FULL_WINDOW_UP_TO:
+        return _from_far_end(plan, org, greedy(plan, org, index, near), window, budget_s, near)
     g = greedy(plan, org, index, near, ring_near=RING_NEAR)
     drawn = None
-    if plan.closed.any() and plan.n <= FULL_WINDOW_UP_TO:
-        # the contours entered where they begin, as drawn (where a planner starts its rings
-        # along one line, that line is the short way across them), 2-opt over the whole tour
+    if rings:
         drawn = _search(plan, org, plan.n, budget_s, near=near,
                         start=(list(g[0]), list(g[1]), [0] * plan.n))
         if plan.n >= SECOND_START:
             return drawn
     first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
                     near=near)
-    if plan.n < SECOND_START:
-        return first if drawn is None else min(first, drawn,
-                                               key=lambda t: tour_travel(plan, org, *t))
-    if plan.closed.any() and plan.alt_starts is None:
-        # where the greedy order that leaves each contour at its exact nearest port ends
-        g = greedy(plan, org, port_index(plan, kd=has_scipy()), near)
+    other = drawn if plan.n < SECOND_START else _from_far_end(plan, org, g, window, budget_s,
+                                                              near)
+    if other is None:
+        return first
+    return min(first, other, key=lambda t: tour_travel(plan, org, *t))
+
+
+def _from_far_end(plan: Plan, org: tuple[float, float], g: tuple[list[int], list[bool], list[int]],
+                  window: int, budget_s: float | None, near: np.ndarray | None
+                  ) -> tuple[list[int], list[bool], list[int]]:
+    """:func:`_search` from where the greedy order ``g`` from ``org`` ends (an extreme of the
+    work rather than the corner nearest the origin: on an isolation its greedy order leaves
+    fewer long jumps back), run whichever way is shorter from ``org``, its start polished by
+    Or-opt."""
     _, b = tour_ends(plan, *g)
     order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
                                  near=near, ring_near=RING_NEAR)
@@ -282,7 +295,7 @@ def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: flo
         order, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
                           first=order[:8])
         reenter(plan, org, order, flip, entry)
-    return min(first, (order, flip, entry), key=lambda t: tour_travel(plan, org, *t))
+    return order, flip, entry
 
 
 def _top_size(groups: list, n: int) -> int:
