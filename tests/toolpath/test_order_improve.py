@@ -78,22 +78,13 @@ def test_polish_shortens_a_concentric_fill(monkeypatch):
 
 
 def test_far_end_start_shortens_a_comb_isolation(monkeypatch):
-    """The UV isolation of a 20-finger comb ordered as a big plan of contours is (the start
-    from first vertices off): the search from where the greedy order ends beats the one from
+    """The UV isolation of a 20-finger comb ordered as a big plan of contours would be (no
+    start from first vertices): the search from where the greedy order ends beats the one from
     the origin corner (21.8 against 36.3 mm with the origin hop)."""
-    import shapely
-
     from zmfab.toolpath.order_index import has_scipy
     from zmfab.toolpath.order_search import greedy, port_neighbours
 
-    profiles = Profiles()
-    mach = profiles.get("processes", "laser-uv")["machine"]
-    lay = zmfab.layout("interdigitated", fingers=20)
-    s = resolve_settings(profiles, "laser-uv", "isolate",
-                         overrides={"passes": 1, "reach": 1.01 * float(lay.params["gap"])},
-                         machine=machine_profile(profiles, mach))
-    both = shapely.union_all([lay.electrode("anode"), lay.electrode("cathode")])
-    paths = plan_toolpath(both, "isolate", {**s, "optimise": False}).paths
+    paths = _isolation_paths("interdigitated", fingers=20)
     monkeypatch.setattr(order, "FULL_WINDOW_UP_TO", 0)
     far = travel_length(order_paths_checked(paths))
     plan = make_plan(paths)
@@ -138,16 +129,7 @@ def test_contours_of_a_comb_isolation_are_walked_offset_to_offset(monkeypatch):
     the ports nearest the port that reached it, which keeps the tool stepping from one offset
     to the next (21.7 mm with the origin hop; 33.2 mm when they left by the exact nearest
     port of the exit vertex, and vpype ``linesort --two-opt`` from the origin 22.1 mm)."""
-    import shapely
-
-    profiles = Profiles()
-    mach = profiles.get("processes", "laser-uv")["machine"]
-    lay = zmfab.layout("interdigitated", fingers=20)
-    s = resolve_settings(profiles, "laser-uv", "isolate",
-                         overrides={"passes": 1, "reach": 1.01 * float(lay.params["gap"])},
-                         machine=machine_profile(profiles, mach))
-    both = shapely.union_all([lay.electrode("anode"), lay.electrode("cathode")])
-    paths = plan_toolpath(both, "isolate", {**s, "optimise": False}).paths
+    paths = _isolation_paths("interdigitated", fingers=20)
     walked = travel_length(order_paths_checked(paths))
     assert walked < 24.0
     monkeypatch.setattr(order, "RING_NEAR", False)
