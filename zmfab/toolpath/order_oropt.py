@@ -70,88 +70,102 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         if len(us) * per_item > work:
             us = us[: max(1, work // per_item)]
         queued[us] = False
-        best_gain = np.full(len(us), EPS)
-        best = np.full((len(us), 4), -1, dtype=np.int64)  # (run length, target, back, vertex)
-        p0 = prv[us]
-        w = us.copy()
-        seg = [us]
-        turn = can_turn[us]
-        for run in range(1, MAX_RUN + 1):
-            if run > 1:
-                w = np.where(w >= 0, nxt[np.maximum(w, 0)], -1)
-                seg.append(w)
-                turn = turn & can_turn[np.maximum(w, 0)]
-            live = w >= 0
-            q0 = np.where(live, nxt[np.maximum(w, 0)], -1)
-            wo = out[np.maximum(w, 0)]
-            has_q0 = q0 >= 0
-            gain_out = _dist(out[p0], inn[us]) + np.where(
-                has_q0, _dist(wo, inn[np.maximum(q0, 0)]) - _dist(out[p0], inn[np.maximum(q0, 0)]),
-                0.0)
-            ms = other[us] if run == 1 else np.hstack([other[us], other[np.maximum(w, 0)]])
-            vs = vert[us] if run == 1 else np.full(ms.shape, -1, dtype=np.int64)
-            lane = np.repeat(np.arange(len(us)), 2 * ms.shape[1])
-            m = np.repeat(ms.ravel(), 2)
-            v = np.repeat(vs.ravel(), 2)
-            t = np.where(np.arange(len(m)) % 2 == 0, m, prv[np.maximum(m, 0)])
-            ok = (m >= 0) & live[lane] & (t != p0[lane]) & (t != w[lane])
-            for s in seg:
-                ok &= (m != s[lane]) & (t != s[lane])
-            lane, t, v = lane[ok], t[ok], v[ok]
-            work -= len(t)
-            if not len(t):
-                continue
-            q = nxt[t]
-            has_q = q >= 0
-            qi = inn[np.maximum(q, 0)]
-            to = out[t]
-            base = np.where(has_q, _dist(to, qi), 0.0)
-            ui, wl = inn[us[lane]], wo[lane]
-            fwd = _dist(to, ui) + np.where(has_q, _dist(wl, qi), 0.0) - base
-            cost = fwd
-            kind = np.zeros(len(t), dtype=np.int64)  # 0 forwards, 1 backwards, 2 re-entered
-            single_ring = closed[us[lane]] & (run == 1)
-            back_ok = turn[lane] & ~single_ring
-            if back_ok.any():
-                bk = _dist(to, wl) + np.where(has_q, _dist(ui, qi), 0.0) - base
-                better = back_ok & (bk < cost)
-                cost = np.where(better, bk, cost)
-                kind[better] = 1
-            ring_ok = single_ring & (v >= 0) & (v != entry_a[us[lane]])
-            if ring_ok.any():
-                pv = np.zeros((len(t), 2))
-                pv[ring_ok] = table.points[table.offset[us[lane][ring_ok]] + v[ring_ok]]
-                rc = _dist(to, pv) + np.where(has_q, _dist(pv, qi), 0.0) - base
-                better = ring_ok & (rc < cost)
-                cost = np.where(better, rc, cost)
-                kind[better] = 2
-            gain = gain_out[lane] - cost
-            # each lane's best candidate of this run length (ties: the first)
-            o2 = np.lexsort((np.arange(len(gain)), -gain, lane))
-            head = np.ones(len(o2), dtype=bool)
-            head[1:] = lane[o2][1:] != lane[o2][:-1]
-            top = o2[head]
-            li = lane[top]
-            win = gain[top] > best_gain[li]
-            li, top = li[win], top[win]
-            best_gain[li] = gain[top]
-            best[li, 0] = run
-            best[li, 1] = t[top]
-            best[li, 2] = kind[top]
-            best[li, 3] = np.where(kind[top] == 2, v[top], -1)
-        found = np.nonzero(best[:, 0] > 0)[0]
-        if not len(found):
+        moves = _score(us, prv, nxt, inn, out, other, vert, can_turn, closed, entry_a, table)
+        if moves is None:
             continue
-        found = found[np.argsort(-best_gain[found], kind="stable")]
+        lane, gain, run, t, kind, v, scored = moves
+        work -= scored
+        # each polyline's best move (ties: the shortest run, then the first candidate)
+        o2 = np.lexsort((np.arange(len(gain)), -gain, lane))
+        head = np.ones(len(o2), dtype=bool)
+        head[1:] = lane[o2][1:] != lane[o2][:-1]
+        top = o2[head]
+        top = top[gain[top] > EPS]
+        if not len(top):
+            continue
+        best = np.stack([run[top], t[top], kind[top], np.where(kind[top] == 2, v[top], -1)],
+                        axis=1)
+        found = np.argsort(-gain[top], kind="stable")
         touched: set[int] = set()
-        _apply(found, us, best, nxt, prv, inn, out, flip, entry, entry_a, closed, table,
-               touched, queued)
+        _apply(found, us[lane[top]], best, nxt, prv, inn, out, flip, entry, entry_a, closed,
+               table, touched, queued)
     res = []
     x = int(nxt[n])
     while x >= 0:
         res.append(x)
         x = int(nxt[x])
     return res, work
+
+
+def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, out: np.ndarray,
+           other: np.ndarray, vert: np.ndarray, can_turn: np.ndarray, closed: np.ndarray,
+           entry_a: np.ndarray, table) -> tuple[np.ndarray, ...] | None:
+    """Every candidate move of the runs starting at ``us``, all run lengths at once: (lane into
+    ``us``, gain, run length, target, kind (0 forwards, 1 backwards, 2 re-entered), vertex,
+    candidates scored), or None when there are none. A run of ``r`` goes just after target
+    ``t`` (a neighbour of its first polyline, or of its last when ``r`` > 1, or the one before
+    such a neighbour)."""
+    m_us = len(us)
+    k = other.shape[1]
+    # slots: (run length r, lane) for r = 1 .. MAX_RUN; w the run's last polyline
+    lane_s = np.tile(np.arange(m_us), MAX_RUN)
+    run_s = np.repeat(np.arange(1, MAX_RUN + 1), m_us)
+    u_s = us[lane_s]
+    ws = [us]
+    for _ in range(MAX_RUN - 1):
+        ws.append(np.where(ws[-1] >= 0, nxt[np.maximum(ws[-1], 0)], -1))
+    segs = np.stack(ws)  # (MAX_RUN, m_us): the run's polylines, -1 past the tour's end
+    w_s = segs[run_s - 1, lane_s]
+    live = w_s >= 0
+    wc = np.maximum(w_s, 0)
+    turn_s = np.ones(len(lane_s), dtype=bool)
+    for r in range(MAX_RUN):
+        turn_s &= (r >= run_s) | can_turn[np.maximum(segs[r, lane_s], 0)]
+    p0 = prv[u_s]
+    q0 = np.where(live, nxt[wc], -1)
+    has_q0 = q0 >= 0
+    q0c = np.maximum(q0, 0)
+    po, ui, wo = out[p0], inn[u_s], out[wc]
+    gain_out = _dist(po, ui) + np.where(has_q0, _dist(wo, inn[q0c]) - _dist(po, inn[q0c]), 0.0)
+    # neighbours: of u for every run, of w too for longer runs (vertices only for u)
+    ms = np.hstack([other[u_s], np.where((run_s > 1)[:, None], other[wc], -1)])
+    vs = np.hstack([vert[u_s], np.full((len(lane_s), k), -1, dtype=np.int64)])
+    slot = np.repeat(np.arange(len(lane_s)), 4 * k)
+    m = np.repeat(ms.ravel(), 2)
+    v = np.repeat(vs.ravel(), 2)
+    t = np.where(np.arange(len(m)) % 2 == 0, m, prv[np.maximum(m, 0)])
+    ok = (m >= 0) & live[slot] & (t != p0[slot]) & (t != w_s[slot])
+    for r in range(MAX_RUN):
+        sr = segs[r, lane_s][slot]
+        in_run = (r < run_s[slot]) & (sr >= 0)
+        ok &= ~(in_run & ((m == sr) | (t == sr)))
+    slot, t, v = slot[ok], t[ok], v[ok]
+    if not len(t):
+        return None
+    q = nxt[t]
+    has_q = q >= 0
+    qi = inn[np.maximum(q, 0)]
+    to = out[t]
+    base = np.where(has_q, _dist(to, qi), 0.0)
+    uis, wls = ui[slot], wo[slot]
+    cost = _dist(to, uis) + np.where(has_q, _dist(wls, qi), 0.0) - base
+    kind = np.zeros(len(t), dtype=np.int64)
+    single_ring = closed[u_s[slot]] & (run_s[slot] == 1)
+    back_ok = turn_s[slot] & ~single_ring
+    if back_ok.any():
+        bk = _dist(to, wls) + np.where(has_q, _dist(uis, qi), 0.0) - base
+        better = back_ok & (bk < cost)
+        cost = np.where(better, bk, cost)
+        kind[better] = 1
+    ring_ok = single_ring & (v >= 0) & (v != entry_a[u_s[slot]])
+    if ring_ok.any():
+        pv = np.zeros((len(t), 2))
+        pv[ring_ok] = table.points[table.offset[u_s[slot][ring_ok]] + v[ring_ok]]
+        rc = _dist(to, pv) + np.where(has_q, _dist(pv, qi), 0.0) - base
+        better = ring_ok & (rc < cost)
+        cost = np.where(better, rc, cost)
+        kind[better] = 2
+    return lane_s[slot], gain_out[slot] - cost, run_s[slot], t, kind, v, len(t)
 
 
 def _apply(found: np.ndarray, us: np.ndarray, best: np.ndarray, nxt: np.ndarray,
