@@ -14,6 +14,7 @@ from zmfab.process.stack import (
     layer_geometry,
     resolve_stack,
     resolve_substrate,
+    slug,
 )
 from zmfab.profiles import Profiles
 from zmfab.regions import Layout
@@ -138,3 +139,11 @@ def test_substrate_defaults_to_footprint_plus_border_and_reads_the_table():
     d4 = design_from(screen_design(extra='[substrate]\ncolour = "red"\n'))
     with pytest.raises(DesignError, match="unknown key"):
         resolve_substrate(d4, lay)
+
+
+@pytest.mark.parametrize("name, expected", [("Zn (anode)", "zn-anode"),
+                                            ("MnO2 / CNT cathode", "mno2-cnt-cathode"),
+                                            ("  gel_electrolyte ", "gel_electrolyte"),
+                                            ("()", "layer")])
+def test_slug_is_one_file_name_form_of_a_layer_name(name, expected):
+    assert slug(name) == expected

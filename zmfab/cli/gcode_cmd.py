@@ -78,8 +78,8 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
     for key, value in (("power", power), ("speed", speed), ("passes", passes)):
         if value is not None:
             settings[key] = value
-    from ..gcode.laser_job import slug
     from ..gcode.sources import job_from_design, job_from_drawing
+    from ..process.stack import slug
 
     suffix = Path(source).suffix.lower()
     if suffix in (".dxf", ".svg"):

@@ -269,10 +269,6 @@ def bead_warnings(ink: Ink) -> list[str]:
     return out
 
 
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "layer"
-
-
 def _job_figures(job: Job, file: str, layer: str) -> dict[str, Any]:
     keys = ("estimate_s", "print_mm", "travel_mm", "flow_driver", "machine", "layers")
     return {"file": file, "layer": layer, "lines": job.commands,
@@ -290,7 +286,7 @@ def diw_step(ctx: Any) -> None:
     combined file lays every DIW layer in stack order, changing tool (T0/T1) between inks.
     """
     from ..errors import DesignError
-    from ..process.stack import resolve_stack
+    from ..process.stack import resolve_stack, slug
 
     profiles = Profiles(ctx.options.get("profiles") or [])
     layers = [lay for lay in resolve_stack(ctx.design, ctx.layout, profiles) if lay.method == "diw"]
@@ -328,7 +324,7 @@ def diw_step(ctx: Any) -> None:
         except ParameterError as exc:
             message = str(exc).split(": ", 1)[1]
             raise DesignError(f"{src}: stack[{i + 1}] ({lay.name}).{exc.field}", message) from None
-        file = f"gcode/{_slug(lay.name)}.gcode"
+        file = f"gcode/{slug(lay.name)}.gcode"
         job.meta["design"] = str(src)
         job.write(ctx.path(file))
         jobs.append(_job_figures(job, file, lay.name))

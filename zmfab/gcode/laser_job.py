@@ -295,7 +295,7 @@ def plan_layer(design: Any, layout: Any, layer: Any, *, profiles: Profiles,
 def laser_step(ctx: Any) -> None:
     """Build step: ``gcode/<layer>.gcode`` for every laser layer, estimates in report["jobs"]."""
     from ..process.registration import process_tolerance, with_registration
-    from ..process.stack import resolve_stack
+    from ..process.stack import resolve_stack, slug
 
     profiles = Profiles(ctx.options.get("profiles", []))
     layers = resolve_stack(ctx.design, ctx.layout, profiles)
@@ -317,9 +317,3 @@ def laser_step(ctx: Any) -> None:
             ctx.warnings.append(f"laser layer {layer.name!r}: {missed:.3g} mm² of its "
                                 f"{job.meta.get('op')} area is narrower than the spot or in sharp "
                                 "corners and stays unburnt")
-
-
-def slug(name: str) -> str:
-    """A file-name-safe version of a layer name."""
-    text = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
-    return "-".join(p for p in text.split("-") if p) or "layer"

@@ -113,8 +113,8 @@ def job_from_design(source: str | Path, layer_name: str | None = None, *, profil
                     date: str | None = None) -> tuple[Job, str]:
     """(job, layer name) for a design's stack layer; without a name, its only laser/diw layer."""
     from ..design import load_design
-    from ..process.stack import pick_layer, resolve_stack
-    from .laser_job import plan_layer, slug
+    from ..process.stack import pick_layer, resolve_stack, slug
+    from .laser_job import plan_layer
 
     settings = dict(settings or {})
     design = load_design(source)

@@ -304,9 +304,11 @@ def _entry_line(text: str, index: int, key: str) -> int | None:
     return start
 
 
-def layers_by_name(layers: list[Layer]) -> dict[str, Layer]:
-    """``{layer.name: layer}``."""
-    return {lay.name: lay for lay in layers}
+def slug(name: str) -> str:
+    """A file-name-safe form of a layer name: lower case, runs of anything but letters, digits,
+    ``-`` and ``_`` one ``-`` ("Zn (anode)" -> "zn-anode")."""
+    text = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
+    return "-".join(p for p in text.split("-") if p) or "layer"
 
 
 def pick_layer(layers: list[Layer], name: str | None, *, methods: tuple[str, ...],
@@ -324,11 +326,6 @@ def pick_layer(layers: list[Layer], name: str | None, *, methods: tuple[str, ...
         if len(match) != 1:
             raise ParameterError("--layer", f"{ask} (layers: {names})")
     return match[0]
-
-
-def stack_geometry(layers: list[Layer]) -> shapely.Geometry:
-    """Union of every layer's geometry (mm)."""
-    return union_all(lay.geometry for lay in layers)
 
 
 #: Border of substrate left around the footprint when a design gives no [substrate] size (mm):
