@@ -13,11 +13,10 @@ Hatch bands (:mod:`.order_bands`) are ordered as zigzag items, segments whose ov
 meet (:mod:`.order_chains`) as one item where that leaves fewer items, and the order of the
 polylines they stand for is then polished: the polylines next to the :data:`REINSERT` longest
 travels each tried at every place in the tour (:func:`.order_oropt.reinsert`), then 2-opt and
-Or-opt. Outside hatch bands, a plan with
-closed polylines (up to :data:`FULL_WINDOW_UP_TO` items) is also searched from its contours
-entered at their first vertex, with 2-opt blocks as long as the tour; any other plan of
-:data:`SECOND_START` items or more also from where the greedy order ends; the shorter tour from
-the origin is kept (:func:`_two_starts`).
+Or-opt. Outside hatch bands the start depends on the plan (:func:`_outside_bands`): a big plan
+with closed polylines is searched from where the greedy order ends, a smaller one from its
+contours entered at their first vertex (with 2-opt blocks as long as the tour), a plan of open
+polylines from the greedy order and from where it ends.
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
 the clock, so the result is deterministic; ``budget_s`` adds a wall-clock limit to the 2-opt.
 The result is never longer than the order given.
@@ -64,13 +63,15 @@ POLISH_2OPT, POLISH_OR = 200, 40
 #: two nearest entries are where the zigzags' gains lie (e.g. joining segments whose overscan
 #: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
 POLISH_WINDOW, POLISH_NEAR = 4, 2
-#: Searches of this many items or more (outside hatch bands) run twice (see :func:`_two_starts`).
+#: Plans of open polylines with this many items or more are searched from two starts; plans
+#: of contours with fewer from two too (see :func:`_outside_bands`).
 SECOND_START = 32
-#: Plans with closed polylines of up to this many items are also searched from their first
-#: vertices with 2-opt blocks as long as the tour (see :func:`_two_starts`).
+#: Plans with closed polylines of up to this many items are searched from their first
+#: vertices with 2-opt blocks as long as the tour, bigger ones from where the greedy order
+#: ends (see :func:`_outside_bands`).
 FULL_WINDOW_UP_TO = 512
 #: The searches outside hatch bands start from greedy orders that leave a contour by the
-#: ports nearest the port that reached it (see :func:`_two_starts`).
+#: ports nearest the port that reached it (see :func:`_outside_bands`).
 RING_NEAR = True
 #: Polishing looks first at the polylines next to travels this many times the median.
 LONG_HOP = 2.0
@@ -233,7 +234,7 @@ def _next_to_longest_hops(plan: Plan, order: list[int], flip: list[bool], entry:
     return both[np.sort(first)].tolist()
 
 
-def _two_starts(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
+def _outside_bands(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
                 ) -> tuple[list[int], list[bool], list[int]]:
     """The searched tour from ``org``, by the kind and size of plan:
 
@@ -307,7 +308,7 @@ def _order_plan(given: list[Polyline], plan: Plan, groups: list, org: tuple[floa
                 window: int, budget_s: float | None) -> tuple[list[int], list[bool], list[int]]:
     """The searched tour of ``plan``, its hatch bands ``groups`` ordered as zigzag items."""
     if not groups:
-        return _two_starts(plan, org, window, budget_s)
+        return _outside_bands(plan, org, window, budget_s)
     top, members = band_plan(plan, groups)
     order, flip, entry = _search(top, org, 2 * window, budget_s, or_work=TOP_OR)
     choose_zigzags(top, members, org, order, flip, entry)
