@@ -22,8 +22,11 @@ RING_SAMPLES = 16
 #: items (the side of the plan's bounding box over sqrt(n)) along its bounding box's outline
 #: (a contour a few microns wide needs one entry point for the searches, not 16).
 PORT_SPACING = 1 / 8
-#: Rings of up to this many vertices are searched vertex by vertex in plain Python.
+#: Rings of up to this many vertices are searched vertex by vertex in plain Python ...
 SMALL_RING = 24
+#: ... and up to this many (half as many with a hop on to a next point) all at once in NumPy;
+#: bigger ones by samples first.
+SCAN_ALL = 1024
 
 
 def reversible(p: Polyline) -> bool:
@@ -152,16 +155,18 @@ def _ring_ports(rings: list[np.ndarray], ends: np.ndarray, n: int
 
 
 def nearest_vertex(ring: np.ndarray, q: tuple[float, float]) -> int:
-    """Index of the vertex of ``ring`` nearest ``q``: every ``sqrt(len)``-th vertex first, then
-    every vertex within that step of the best of them (exact for rings whose distance to ``q``
-    has one minimum at the sampling scale)."""
+    """Index of the vertex of ``ring`` nearest ``q``: exact up to :data:`SCAN_ALL` vertices;
+    on bigger rings every ``sqrt(len)``-th vertex first, then every vertex within that step of
+    the best of them (exact for rings whose distance to ``q`` has one minimum at the sampling
+    scale)."""
     return best_vertex(ring, q, None)
 
 
 def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float] | None,
                 around: int | None = None) -> int:
-    """Vertex of ``ring`` minimising the hop from ``p`` plus (if given) the hop on to ``q``:
-    coarse samples, then the vertices near the best sample and near ``around``."""
+    """Vertex of ``ring`` minimising the hop from ``p`` plus (if given) the hop on to ``q``: on
+    small rings every vertex, on big ones coarse samples, then the vertices near the best sample
+    and near ``around``."""
     m = len(ring)
     if m <= SMALL_RING:  # plain floats beat NumPy's call overhead on a few vertices
         hyp = math.hypot
@@ -171,6 +176,11 @@ def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float]
             if c < best_c:
                 best, best_c = v, c
         return best
+    if m * (1 if q is None else 2) <= SCAN_ALL:  # every vertex in one NumPy pass: exact, quicker
+        c = np.hypot(ring[:, 0] - p[0], ring[:, 1] - p[1])
+        if q is not None:
+            c += np.hypot(ring[:, 0] - q[0], ring[:, 1] - q[1])
+        return int(c.argmin())
     step = max(1, int(math.isqrt(m)))
 
     def cost(v: np.ndarray) -> np.ndarray:

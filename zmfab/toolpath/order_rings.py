@@ -92,12 +92,16 @@ def _cost(t: RingTable, items: np.ndarray, lane: np.ndarray, vert: np.ndarray, p
 
 
 def _argmin_by(lane: np.ndarray, vert: np.ndarray, cost: np.ndarray, m: int) -> np.ndarray:
-    """Per lane the ``vert`` of least ``cost`` (ties: the first)."""
-    o = np.lexsort((np.arange(len(cost)), cost, lane))
-    head = np.ones(len(o), dtype=bool)
-    head[1:] = lane[o][1:] != lane[o][:-1]
+    """Per lane the ``vert`` of least ``cost`` (ties: the first); ``lane`` runs in contiguous
+    blocks (as ``np.repeat`` of the lanes makes it)."""
     out = np.zeros(m, dtype=np.int64)
-    out[lane[o][head]] = vert[o][head]
+    if not len(lane):
+        return out
+    head = np.flatnonzero(np.concatenate([[True], lane[1:] != lane[:-1]]))
+    low = np.minimum.reduceat(cost, head)
+    at = np.flatnonzero(cost <= np.repeat(low, np.diff(np.append(head, len(cost)))))
+    first = at[np.concatenate([[True], lane[at][1:] != lane[at][:-1]])]
+    out[lane[first]] = vert[first]
     return out
 
 
