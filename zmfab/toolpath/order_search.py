@@ -141,9 +141,19 @@ def neighbour_lists(plan: Plan, near: np.ndarray | None
                     ) -> tuple[np.ndarray, np.ndarray] | None:
     """For each polyline, up to :data:`NEIGHBOURS` others with a port near one of its ports,
     nearest first: (other, vertex) (n, :data:`NEIGHBOURS`) arrays, vertex the one of this
-    polyline (if closed) whose port found the other, else -1; -1 pads both."""
+    polyline (if closed) whose port found the other, else -1; -1 pads both. Kept on the plan
+    for the same ``near``: the searches of one plan share them."""
     if near is None:
         return None
+    kept = getattr(plan, "_neighbours", None)
+    if kept is not None and kept[0] is near:
+        return kept[1]
+    out = _neighbour_lists(plan, near)
+    plan._neighbours = (near, out)  # type: ignore[attr-defined]
+    return out
+
+
+def _neighbour_lists(plan: Plan, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     m, k = near.shape
     owner, code = plan.port_owner, plan.port_code
     u = np.repeat(owner, k)
