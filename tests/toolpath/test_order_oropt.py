@@ -94,3 +94,41 @@ def test_reinsert_finds_the_best_place_in_the_whole_tour(seed):
     before = tour_travel(plan, (0.0, 0.0), order, [flip[i] if i != u else ways[0]
                                                     for i in range(plan.n)], entry)
     assert best < before - 1e-6  # (a random tour: there was a better place)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rearrange_puts_the_pieces_in_the_best_order_and_directions(seed):
+    from itertools import permutations, product
+
+    from zmfab.toolpath.order_oropt import rearrange
+    from zmfab.toolpath.order_search import tour_ends
+
+    paths = scattered(seed, 24)
+    plan = make_plan(paths)
+    rng = np.random.default_rng(seed)
+    order = [int(i) for i in rng.permutation(plan.n)]
+    flip = [False] * plan.n
+    entry = [0 if c else -1 for c in plan.closed.tolist()]
+    a, b = tour_ends(plan, order, flip, entry)
+    hops = np.hypot(*(a[1:] - b[:-1]).T)
+    cut = sorted(np.argsort(-hops)[:3].tolist())
+    bounds = [0, *(c + 1 for c in cut), plan.n]
+    pieces = [order[s:e] for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    turnable = [all(plan.flippable[i] or plan.closed[i] for i in p) for p in pieces]
+    best = tour_travel(plan, (0.0, 0.0), order, flip, entry)
+    for perm in permutations(range(len(pieces))):
+        for ways in product((False, True), repeat=len(pieces)):
+            if any(w and not turnable[k] for k, w in zip(perm, ways, strict=True)):
+                continue
+            tour, fl = [], list(flip)
+            for k, w in zip(perm, ways, strict=True):
+                part = pieces[k][::-1] if w else pieces[k]
+                if w:
+                    for i in part:
+                        fl[i] = not fl[i] if not plan.closed[i] else fl[i]
+                tour += part
+            best = min(best, tour_travel(plan, (0.0, 0.0), tour, fl, entry))
+    out = rearrange(plan, (0.0, 0.0), list(order), flip, entry, 3)
+    assert sorted(out) == list(range(plan.n))
+    assert tour_travel(plan, (0.0, 0.0), out, flip, entry) == pytest.approx(best, abs=1e-9)
+    assert best < tour_travel(plan, (0.0, 0.0), order, [False] * plan.n, entry) - 1e-6

@@ -273,3 +273,56 @@ def reinsert(plan: Plan, origin: tuple[float, float], order: list[int], flip: li
         hop[n] = 0.0
         pos[o] = np.arange(n)
     return o.tolist()
+
+
+def rearrange(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
+              entry: list[int], cuts: int) -> list[int]:
+    """Cut the tour at its ``cuts`` longest travels and put the pieces back in the order and
+    the directions (a piece turns round when every polyline in it may) that make the travels
+    joining them, the hop from ``origin`` included, shortest; every arrangement is scored. A
+    tour that sweeps a comb's lower row out and back and then jumps to an upper row it passed
+    at the start is mended in one move (the pieces keep their own travels: no other move here
+    changes them, so local search cannot). ``flip`` is updated in place; the new order."""
+    from itertools import permutations
+
+    n = len(order)
+    cuts = min(cuts, n - 1)
+    if cuts < 1:
+        return order
+    a, b = tour_ends(plan, order, flip, entry)
+    hops = _dist(a[1:], b[:-1])
+    at = np.sort(np.argsort(-hops, kind="stable")[:cuts])  # piece ends (a cut after each)
+    bounds = np.concatenate([[0], at + 1, [n]])
+    o = np.asarray(order, dtype=np.int64)
+    turn = (plan.flippable | plan.closed)[o]
+    pieces = len(bounds) - 1
+    first, last = bounds[:-1], bounds[1:] - 1
+    can = np.array([bool(turn[s:e + 1].all()) for s, e in zip(first, last, strict=True)])
+    # each piece's two ways: entered at its first polyline (exit its last) or turned round
+    ent = np.stack([a[first], b[last]])  # (way, piece, 2)
+    ext = np.stack([b[last], a[first]])
+    perms = np.array(list(permutations(range(pieces))), dtype=np.int64)  # (P, pieces)
+    ways = (np.arange(2 ** pieces)[:, None] >> np.arange(pieces)[None, :]) & 1  # (W, pieces)
+    ways = ways[~(ways.astype(bool) & ~can[None, :]).any(axis=1)]
+    # cost of (perm, ways): origin -> first entry, then exit of each -> entry of the next
+    pw = ways[:, perms].transpose(1, 0, 2)  # (P, W, pieces): the way of each placed piece
+    pp = np.broadcast_to(perms[:, None, :], pw.shape)
+    e_in = ent[pw, pp]  # (P, W, pieces, 2)
+    e_out = ext[pw, pp]
+    cost = _dist(e_in[:, :, 0], np.asarray(origin, dtype=float)) + \
+        _dist(e_in[:, :, 1:], e_out[:, :, :-1]).sum(axis=2)
+    now = float(cost[0, 0])  # the identity arrangement, every piece as it is
+    k = int(np.argmin(cost))
+    if float(cost.ravel()[k]) >= now - EPS:
+        return order
+    pi, wi = divmod(k, cost.shape[1])
+    out: list[int] = []
+    for piece, back in zip(perms[pi].tolist(), pw[pi, wi].tolist(), strict=True):
+        part = o[first[piece]:last[piece] + 1].tolist()
+        if back:
+            part = part[::-1]
+            for s in part:
+                if not plan.closed[s]:
+                    flip[s] = not flip[s]
+        out += part
+    return out
