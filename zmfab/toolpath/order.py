@@ -56,7 +56,7 @@ WINDOW = 32
 #: 2-opt also tries the blocks joining each polyline to this many of its nearest.
 BLOCK_NEAR = 8
 #: Or-opt scores about this many candidate moves per polyline.
-OR_WORK_PER_PATH = 40
+OR_WORK_PER_PATH = 10
 #: Or-opt work per item when ordering hatch bands (few items: it can afford more).
 TOP_OR = 200
 #: Work per polyline when polishing the order drawn from hatch bands: 2-opt, Or-opt.
@@ -293,8 +293,7 @@ def _from_far_end(plan: Plan, org: tuple[float, float], g: tuple[list[int], list
     Or-opt."""
     _, b = tour_ends(plan, *g)
     order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
-                                 block_near=FAR_NEAR,
-                                 near=near, ring_near=RING_NEAR)
+                                 block_near=FAR_NEAR, near=near, ring_near=RING_NEAR)
     if plan.flippable[order].sum() + plan.closed[order].sum() == plan.n:
         back = (order[::-1], [not f for f in flip], entry)  # (flip only read for open ones)
         if tour_travel(plan, org, *back) < tour_travel(plan, org, order, flip, entry):
@@ -303,9 +302,11 @@ def _from_far_end(plan: Plan, org: tuple[float, float], g: tuple[list[int], list
     neigh = neighbour_lists(plan, near)
     reenter(plan, org, order, flip, entry)
     if neigh is not None:
-        order, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
+        moved, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
                           first=order[:8])
-        reenter(plan, org, order, flip, entry)
+        if moved != order:
+            order = moved
+            reenter(plan, org, order, flip, entry)
     return order, flip, entry
 
 
