@@ -132,3 +132,38 @@ def test_rearrange_puts_the_pieces_in_the_best_order_and_directions(seed):
     assert sorted(out) == list(range(plan.n))
     assert tour_travel(plan, (0.0, 0.0), out, flip, entry) == pytest.approx(best, abs=1e-9)
     assert best < tour_travel(plan, (0.0, 0.0), order, [False] * plan.n, entry) - 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_greedy_leaves_contours_by_the_exact_nearest_port_without_asking_the_index(seed):
+    """After a contour the greedy step takes the nearest free port from the entry port's list
+    when that list provably holds it: the same order as asking the spatial index every time."""
+    from zmfab.toolpath.order_search import greedy, port_index
+
+    rng = np.random.default_rng(100 + seed)  # (not scattered's draws: no shared points)
+    paths = scattered(seed, 300)
+    paths += [Polyline([[x, y], [x + 0.5, y]], {"id": 1000 + k})
+              for k, (x, y) in enumerate(rng.random((100, 2)) * 10)]
+    plan = make_plan(paths)
+    _, near = port_neighbours(plan)
+    with_lists = greedy(plan, (0.0, 0.0), port_index(plan, kd=True), near)
+    index_only = greedy(plan, (0.0, 0.0), port_index(plan, kd=True), None)
+    assert with_lists == index_only
+    asked = []  # index queries made right after leaving a contour
+    left = [-1]
+
+    class Counting:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def nearest(self, q):
+            if left[0] >= 0 and plan.closed[left[0]]:
+                asked.append(left[0])
+            return self.inner.nearest(q)
+
+        def remove_owner(self, o, count=0):
+            left[0] = o
+            self.inner.remove_owner(o, count)
+
+    greedy(plan, (0.0, 0.0), Counting(port_index(plan, kd=True)), near)
+    assert len(asked) < 0.25 * int(plan.closed.sum())  # most contours left without the index

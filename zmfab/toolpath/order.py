@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 
@@ -79,6 +78,9 @@ RING_NEAR = True
 #: its 2-opt blocks (on the UV isolations of 80- and 120-finger combs 2 to 4 travel 45 % less
 #: than 8, at two thirds of the time; 8 is 5 % shorter on a 50-finger comb).
 FAR_NEAR = 2
+#: When a search's tour is run from the origin rather than where it began, the first this
+#: many polylines are re-entered and moved again.
+RESTART = 8
 #: The finished tour is cut at this many of its longest travels and its pieces put back in the
 #: best order and directions (see :func:`.order_oropt.rearrange`).
 CUTS = 4
@@ -123,7 +125,7 @@ def _rotated(p: Polyline, index: int) -> Polyline:
     k = index % m
     if k == 0:
         return p
-    return replace(p, points=np.concatenate((p.points[k:m], p.points[:k + 1])))
+    return p.with_points(np.concatenate((p.points[k:m], p.points[:k + 1])))
 
 
 def _search_state(paths: Sequence[Polyline], origin: tuple[float, float]):
@@ -298,12 +300,13 @@ def _from_far_end(plan: Plan, org: tuple[float, float], g: tuple[list[int], list
         back = (order[::-1], [not f for f in flip], entry)  # (flip only read for open ones)
         if tour_travel(plan, org, *back) < tour_travel(plan, org, order, flip, entry):
             order, flip, entry = back
-    # only the start has changed: Or-opt from the first few polylines on
+    # only the start has changed (the hop from ``org``, not from where the search began):
+    # contours re-entered and Or-opt from the first few polylines on
     neigh = neighbour_lists(plan, near)
-    reenter(plan, org, order, flip, entry)
+    reenter(plan, org, order, flip, entry, upto=RESTART)
     if neigh is not None:
         moved, _ = or_opt(plan, org, order, flip, entry, neigh, OR_WORK_PER_PATH * plan.n,
-                          first=order[:8])
+                          first=order[:RESTART])
         if moved != order:
             order = moved
             reenter(plan, org, order, flip, entry)

@@ -123,11 +123,13 @@ class Tree:
         self._kd = cKDTree
         self.pts, self.owner = pts, owner
         self.used = np.zeros(int(owner.max()) + 1, dtype=bool)
+        self._used_l = self.used.tolist()  # (the same flags, read as plain Python)
         self._build(np.arange(len(pts)))
 
     def _build(self, keep: np.ndarray) -> None:
         self.keep = keep
         self.keep_owner = self.owner[keep]
+        self._keep_l, self._owner_l = keep.tolist(), self.keep_owner.tolist()
         self.tree = self._kd(self.pts[keep])
         self.dead = 0
 
@@ -144,16 +146,15 @@ class Tree:
             live = self.keep[~self.used[self.owner[self.keep]]]
             if len(live):
                 self._build(live)
-        n = len(self.keep_owner)
+        n = len(self._owner_l)
+        used, owner, keep = self._used_l, self._owner_l, self._keep_l
         k = FIRST_K
         while True:
             kk = min(k, n)
             _, idx = self.tree.query(q, k=kk)
-            idx = np.atleast_1d(idx)
-            idx = idx[idx < n]
-            live = np.nonzero(~self.used[self.keep_owner[idx]])[0]
-            if len(live):
-                return int(self.keep[idx[live[0]]])
+            for j in np.atleast_1d(idx).tolist():  # nearest first; n: past the last point
+                if j < n and not used[owner[j]]:
+                    return keep[j]
             if kk >= n:
                 return -1
             k *= 8
@@ -161,6 +162,7 @@ class Tree:
     def remove_owner(self, o: int, count: int) -> None:
         """Forget the ``count`` points of polyline ``o``."""
         self.used[o] = True
+        self._used_l[o] = True
         self.dead += count  # dropped by the next :meth:`nearest` once a quarter are dead
 
 

@@ -106,16 +106,17 @@ def _argmin_by(lane: np.ndarray, vert: np.ndarray, cost: np.ndarray, m: int) -> 
 
 
 def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
-            entry: list[int], sweeps: int = 1) -> list[int]:
-    """Enter each closed polyline at the vertex with the shortest hop in from the one before
-    plus the hop out to the next (``entry`` updated in place); the polylines re-entered. The
-    contours at even places in the tour move first, those at odd places next (so that no two
-    neighbours move against each other's old entries)."""
+            entry: list[int], sweeps: int = 1, upto: int | None = None) -> list[int]:
+    """Enter each closed polyline (at the first ``upto`` places of the tour only, if given) at
+    the vertex with the shortest hop in from the one before plus the hop out to the next
+    (``entry`` updated in place); the polylines re-entered. The contours at even places in the
+    tour move first, those at odd places next (so that no two neighbours move against each
+    other's old entries)."""
     if not plan.closed.any() or not order:
         return []
     o = np.asarray(order, dtype=np.int64)
     n = len(o)
-    pos = np.nonzero(plan.closed[o])[0]
+    pos = np.nonzero(plan.closed[o[:upto]])[0]
     org = np.asarray(origin, dtype=float)
     moved: list[int] = []
     for _ in range(sweeps):

@@ -97,8 +97,15 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
     # (by default only when all items are closed: a mix keeps the exact nearest, which orders
     # the contours among a fill's hatch bands better)
     ring_near = ring_near or bool((plan.port_code >= 0).all())
+    px, py = plan.ports[:, 0].tolist(), plan.ports[:, 1].tolist()
+    # how far each port's list reaches: every port of another polyline nearer than that is in
+    # it, so a vertex v near port k has its nearest free port among k's list when that port
+    # lies nearer v than the list's reach less |kv| (the exact nearest without the index)
+    reach = (np.hypot(*(plan.ports - plan.ports[near[:, -1]]).T).tolist()
+             if near is not None and not ring_near else None)
+    hyp = math.hypot
     starts, stops = plan.starts.tolist(), plan.ends.tolist()
-    used = index.used
+    used = [False] * n  # (as the index's own flags, read as plain Python)
     here = (float(origin[0]), float(origin[1]))
     order: list[int] = []
     flip = [False] * n
@@ -111,6 +118,15 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
                 if not used[owner_l[j]]:
                     k = j
                     break
+        elif reach is not None and last >= 0:
+            best = math.inf
+            for j in near_l[last]:
+                if not used[owner_l[j]]:
+                    d = hyp(px[j] - here[0], py[j] - here[1])
+                    if d < best:
+                        k, best = j, d
+            if k >= 0 and hyp(px[last] - here[0], py[last] - here[1]) + best >= reach[last]:
+                k = -1  # a port outside the list might be nearer: ask the index
         if k < 0:
             k = index.nearest(np.asarray(here))
             if k < 0:
@@ -133,6 +149,7 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
             entry[i] = v
             here = (float(ring[v, 0]), float(ring[v, 1]))
         index.remove_owner(i, counts[i])
+        used[i] = True
         last = k
     return order, flip, entry
 

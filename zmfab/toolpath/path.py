@@ -69,8 +69,20 @@ class Polyline:
 
     def reversed(self) -> Polyline:
         """The same polyline drawn the other way (leads swap ends)."""
-        return replace(self, points=self.points[::-1].copy(), lead_in=self.lead_out,
-                       lead_out=self.lead_in)
+        return self.with_points(self.points[::-1].copy(), lead_in=self.lead_out,
+                                lead_out=self.lead_in)
+
+    def with_points(self, points: np.ndarray, *, lead_in: float | None = None,
+                    lead_out: float | None = None) -> Polyline:
+        """A copy with ``points`` (an (n, 2) float array, taken as it is: no check or copy,
+        for the travel order's many re-entered and reversed copies) and, if given, leads."""
+        out = object.__new__(Polyline)
+        for name, value in (("points", points), ("settings", self.settings),
+                            ("closed", self.closed),
+                            ("lead_in", self.lead_in if lead_in is None else lead_in),
+                            ("lead_out", self.lead_out if lead_out is None else lead_out)):
+            object.__setattr__(out, name, value)
+        return out
 
     def rotated(self, index: int) -> Polyline:
         """A closed polyline entered at vertex ``index`` instead of 0."""
