@@ -16,7 +16,8 @@ zero-length line at the origin first (its sort keeps the first line first).
 (:func:`zmfab.toolpath.order_bound.travel_lower_bound`); a goal below it (``0.9 ls`` under
 ``bound``) cannot be met by any order of these polylines.
 Times are medians of ``--repeat`` runs of each (``linesort --two-opt`` runs once: its time is no
-goal). vpype is a benchmark-only dependency (``pip install 'zmfab[bench]'``).
+goal). The case marked ``*`` is no goal of the issue, printed for comparison. vpype is a
+benchmark-only dependency (``pip install 'zmfab[bench]'``).
 
     python benchmarks/bench_order.py [--quick] [--repeat N]
 """
@@ -55,6 +56,12 @@ def cases(quick: bool) -> list[tuple[str, object, str, dict]]:
     both = shapely.union_all([roll.electrode("anode"), roll.electrode("cathode")])
     out.append((f"{turns}-turn swiss-roll isolate", both, "isolate",
                 {"reach": 1.01 * float(roll.params["gap"])}))
+    # not a goal case: the comb, the commonest cell, isolated (its tour must not sweep a row
+    # out and back and jump to the other)
+    comb = zmfab.layout("interdigitated", fingers=small)
+    both = shapely.union_all([comb.electrode("anode"), comb.electrode("cathode")])
+    out.append((f"{small}-finger comb isolate*", both, "isolate",
+                {"reach": 1.01 * float(comb.params["gap"])}))
     return out
 
 
