@@ -252,7 +252,7 @@ def _outside_bands(plan: Plan, org: tuple[float, float], window: int, budget_s: 
     - closed polylines and more than :data:`FULL_WINDOW_UP_TO` items: from where the greedy
       order from ``org`` ends (:func:`_from_far_end`; on the UV isolations of 20- and 30-ring
       cells and 50-, 80- and 120-finger combs it beat the search from ``org`` every time, by
-      5-42 %);
+      5-48 %);
     - closed polylines and fewer: from the greedy order with every contour entered at its first
       vertex, with 2-opt blocks as long as the tour (where a planner starts its rings along one
       line, that line is the short way across them); on :data:`SECOND_START` items or more
