@@ -171,25 +171,36 @@ def two_opt(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0, 0.
             for p, f in zip(perm.tolist(), flip.tolist(), strict=True)]
 
 
+Tour = tuple[list[int], list[bool], list[int]]
+
+
 def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
-            start: tuple[list[int], list[bool], list[int]] | None = None,
-            two_opt_work: int | None = None, or_work: int | None = None,
-            focus: bool = False, block_near: int = BLOCK_NEAR, near: np.ndarray | None = None,
-            ring_near: bool = False) -> tuple[list[int], list[bool], list[int]]:
+            start: Tour | None = None, two_opt_work: int | None = None,
+            or_work: int | None = None, focus: bool = False, block_near: int = BLOCK_NEAR,
+            near: np.ndarray | None = None, ring_near: bool = False) -> Tour:
     """Greedy (or ``start``), 2-opt, Or-opt and re-entry on ``plan``: (order, flip, entry).
     Work per item: ``two_opt_work`` (default 2 x :data:`WORK_PER_PATH`) and ``or_work``
     (default :data:`OR_WORK_PER_PATH`). ``focus``: Or-opt looks first only at the polylines
     next to a travel longer than :data:`LONG_HOP` times the median one."""
+    near = port_neighbours(plan, kd=has_scipy())[1] if near is None else near
+    tour, changed = _head(plan, org, window, budget_s, start, two_opt_work, or_work, focus,
+                          block_near, near, ring_near)
+    return _tail(plan, org, tour, changed, near, or_work)
+
+
+def _head(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None,
+          start: Tour | None, two_opt_work: int | None, or_work: int | None, focus: bool,
+          block_near: int, near: np.ndarray | None, ring_near: bool
+          ) -> tuple[Tour, list[int]]:
+    """:func:`_search` up to the first re-entry: (tour, the contours that re-entered). Plans of
+    fewer than :data:`SECOND_START` items (2-opt over every block) skip the first Or-opt."""
     two_opt_work = 2 * WORK_PER_PATH if two_opt_work is None else two_opt_work
     or_work = OR_WORK_PER_PATH if or_work is None else or_work
     n = plan.n
-    if near is None:  # (else the port lists of this plan from an earlier search)
-        index, near = port_neighbours(plan, kd=has_scipy())
-    else:
-        index = port_index(plan, kd=has_scipy())
+    index = port_index(plan, kd=has_scipy())
     order, flip, entry = greedy(plan, org, index, near, ring_near) if start is None else start
     if n < 2:
-        return order, flip, entry
+        return (order, flip, entry), []
     order2 = order
     if focus:
         order2 = order = reinsert(plan, org, order, flip, entry,
@@ -200,25 +211,33 @@ def _search(plan: Plan, org: tuple[float, float], window: int, budget_s: float |
         a, b = tour_ends(plan, order, flip, entry)
         fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
         deadline = None if budget_s is None else time.perf_counter() + budget_s
-        perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window,
-                               near=None if n <= window or not block_near else block_neighbours(a, b, block_near),
-                               work=two_opt_work * n,
-                               deadline=deadline)
+        blocks = None if n <= window or not block_near else block_neighbours(a, b, block_near)
+        perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window, near=blocks,
+                               work=two_opt_work * n, deadline=deadline)
         order2 = [order[k] for k in perm.tolist()]
         for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
             if t and not plan.closed[order[k]]:
                 flip[order[k]] = not flip[order[k]]
     neigh = neighbour_lists(plan, near)
-    if neigh is not None:
+    if neigh is not None and n >= SECOND_START:
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
     changed = reenter(plan, org, order2, flip, entry)
+    return (order2, flip, entry), changed
+
+
+def _tail(plan: Plan, org: tuple[float, float], tour: Tour, changed: list[int],
+          near: np.ndarray | None, or_work: int | None) -> Tour:
+    """The exact entries change the hops: Or-opt again from the re-entered contours, and
+    re-entry."""
+    order, flip, entry = tour
+    neigh = neighbour_lists(plan, near)
     if changed and neigh is not None:
-        # the exact entries change the hops: Or-opt again from the re-entered contours
-        order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n // 2,
-                           first=changed)
-        reenter(plan, org, order2, flip, entry)
-    return order2, flip, entry
+        or_work = OR_WORK_PER_PATH if or_work is None else or_work
+        order, _ = or_opt(plan, org, order, flip, entry, neigh, or_work * plan.n // 2,
+                          first=changed)
+        reenter(plan, org, order, flip, entry)
+    return order, flip, entry
 
 
 def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
@@ -271,18 +290,20 @@ def _outside_bands(plan: Plan, org: tuple[float, float], window: int, budget_s: 
     if rings and plan.n > FULL_WINDOW_UP_TO:
         return _from_far_end(plan, org, greedy(plan, org, index, near), window, budget_s, near)
     g = greedy(plan, org, index, near, ring_near=RING_NEAR)
-    drawn = None
+    drawn_start = (list(g[0]), list(g[1]), [0] * plan.n)
+    if rings and plan.n >= SECOND_START:
+        return _search(plan, org, plan.n, budget_s, near=near, start=drawn_start)
+    greedy_start = (list(g[0]), list(g[1]), list(g[2]))
     if rings:
-        drawn = _search(plan, org, plan.n, budget_s, near=near,
-                        start=(list(g[0]), list(g[1]), [0] * plan.n))
-        if plan.n >= SECOND_START:
-            return drawn
-    first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
-                    near=near)
-    other = drawn if plan.n < SECOND_START else _from_far_end(plan, org, g, window, budget_s,
-                                                              near)
-    if other is None:
+        # a few items: both starts searched up to their re-entry, the shorter one finished
+        heads = [_head(plan, org, plan.n, budget_s, start, None, None, False, BLOCK_NEAR, near,
+                       False) for start in (drawn_start, greedy_start)]
+        tour, changed = min(heads, key=lambda h: tour_travel(plan, org, *h[0]))
+        return _tail(plan, org, tour, changed, near, None)
+    first = _search(plan, org, window, budget_s, start=greedy_start, near=near)
+    if plan.n < SECOND_START:
         return first
+    other = _from_far_end(plan, org, g, window, budget_s, near)
     return min(first, other, key=lambda t: tour_travel(plan, org, *t))
 
 
