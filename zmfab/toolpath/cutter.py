@@ -132,7 +132,8 @@ class CutPlan:
 
     @property
     def travel_mm(self) -> float:
-        """Knife-up length between paths, from and back to the origin (mm)."""
+        """Knife-up length from the origin to the first path and between paths (mm; the
+        file ends with the knife up where the last path ends)."""
         pos = np.asarray(self.settings.origin)
         total = 0.0
         for p in self.paths:
