@@ -1,4 +1,4 @@
-"""Or-opt on a linked tour, every candidate move of a round scored at once in NumPy.
+"""Tour moves: Or-opt on a linked tour, every candidate move of a round scored at once in NumPy.
 
 A move takes a run of up to :data:`MAX_RUN` consecutive polylines out of the tour and puts it
 back just before or after one of its first polyline's (or last polyline's) nearest neighbours,
@@ -9,6 +9,10 @@ an earlier move of the round touched: a move's gain depends only on the travels 
 polylines it touches, so a move that shares none with those applied before it still gains
 exactly what it was scored at. The polylines next to a changed travel, and those whose move was
 skipped, are queued for the next round.
+
+Two moves reach further than the neighbour lists: :func:`reinsert` tries a few polylines at
+every place in the tour, :func:`rearrange` cuts the tour at its longest travels and puts the
+pieces back in the best order and directions.
 
 Tours are as in :mod:`.order_search`: ``order``, ``flip`` and ``entry`` lists.
 """
