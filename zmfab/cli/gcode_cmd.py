@@ -114,12 +114,12 @@ def gcode(source: str, output: str | None, op: str | None, layer_name: str | Non
 @click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
               help="a profile file merged over the shipped profiles (repeatable)")
 def estimate(job: str, as_json: bool, machine: str | None, profiles: tuple[str, ...]) -> None:
-    """Time (trapezoidal motion), burn/print and travel lengths, bounds of a G-code file."""
+    """Time (trapezoidal motion), burn/print and travel lengths, bounds of a G-code file (or of
+    a cutter's .plt/.hpgl: cut and travel at its VS speed)."""
     from ..gcode.estimate import estimate as run
     from ..gcode.estimate import format_estimate
-    from ..gcode.parse import read_gcode
 
-    prog = read_gcode(job)
+    prog = _read_job(job)
     prof = _machine(prog.meta, machine, profiles)
     est = run(prog, prof)
     if as_json:
@@ -138,15 +138,23 @@ def estimate(job: str, as_json: bool, machine: str | None, profiles: tuple[str, 
 @click.option("--full-bed", is_flag=True, help="draw the whole bed, not just the job")
 def preview(job: str, output: str | None, machine: str | None, profiles: tuple[str, ...],
             full_bed: bool) -> None:
-    """Draw a G-code file: burns coloured by power or beads by tool, travels dashed, the bed."""
-    from ..gcode.parse import read_gcode
+    """Draw a G-code file: burns coloured by power or beads by tool, travels dashed, the bed
+    (or a cutter's .plt/.hpgl: its cuts)."""
     from ..gcode.preview import write_preview
 
-    prog = read_gcode(job)
+    prog = _read_job(job)
     prof = _machine(prog.meta, machine, profiles)
     target = Path(output) if output else Path(job).with_suffix(".svg")
     write_preview(prog, target, machine=prof, title=Path(job).name, full_bed=full_bed)
     click.echo(f"{target}")
+
+
+def _read_job(job: str):
+    """The parsed job: HPGL by its suffix (.plt, .hpgl), else G-code."""
+    from ..gcode.hpgl_program import is_hpgl, read_hpgl_job
+    from ..gcode.parse import read_gcode
+
+    return read_hpgl_job(job) if is_hpgl(job) else read_gcode(job)
 
 
 def _machine(meta: dict[str, str], name: str | None, files: tuple[str, ...]) -> dict[str, Any] | None:

@@ -66,6 +66,9 @@ class HpglProgram:
     travel_mm: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
+    #: every move in order, mm: (x0, y0, x1, y1, knife down); the first from (0, 0), where
+    #: ``IN`` puts the pen
+    moves: list[tuple[float, float, float, float, bool]] = field(default_factory=list)
 
     @property
     def cut_mm(self) -> float:
@@ -117,6 +120,9 @@ def read_hpgl(text: str, *, units_per_mm: float = UNITS_PER_MM) -> HpglProgram:
                     current.append(new)
                 else:
                     prog.travel_mm += float(np.hypot(*(new - pos))) / units_per_mm
+                if (new != pos).any():
+                    prog.moves.append((float(pos[0]) / units_per_mm, float(pos[1]) / units_per_mm,
+                                       x / units_per_mm, y / units_per_mm, down))
                 pos = new
     flush()
     return prog

@@ -141,21 +141,32 @@ def block_times(moves: Sequence[Move], limits: Limits) -> np.ndarray:
     return np.nan_to_num(t, nan=0.0, posinf=0.0)
 
 
+def cutter_times(moves: Sequence[Move]) -> np.ndarray:
+    """Seconds each move of a drag-knife cutter takes: its length at its feed (knife up or
+    down, the HPGL ``VS`` speed; the cutters' own acceleration is not stated anywhere)."""
+    length = np.array([math.hypot(m.x1 - m.x0, m.y1 - m.y0) for m in moves])
+    feed = np.array([m.feed for m in moves]) / 60.0
+    return np.where(feed > 0, length / np.where(feed > 0, feed, 1.0), 0.0)
+
+
 def estimate(moves: Program | Sequence[Move], machine_profile: Mapping[str, Any] | None = None,
              *, meta: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Time (s), burn/print/travel lengths (mm), XY bounds (mm) and line count of a job.
 
     ``moves`` is a parsed :class:`Program` (its header feeds the DIW ink estimate) or a list of
-    moves. For DIW jobs ``ink_ul`` = {"T0": µL, ...}: with a header ``syringe_diameter_mm`` the
+    moves; an HPGL program (:mod:`.hpgl_program`) is timed by :func:`cutter_times` and its
+    knife-down length reported as ``cut_mm``. For DIW jobs ``ink_ul`` = {"T0": µL, ...}: with a header ``syringe_diameter_mm`` the
     positive E of printing moves times the plunger area; with ``flow_ul_per_s`` the time the
     valve is open times that flow.
     """
     prog = moves if isinstance(moves, Program) else None
     items = list(prog.moves if prog else moves)
     head = dict(meta or (prog.meta if prog else {}))
-    limits = machine_limits(machine_profile)
-    t = block_times(items, limits)
-    burn = print_ = travel = 0.0
+    if prog is not None and prog.dialect == "hpgl":
+        t = cutter_times(items)
+    else:
+        t = block_times(items, machine_limits(machine_profile))
+    burn = print_ = cut = travel = 0.0
     xs: list[float] = []
     ys: list[float] = []
     for i, m in enumerate(items):
@@ -165,6 +176,8 @@ def estimate(moves: Program | Sequence[Move], machine_profile: Mapping[str, Any]
             ys += [m.y0, m.y1] if i else [m.y1]
         if m.laser:
             burn += ln
+        elif m.cut:
+            cut += ln
         elif m.printing:
             print_ += ln
         else:
@@ -181,6 +194,8 @@ def estimate(moves: Program | Sequence[Move], machine_profile: Mapping[str, Any]
         "pauses": sum(1 for m in items if m.pause),
         "dwell_s": round(sum(m.dwell for m in items), 3),
     }
+    if cut:
+        out["cut_mm"] = round(cut, 3)
     ink = _ink(items, t, head)
     if ink is not None:
         out["ink_ul"] = ink
@@ -214,6 +229,7 @@ def format_estimate(est: Mapping[str, Any]) -> str:
         f"time      {int(t // 3600)}:{int(t % 3600 // 60):02d}:{t % 60:05.2f} ({t:.1f} s)",
         f"burn      {est['burn_mm']:.1f} mm" if est.get("burn_mm") else None,
         f"print     {est['print_mm']:.1f} mm" if est.get("print_mm") else None,
+        f"cut       {est['cut_mm']:.1f} mm" if est.get("cut_mm") else None,
         f"travel    {est['travel_mm']:.1f} mm",
         f"bounds    x {b[0]:g}..{b[2]:g} mm, y {b[1]:g}..{b[3]:g} mm",
         f"lines     {est['lines']}",

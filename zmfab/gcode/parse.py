@@ -55,6 +55,7 @@ class Move:
     line: int = 0
     dwell: float = 0.0          # s
     pause: bool = False
+    cut: bool = False           # a drag knife down (HPGL PD)
 
     @property
     def length(self) -> float:
@@ -101,8 +102,9 @@ def read_gcode(path: str | Path, *, strict: bool = True) -> Program:
     return parse_gcode(data.decode("utf-8", errors="replace"))
 
 
-def _text_of(data: bytes, name: str) -> str:
-    """``data`` as text, or a ParameterError naming the first line with binary bytes."""
+def _text_of(data: bytes, name: str, kind: str = "G-code") -> str:
+    """``data`` as text, or a ParameterError naming the first line with binary bytes (not
+    ``kind`` text)."""
     from ..errors import ParameterError
 
     bad = data.find(b"\0")
@@ -116,7 +118,7 @@ def _text_of(data: bytes, name: str) -> str:
         bad = len(text[:bad].encode("utf-8"))
     if bad >= 0:
         line = data.count(b"\n", 0, bad) + 1
-        raise ParameterError(name, f"line {line}: binary data (byte 0x{data[bad]:02x}), not G-code text")
+        raise ParameterError(name, f"line {line}: binary data (byte 0x{data[bad]:02x}), not {kind} text")
     return text
 
 

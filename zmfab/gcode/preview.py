@@ -1,7 +1,7 @@
 """Pictures of a parsed G-code job: SVG (svgwrite) or PNG (matplotlib, the ``sim``/``test`` extra).
 
 Laser jobs: burns coloured by power (pale yellow to dark red) at the spot width, travels dashed
-grey, the bed outline, a scale bar. Ink-writing jobs: beads at the header's ``bead_width_mm``,
+grey, the bed outline, a scale bar. Cutter jobs (HPGL): knife cuts as thin dark lines. Ink-writing jobs: beads at the header's ``bead_width_mm``,
 coloured by tool, darker for higher layers (Z).
 """
 
@@ -20,6 +20,8 @@ from .parse import Move, Program
 
 TOOL_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 TRAVEL = "#9a9a9a"
+#: Knife cuts (HPGL), drawn thin: a drag knife cuts a line, not a kerf.
+CUT = "#1d3557"
 
 
 def _power_colour(frac: float) -> str:
@@ -37,7 +39,7 @@ def _shade(colour: str, k: float) -> str:
 
 
 def strokes(prog: Program, machine: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Runs of consecutive moves sharing a style: ``points``, ``kind`` (burn/print/travel),
+    """Runs of consecutive moves sharing a style: ``points``, ``kind`` (burn/print/cut/travel),
     ``colour``, ``width`` mm."""
     meta = prog.meta
     s_max = float((machine or {}).get("s_max", 0) or meta.get("s_max", 0) or 0)
@@ -52,6 +54,8 @@ def strokes(prog: Program, machine: Mapping[str, Any] | None = None) -> list[dic
             continue
         if m.laser:
             style = ("burn", _power_colour(m.power / s_max), spot)
+        elif m.cut:
+            style = ("cut", CUT, 0.0)
         elif m.printing:
             layer = zs.index(round(m.z1, 4)) if zs else 0
             base = TOOL_COLOURS[m.tool % len(TOOL_COLOURS)]
@@ -84,7 +88,7 @@ def _extent(prog: Program, machine: Mapping[str, Any] | None, *, full_bed: bool 
         bed = (float(parts[0]), float(parts[1]))
     # The work (burns, beads) and the travels between them; not the hop from where the machine
     # happened to be, nor the final parking move, which would shrink a small job to a dot.
-    work = [k for k, m in enumerate(prog.moves) if m.laser or m.printing]
+    work = [k for k, m in enumerate(prog.moves) if m.laser or m.printing or m.cut]
     lo, hi = (work[0], work[-1]) if work else (0, len(prog.moves) - 1)
     moving = [m for m in prog.moves[lo:hi + 1] if (m.x0, m.y0) != (m.x1, m.y1)]
     if moving:
@@ -112,7 +116,7 @@ def preview_svg(prog: Program, *, machine: Mapping[str, Any] | None = None, titl
         dwg.add(dwg.rect((x, y), (bed[0], bed[1]), fill="#fafafa", stroke="#444444",
                          stroke_width=span / 600))
     thin = span / 1500
-    for kind in ("travel", "print", "burn"):
+    for kind in ("travel", "print", "cut", "burn"):
         group = dwg.g(id=kind)
         for run in (r for r in strokes(prog, machine) if r["kind"] == kind):
             pts = [frame.point(x, y) for x, y in run["points"]]
@@ -121,7 +125,7 @@ def preview_svg(prog: Program, *, machine: Mapping[str, Any] | None = None, titl
                                     stroke_dasharray=f"{4 * thin:.5f},{3 * thin:.5f}")
             else:
                 line = dwg.polyline(pts, fill="none", stroke=run["colour"],
-                                    stroke_width=max(run["width"], thin),
+                                    stroke_width=max(run["width"], 2 * thin if kind == "cut" else thin),
                                     stroke_linecap="round", stroke_linejoin="round")
             group.add(line)
         dwg.add(group)
@@ -158,7 +162,7 @@ def write_png(prog: Program, path: str | Path, *, machine: Mapping[str, Any] | N
         ax.add_patch(plt.Rectangle((0, 0), bed[0], bed[1], fill=False, ec="#444444", lw=0.8))
     span = max(box[2] - box[0], box[3] - box[1], 1e-3)
     pts_per_mm = 8 * 72 / span
-    for kind in ("travel", "print", "burn"):
+    for kind in ("travel", "print", "cut", "burn"):
         runs = [r for r in strokes(prog, machine) if r["kind"] == kind]
         if not runs:
             continue

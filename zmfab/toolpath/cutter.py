@@ -125,33 +125,22 @@ class CutPlan:
     islands: int = 0
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def cut_mm(self) -> float:
-        """Knife-down length of the axis paths (mm)."""
-        return float(sum(np.hypot(*np.diff(p, axis=0).T).sum() for p in self.paths))
+    def estimate(self) -> dict[str, Any]:
+        """:func:`zmfab.gcode.estimate.estimate` of the HPGL this plan writes, read back: the
+        same figures ``zmfab estimate`` prints for the file (knife down and up at the ``VS``
+        speed, from (0, 0) where ``IN`` puts the pen, lengths as the file rounds them)."""
+        from ..gcode.estimate import estimate
+        from ..gcode.hpgl_program import program_from_hpgl
 
-    @property
-    def travel_mm(self) -> float:
-        """Knife-up length from the origin to the first path and between paths (mm; the
-        file ends with the knife up where the last path ends)."""
-        pos = np.asarray(self.settings.origin)
-        total = 0.0
-        for p in self.paths:
-            total += float(np.hypot(*(p[0] - pos)))
-            pos = p[-1]
-        return total
-
-    @property
-    def estimate_s(self) -> float:
-        """Time at the cut speed for cuts and travels (s): cutters travel no faster when loaded."""
-        return (self.cut_mm + self.travel_mm) / (self.settings.speed_cm_s * 10.0)
+        return estimate(program_from_hpgl("\n".join(hpgl_for(self))))
 
     def figures(self) -> dict[str, Any]:
-        """Plain data for report.json and the CLI."""
+        """Plain data for report.json and the CLI (times and lengths: :meth:`estimate`)."""
         s = self.settings
+        est = self.estimate()
         return {"machine": s.machine, "contours": len(self.contours),
-                "cut_mm": round(self.cut_mm, 3), "travel_mm": round(self.travel_mm, 3),
-                "estimate_s": round(self.estimate_s, 1), "speed_cm_s": s.speed_cm_s,
+                "cut_mm": est.get("cut_mm", 0.0), "travel_mm": est["travel_mm"],
+                "estimate_s": round(est["time_s"], 1), "speed_cm_s": s.speed_cm_s,
                 "force": s.force, "blade_offset_mm": s.blade_offset, "overcut_mm": s.overcut,
                 "islands": self.islands, "bridges": len(self.bridges),
                 "opening_area_mm2": round(self.openings.area, 6)}
