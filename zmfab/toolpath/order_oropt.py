@@ -21,18 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .order_plan import Plan
+from .order_plan import Plan, dist
 from .order_rings import ring_table, tour_ends
 
 #: Or-opt moves runs of up to this many consecutive polylines.
 MAX_RUN = 3
 #: A move must gain more than this (mm).
 EPS = 1e-9
-
-
-def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    d = p - q
-    return np.hypot(d[..., 0], d[..., 1])
 
 
 def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list[bool],
@@ -130,7 +125,7 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
     has_q0 = q0 >= 0
     q0c = np.maximum(q0, 0)
     po, ui, wo = out[p0], inn[u_s], out[wc]
-    gain_out = _dist(po, ui) + np.where(has_q0, _dist(wo, inn[q0c]) - _dist(po, inn[q0c]), 0.0)
+    gain_out = dist(po, ui) + np.where(has_q0, dist(wo, inn[q0c]) - dist(po, inn[q0c]), 0.0)
     # neighbours: of u for every run, of w too for longer runs (vertices only for u)
     ms = np.hstack([other[u_s], np.where((run_s > 1)[:, None], other[wc], -1)])
     vs = np.hstack([vert[u_s], np.full((len(lane_s), k), -1, dtype=np.int64)])
@@ -150,14 +145,14 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
     has_q = q >= 0
     qi = inn[np.maximum(q, 0)]
     to = out[t]
-    base = np.where(has_q, _dist(to, qi), 0.0)
+    base = np.where(has_q, dist(to, qi), 0.0)
     uis, wls = ui[slot], wo[slot]
-    cost = _dist(to, uis) + np.where(has_q, _dist(wls, qi), 0.0) - base
+    cost = dist(to, uis) + np.where(has_q, dist(wls, qi), 0.0) - base
     kind = np.zeros(len(t), dtype=np.int64)
     single_ring = closed[u_s[slot]] & (run_s[slot] == 1)
     back_ok = turn_s[slot] & ~single_ring
     if back_ok.any():
-        bk = _dist(to, wls) + np.where(has_q, _dist(uis, qi), 0.0) - base
+        bk = dist(to, wls) + np.where(has_q, dist(uis, qi), 0.0) - base
         better = back_ok & (bk < cost)
         cost = np.where(better, bk, cost)
         kind[better] = 1
@@ -165,7 +160,7 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
     if ring_ok.any():
         pv = np.zeros((len(t), 2))
         pv[ring_ok] = table.points[table.offset[u_s[slot][ring_ok]] + v[ring_ok]]
-        rc = _dist(to, pv) + np.where(has_q, _dist(pv, qi), 0.0) - base
+        rc = dist(to, pv) + np.where(has_q, dist(pv, qi), 0.0) - base
         better = ring_ok & (rc < cost)
         cost = np.where(better, rc, cost)
         kind[better] = 2
@@ -238,7 +233,7 @@ def reinsert(plan: Plan, origin: tuple[float, float], order: list[int], flip: li
     # after it (the origin before the first; none after the last)
     p = np.vstack([np.asarray(origin, dtype=float)[None, :], b])
     q = np.vstack([a, np.zeros((1, 2))])
-    hop = _dist(p, q)
+    hop = dist(p, q)
     hop[n] = 0.0
     pos = np.empty(plan.n, dtype=np.int64)
     pos[o] = np.arange(n)
@@ -247,19 +242,19 @@ def reinsert(plan: Plan, origin: tuple[float, float], order: list[int], flip: li
     for u in items:
         i = int(pos[u])
         ui, uo = a[i], b[i]
-        closing = 0.0 if i + 1 == n else float(_dist(p[i], q[i + 1]))
+        closing = 0.0 if i + 1 == n else float(dist(p[i], q[i + 1]))
         gain_out = hop[i] + hop[i + 1] - closing  # taking u out joins gaps i and i + 1
-        fwd = _dist(p, ui) + np.where(last, 0.0, _dist(uo, q)) - hop
+        fwd = dist(p, ui) + np.where(last, 0.0, dist(uo, q)) - hop
         fwd[i] = fwd[i + 1] = np.inf  # (the gaps next to u: put back in place is no move)
         g = int(np.argmin(fwd))
         best, back = float(fwd[g]), False
         if plan.flippable[u]:
-            bk = _dist(p, uo) + np.where(last, 0.0, _dist(ui, q)) - hop
+            bk = dist(p, uo) + np.where(last, 0.0, dist(ui, q)) - hop
             bk[i] = bk[i + 1] = np.inf
             gb = int(np.argmin(bk))
             if bk[gb] < best:
                 g, best, back = gb, float(bk[gb]), True
-            here = float(_dist(p[i], uo)) + (0.0 if i + 1 == n else float(_dist(ui, q[i + 1])))
+            here = float(dist(p[i], uo)) + (0.0 if i + 1 == n else float(dist(ui, q[i + 1])))
             if here - closing < best:  # turned round where it is
                 g, best, back = i, here - closing, True
         if gain_out - best <= EPS:
@@ -273,7 +268,7 @@ def reinsert(plan: Plan, origin: tuple[float, float], order: list[int], flip: li
         b = np.insert(np.delete(b, i, axis=0), at, uo, axis=0)
         p[1:] = b
         q[:-1] = a
-        hop = _dist(p, q)
+        hop = dist(p, q)
         hop[n] = 0.0
         pos[o] = np.arange(n)
     return o.tolist()
@@ -294,7 +289,7 @@ def rearrange(plan: Plan, origin: tuple[float, float], order: list[int], flip: l
     if cuts < 1:
         return order
     a, b = tour_ends(plan, order, flip, entry)
-    hops = _dist(a[1:], b[:-1])
+    hops = dist(a[1:], b[:-1])
     at = np.sort(np.argsort(-hops, kind="stable")[:cuts])  # piece ends (a cut after each)
     bounds = np.concatenate([[0], at + 1, [n]])
     o = np.asarray(order, dtype=np.int64)
@@ -313,8 +308,8 @@ def rearrange(plan: Plan, origin: tuple[float, float], order: list[int], flip: l
     pp = np.broadcast_to(perms[:, None, :], pw.shape)
     e_in = ent[pw, pp]  # (P, W, pieces, 2)
     e_out = ext[pw, pp]
-    cost = _dist(e_in[:, :, 0], np.asarray(origin, dtype=float)) + \
-        _dist(e_in[:, :, 1:], e_out[:, :, :-1]).sum(axis=2)
+    cost = dist(e_in[:, :, 0], np.asarray(origin, dtype=float)) + \
+        dist(e_in[:, :, 1:], e_out[:, :, :-1]).sum(axis=2)
     now = float(cost[0, 0])  # the identity arrangement, every piece as it is
     k = int(np.argmin(cost))
     if float(cost.ravel()[k]) >= now - EPS:

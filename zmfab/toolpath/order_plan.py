@@ -29,6 +29,18 @@ SMALL_RING = 24
 SCAN_ALL = 1024
 
 
+def norm(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Element-wise length of (dx, dy), mm: ``sqrt(dx² + dy²)``, several times quicker than
+    ``np.hypot`` (which guards against overflow that millimetre coordinates never come near)."""
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Element-wise distance between points ``p`` and ``q`` (..., 2), mm."""
+    d = p - q
+    return norm(d[..., 0], d[..., 1])
+
+
 def reversible(p: Polyline) -> bool:
     """Whether ``p`` may be drawn backwards (settings ``reversible``, default True)."""
     return bool(p.settings.get("reversible", True))
@@ -177,17 +189,17 @@ def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float]
                 best, best_c = v, c
         return best
     if m * (1 if q is None else 2) <= SCAN_ALL:  # every vertex in one NumPy pass: exact, quicker
-        c = np.hypot(ring[:, 0] - p[0], ring[:, 1] - p[1])
+        c = norm(ring[:, 0] - p[0], ring[:, 1] - p[1])
         if q is not None:
-            c += np.hypot(ring[:, 0] - q[0], ring[:, 1] - q[1])
+            c += norm(ring[:, 0] - q[0], ring[:, 1] - q[1])
         return int(c.argmin())
     step = max(1, int(math.isqrt(m)))
 
     def cost(v: np.ndarray) -> np.ndarray:
         pts = ring[v]
-        c = np.hypot(pts[:, 0] - p[0], pts[:, 1] - p[1])
+        c = norm(pts[:, 0] - p[0], pts[:, 1] - p[1])
         if q is not None:
-            c += np.hypot(pts[:, 0] - q[0], pts[:, 1] - q[1])
+            c += norm(pts[:, 0] - q[0], pts[:, 1] - q[1])
         return c
 
     if step <= 2:

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .order_plan import Plan, best_vertex
+from .order_plan import Plan, best_vertex, norm
 
 #: Up to this many contours at a time are handled one by one (building the vertex table of a
 #: few huge contours costs more than it saves).
@@ -86,8 +86,8 @@ def best_vertices(plan: Plan, items: np.ndarray, p: np.ndarray, q: np.ndarray,
 def _cost(t: RingTable, items: np.ndarray, lane: np.ndarray, vert: np.ndarray, p: np.ndarray,
           q: np.ndarray) -> np.ndarray:
     pts = t.points[t.offset[items[lane]] + vert]
-    c = np.hypot(pts[:, 0] - p[lane, 0], pts[:, 1] - p[lane, 1])
-    out = np.hypot(pts[:, 0] - q[lane, 0], pts[:, 1] - q[lane, 1])
+    c = norm(pts[:, 0] - p[lane, 0], pts[:, 1] - p[lane, 1])
+    out = norm(pts[:, 0] - q[lane, 0], pts[:, 1] - q[lane, 1])
     return c + np.where(np.isnan(out), 0.0, out)
 
 

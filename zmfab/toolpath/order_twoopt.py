@@ -8,11 +8,7 @@ import time
 import numpy as np
 
 from .order_index import has_scipy
-
-
-def _dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    d = p - q
-    return np.hypot(d[..., 0], d[..., 1])
+from .order_plan import dist, norm
 
 
 def block_neighbours(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray | None:
@@ -31,7 +27,7 @@ def block_neighbours(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray | None:
     else:
         if n > 2000:
             return None
-        d = _dist(ends[:, None, :], ends[None, :, :])
+        d = dist(ends[:, None, :], ends[None, :, :])
         idx = np.argpartition(d, min(2 * k + 1, 2 * n - 1), axis=1)[:, : 2 * k + 2]
     ids = np.asarray(idx) % n
     return np.hstack([ids[:n], ids[n:]])
@@ -106,9 +102,9 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
         px_, py_ = pbx[lo], pby[lo]
         lx, ly, hx, hy = axa[lo], aya[lo], bxa[hi], bya[hi]
         nx_, ny_ = nax[hi + 1], nay[hi + 1]
-        gain = (np.hypot(px_ - lx, py_ - ly) - np.hypot(px_ - hx, py_ - hy)
+        gain = (norm(px_ - lx, py_ - ly) - norm(px_ - hx, py_ - hy)
                 + np.where(hi == n - 1, 0.0,
-                           np.hypot(hx - nx_, hy - ny_) - np.hypot(lx - nx_, ly - ny_)))
+                           norm(hx - nx_, hy - ny_) - norm(lx - nx_, ly - ny_)))
         good = np.nonzero(gain > 1e-9)[0]
         if len(good) == 0:
             break
