@@ -75,8 +75,8 @@ FULL_WINDOW_UP_TO = 512
 #: ports nearest the port that reached it (see :func:`_outside_bands`).
 RING_NEAR = True
 #: The search from where the greedy order ends joins each polyline to this many nearest in
-#: its 2-opt blocks (on the UV isolations of 80- and 120-finger combs 2 to 4 travel 45 % less
-#: than 8, at two thirds of the time; 8 is 5 % shorter on a 50-finger comb).
+#: its 2-opt blocks (on the UV isolations of 80- and 120-finger combs, pieces rearranged, 2 to 4
+#: travel 27-45 % less than 8 at two thirds of the time; 8 is 6 % shorter on a 50-finger comb).
 FAR_NEAR = 2
 #: When a search's tour is run from the origin rather than where it began, the first this
 #: many polylines are re-entered and moved again.
