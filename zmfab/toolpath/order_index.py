@@ -51,11 +51,9 @@ class Grid:
         ou, of, oc = np.unique(owner[by], return_index=True, return_counts=True)
         self.by_owner = {int(o): by[f:f + c] for o, f, c in zip(ou.tolist(), of.tolist(), oc.tolist(),
                                                                strict=True)}
-        self.used = np.zeros(int(owner.max()) + 1, dtype=bool)
 
     def remove_owner(self, o: int, count: int = 0) -> None:
         """Forget the points of polyline ``o`` (``count`` of them)."""
-        self.used[o] = True
         idx = self.by_owner.pop(o, None)
         if idx is None:
             return
@@ -122,8 +120,7 @@ class Tree:
 
         self._kd = cKDTree
         self.pts, self.owner = pts, owner
-        self.used = np.zeros(int(owner.max()) + 1, dtype=bool)
-        self._used_l = self.used.tolist()  # (the same flags, read as plain Python)
+        self._used = [False] * (int(owner.max()) + 1)  # per polyline: drawn
         self._build(np.arange(len(pts)))
 
     def _build(self, keep: np.ndarray) -> None:
@@ -143,11 +140,11 @@ class Tree:
     def nearest(self, q: np.ndarray) -> int:
         """Index of the live point nearest ``q`` (-1 when none are left)."""
         if self.dead * 4 > len(self.keep) and len(self.keep) > 64:
-            live = self.keep[~self.used[self.owner[self.keep]]]
+            live = self.keep[~np.array(self._used)[self.keep_owner]]
             if len(live):
                 self._build(live)
         n = len(self._owner_l)
-        used, owner, keep = self._used_l, self._owner_l, self._keep_l
+        used, owner, keep = self._used, self._owner_l, self._keep_l
         k = FIRST_K
         while True:
             kk = min(k, n)
@@ -161,8 +158,7 @@ class Tree:
 
     def remove_owner(self, o: int, count: int) -> None:
         """Forget the ``count`` points of polyline ``o``."""
-        self.used[o] = True
-        self._used_l[o] = True
+        self._used[o] = True
         self.dead += count  # dropped by the next :meth:`nearest` once a quarter are dead
 
 
@@ -171,7 +167,6 @@ class Brute:
 
     def __init__(self, pts: np.ndarray, owner: np.ndarray) -> None:
         self.pts, self.owner = pts, owner
-        self.used = np.zeros(int(owner.max()) + 1, dtype=bool)
         self.dead = np.zeros(len(pts))  # 0 live, inf dead: added to the squared distances
         self._tree = None
 
@@ -183,7 +178,6 @@ class Brute:
 
     def remove_owner(self, o: int, count: int = 0) -> None:
         """Forget the points of polyline ``o``."""
-        self.used[o] = True
         self.dead[self.owner == o] = np.inf
 
     def query(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,7 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
     ring = code >= 0
     idx = np.empty((len(pts), k), dtype=np.int64)
     if not ring.all():
-        _, idx[~ring] = plan_tree_query(index, exits[~ring], k)
+        _, idx[~ring] = index.query(exits[~ring], k)
     if ring.any():
         # a closed polyline's own ports crowd its nearest: look past them (one query per
         # number of own ports, so that small rings with one or two ports ask for few)
@@ -60,7 +60,7 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
         for c in np.unique(own_count[ring]).tolist():
             sel = np.nonzero(ring & (own_count == c))[0]
             kr = min(k + c, len(pts))
-            _, far = plan_tree_query(index, exits[sel], kr)
+            _, far = index.query(exits[sel], kr)
             own = plan.port_owner[far] == owner[sel][:, None]
             # keep the nearest ports of other polylines, in order, padded with the first of them
             keep = np.argsort(own, axis=1, kind="stable")[:, :k]
@@ -75,11 +75,6 @@ def port_index(plan: Plan, *, kd: bool):
     if len(pts) <= BRUTE_MAX:
         return Brute(pts, owner)
     return Tree(pts, owner) if kd else Grid(pts, owner)
-
-
-def plan_tree_query(index, pts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` ports nearest each of ``pts`` (distances, indices (m, k))."""
-    return index.query(pts, k)
 
 
 def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | None,
@@ -105,7 +100,7 @@ def greedy(plan: Plan, origin: tuple[float, float], index, near: np.ndarray | No
              if near is not None and not ring_near else None)
     hyp = math.hypot
     starts, stops = plan.starts.tolist(), plan.ends.tolist()
-    used = [False] * n  # (as the index's own flags, read as plain Python)
+    used = [False] * n  # per polyline: drawn
     here = (float(origin[0]), float(origin[1]))
     order: list[int] = []
     flip = [False] * n
