@@ -240,11 +240,16 @@ def _tail(plan: Plan, org: tuple[float, float], tour: Tour, changed: list[int],
     return order, flip, entry
 
 
+def _hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int]) -> np.ndarray:
+    """The travels between consecutive polylines of the tour (n - 1,), mm."""
+    a, b = tour_ends(plan, order, flip, entry)
+    return np.hypot(*(a[1:] - b[:-1]).T)
+
+
 def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
                        ) -> list[int]:
     """The polylines at either end of a travel longer than :data:`LONG_HOP` x the median."""
-    a, b = tour_ends(plan, order, flip, entry)
-    hops = np.hypot(*(a[1:] - b[:-1]).T)
+    hops = _hops(plan, order, flip, entry)
     if not len(hops):
         return list(order)
     k = np.nonzero(hops > LONG_HOP * float(np.median(hops)))[0]
@@ -255,9 +260,7 @@ def _next_to_long_hops(plan: Plan, order: list[int], flip: list[bool], entry: li
 def _next_to_longest_hops(plan: Plan, order: list[int], flip: list[bool], entry: list[int],
                           count: int) -> list[int]:
     """The polylines at either end of the ``count`` longest travels, longest first."""
-    a, b = tour_ends(plan, order, flip, entry)
-    hops = np.hypot(*(a[1:] - b[:-1]).T)
-    k = np.argsort(-hops, kind="stable")[:count]
+    k = np.argsort(-_hops(plan, order, flip, entry), kind="stable")[:count]
     o = np.asarray(order)
     both = np.stack([o[k], o[k + 1]], axis=1).ravel()
     _, first = np.unique(both, return_index=True)
@@ -265,7 +268,7 @@ def _next_to_longest_hops(plan: Plan, order: list[int], flip: list[bool], entry:
 
 
 def _outside_bands(plan: Plan, org: tuple[float, float], window: int, budget_s: float | None
-                ) -> tuple[list[int], list[bool], list[int]]:
+                   ) -> Tour:
     """The searched tour from ``org``, by the kind and size of plan:
 
     - closed polylines and more than :data:`FULL_WINDOW_UP_TO` items: from where the greedy
@@ -307,9 +310,8 @@ def _outside_bands(plan: Plan, org: tuple[float, float], window: int, budget_s: 
     return min(first, other, key=lambda t: tour_travel(plan, org, *t))
 
 
-def _from_far_end(plan: Plan, org: tuple[float, float], g: tuple[list[int], list[bool], list[int]],
-                  window: int, budget_s: float | None, near: np.ndarray | None
-                  ) -> tuple[list[int], list[bool], list[int]]:
+def _from_far_end(plan: Plan, org: tuple[float, float], g: Tour, window: int,
+                  budget_s: float | None, near: np.ndarray | None) -> Tour:
     """:func:`_search` from where the greedy order ``g`` from ``org`` ends (an extreme of the
     work rather than the corner nearest the origin: on an isolation its greedy order leaves
     fewer long jumps back), run whichever way is shorter from ``org``, its start polished by
@@ -340,7 +342,7 @@ def _top_size(groups: list, n: int) -> int:
 
 
 def _order_plan(given: list[Polyline], plan: Plan, groups: list, org: tuple[float, float],
-                window: int, budget_s: float | None) -> tuple[list[int], list[bool], list[int]]:
+                window: int, budget_s: float | None) -> Tour:
     """The searched tour of ``plan``, its hatch bands ``groups`` ordered as zigzag items."""
     if not groups:
         return _outside_bands(plan, org, window, budget_s)

@@ -85,9 +85,8 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         best = np.stack([run[top], t[top], kind[top], np.where(kind[top] == 2, v[top], -1)],
                         axis=1)
         found = np.argsort(-gain[top], kind="stable")
-        touched: set[int] = set()
         _apply(found, us[lane[top]], best, nxt, prv, inn, out, flip, entry, entry_a, closed,
-               table, touched, queued)
+               table, queued)
     res = []
     x = int(nxt[n])
     while x >= 0:
@@ -169,12 +168,13 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
 
 def _apply(found: np.ndarray, us: np.ndarray, best: np.ndarray, nxt: np.ndarray,
            prv: np.ndarray, inn: np.ndarray, out: np.ndarray, flip: list[bool],
-           entry: list[int], entry_a: np.ndarray, closed: np.ndarray, table, touched: set[int],
+           entry: list[int], entry_a: np.ndarray, closed: np.ndarray, table,
            queued: np.ndarray) -> None:
     """Apply the moves ``found`` (best first) that touch no polyline touched before them this
     round; queue the polylines next to changed travels and those whose move was skipped."""
     n = len(queued)
     nl, pl = nxt.tolist(), prv.tolist()
+    touched: set[int] = set()
     for j in found.tolist():
         u = int(us[j])
         run, t, kind, v = best[j].tolist()
