@@ -8,6 +8,7 @@ habits needs a profile, not code. HPGL has no comments: the job's figures live i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,12 +64,17 @@ class HpglProgram:
     """What an HPGL file does: the pen-down polylines (mm), travels, and the settings it gave."""
 
     cuts: list[np.ndarray] = field(default_factory=list)
-    travel_mm: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
     #: every move in order, mm: (x0, y0, x1, y1, knife down); the first from (0, 0), where
     #: ``IN`` puts the pen
     moves: list[tuple[float, float, float, float, bool]] = field(default_factory=list)
+
+    @property
+    def travel_mm(self) -> float:
+        """Total pen-up length (mm), from (0, 0)."""
+        return float(sum(math.hypot(x1 - x0, y1 - y0)
+                         for x0, y0, x1, y1, down in self.moves if not down))
 
     @property
     def cut_mm(self) -> float:
@@ -118,8 +124,6 @@ def read_hpgl(text: str, *, units_per_mm: float = UNITS_PER_MM) -> HpglProgram:
                     if not current:
                         current.append(pos.copy())
                     current.append(new)
-                else:
-                    prog.travel_mm += float(np.hypot(*(new - pos))) / units_per_mm
                 if (new != pos).any():
                     prog.moves.append((float(pos[0]) / units_per_mm, float(pos[1]) / units_per_mm,
                                        x / units_per_mm, y / units_per_mm, down))

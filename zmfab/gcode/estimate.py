@@ -155,9 +155,9 @@ def estimate(moves: Program | Sequence[Move], machine_profile: Mapping[str, Any]
 
     ``moves`` is a parsed :class:`Program` (its header feeds the DIW ink estimate) or a list of
     moves; an HPGL program (:mod:`.hpgl_program`) is timed by :func:`cutter_times` and its
-    knife-down length reported as ``cut_mm``. For DIW jobs ``ink_ul`` = {"T0": µL, ...}: with a header ``syringe_diameter_mm`` the
-    positive E of printing moves times the plunger area; with ``flow_ul_per_s`` the time the
-    valve is open times that flow.
+    knife-down length reported as ``cut_mm``. For DIW jobs ``ink_ul`` = {"T0": µL, ...}: with
+    a header ``syringe_diameter_mm`` the positive E of printing moves times the plunger area;
+    with ``flow_ul_per_s`` the time the valve is open times that flow.
     """
     prog = moves if isinstance(moves, Program) else None
     items = list(prog.moves if prog else moves)

@@ -1,8 +1,9 @@
 """Pictures of a parsed G-code job: SVG (svgwrite) or PNG (matplotlib, the ``sim``/``test`` extra).
 
 Laser jobs: burns coloured by power (pale yellow to dark red) at the spot width, travels dashed
-grey, the bed outline, a scale bar. Cutter jobs (HPGL): knife cuts as thin dark lines. Ink-writing jobs: beads at the header's ``bead_width_mm``,
-coloured by tool, darker for higher layers (Z).
+grey, the bed outline, a scale bar. Cutter jobs (HPGL): knife cuts as thin dark lines.
+Ink-writing jobs: beads at the header's ``bead_width_mm``, coloured by tool, darker for higher
+layers (Z).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .parse import Move, Program
 
 TOOL_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 TRAVEL = "#9a9a9a"
+#: Stroke kinds in drawing order (travels below, burns on top).
+KINDS = ("travel", "print", "cut", "burn")
 #: Knife cuts (HPGL), drawn thin: a drag knife cuts a line, not a kerf.
 CUT = "#1d3557"
 
@@ -116,9 +119,10 @@ def preview_svg(prog: Program, *, machine: Mapping[str, Any] | None = None, titl
         dwg.add(dwg.rect((x, y), (bed[0], bed[1]), fill="#fafafa", stroke="#444444",
                          stroke_width=span / 600))
     thin = span / 1500
-    for kind in ("travel", "print", "cut", "burn"):
+    runs = strokes(prog, machine)
+    for kind in KINDS:
         group = dwg.g(id=kind)
-        for run in (r for r in strokes(prog, machine) if r["kind"] == kind):
+        for run in (r for r in runs if r["kind"] == kind):
             pts = [frame.point(x, y) for x, y in run["points"]]
             if kind == "travel":
                 line = dwg.polyline(pts, fill="none", stroke=TRAVEL, stroke_width=thin,
@@ -162,8 +166,9 @@ def write_png(prog: Program, path: str | Path, *, machine: Mapping[str, Any] | N
         ax.add_patch(plt.Rectangle((0, 0), bed[0], bed[1], fill=False, ec="#444444", lw=0.8))
     span = max(box[2] - box[0], box[3] - box[1], 1e-3)
     pts_per_mm = 8 * 72 / span
-    for kind in ("travel", "print", "cut", "burn"):
-        runs = [r for r in strokes(prog, machine) if r["kind"] == kind]
+    every = strokes(prog, machine)
+    for kind in KINDS:
+        runs = [r for r in every if r["kind"] == kind]
         if not runs:
             continue
         lc = LineCollection([r["points"] for r in runs], colors=[r["colour"] for r in runs],

@@ -11,8 +11,8 @@ and any subset of the closed ones is a bound too: a large contour that runs past
 isolation's outer offsets) joins all the rest at almost no cost, and the tree without it is
 then the stronger figure. Open polylines are never dropped: one carries the tool from its start
 to its end without a hop, and the order without it may need that hop.
-:func:`travel_lower_bound` takes the best over the open polylines with the smallest closed ones. Needs SciPy (the ``sim``, ``test`` and
-``bench`` extras).
+:func:`travel_lower_bound` takes the best over the open polylines with the smallest closed
+ones. Needs SciPy (the ``sim``, ``test`` and ``bench`` extras).
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def tree_bound(points: Sequence[np.ndarray]) -> float:
 
 def travel_lower_bound(paths: Sequence[Polyline]) -> tuple[float, int]:
     """(a lower bound on the travel between ``paths`` in any order, mm; how many polylines the
-    bound was taken over: the open ones and the smallest closed ones). Travel from the machine origin is not counted."""
+    bound was taken over: the open ones and the smallest closed ones). Travel from the machine
+    origin is not counted."""
     if len(paths) < 2:
         return 0.0, len(paths)
     pts = _points(paths)

@@ -32,8 +32,9 @@ NEIGHBOURS = 6
 
 def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.ndarray | None]:
     """(index over the entry ports, (m, k) the ports nearest each port's exit or None when no
-    KD-tree is available and the ports are more than :data:`~.order_index.BRUTE_MAX`). An open polyline's start port exits at its end and the other way
-    round; a closed polyline's port exits where it entered. ``kd``: use SciPy's KD-tree
+    KD-tree is available and the ports are more than :data:`~.order_index.BRUTE_MAX`). An open
+    polyline's start port exits at its end and the other way round; a closed polyline's port
+    exits where it entered. ``kd``: use SciPy's KD-tree
     (default: when installed)."""
     pts, owner = plan.ports, plan.port_owner
     kd = has_scipy() if kd is None else kd

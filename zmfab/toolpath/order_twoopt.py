@@ -42,8 +42,8 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
     every block that joins a polyline's exit to one of its ``near`` polylines; then, best first,
     each improving block is scored again against the order as it now stands (plain floats) and
     reversed if it still gains (a block inside one reversed earlier in the round is taken where
-    its mirror image now lies, so many moves land per round). Rounds repeat until none improves, ``work`` candidates have been
-    scored or ``deadline`` passes."""
+    its mirror image now lies, so many moves land per round). Rounds repeat until none
+    improves, ``work`` candidates have been scored or ``deadline`` passes."""
     n = len(a)
     # coordinates twice: 1-D arrays for the scoring of a round, lists for the plain-float
     # re-scoring of its moves; every reversal is applied to both
