@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ParameterError
-from .parse import Move, Program, _text_of
+from .parse import Move, Program, text_of
 
 #: Suffixes read as HPGL.
 HPGL_SUFFIXES = (".plt", ".hpgl")
@@ -47,4 +47,4 @@ def program_from_hpgl(text: str, *, source: str = "HPGL") -> Program:
 def read_hpgl_job(path: str | Path) -> Program:
     """The HPGL file at ``path`` (text only; errors name the file)."""
     name = Path(path).name
-    return program_from_hpgl(_text_of(Path(path).read_bytes(), name, "HPGL"), source=name)
+    return program_from_hpgl(text_of(Path(path).read_bytes(), name, "HPGL"), source=name)

@@ -93,7 +93,7 @@ def read_gcode(path: str | Path, *, strict: bool = True) -> Program:
     data = Path(path).read_bytes()
     name = Path(path).name
     if strict:
-        text = _text_of(data, name)
+        text = text_of(data, name)
         prog = parse_gcode(text, strict=True, source=name)
         if not prog.moves:
             what = "is empty" if prog.lines == 0 else "holds no moves"
@@ -102,7 +102,7 @@ def read_gcode(path: str | Path, *, strict: bool = True) -> Program:
     return parse_gcode(data.decode("utf-8", errors="replace"))
 
 
-def _text_of(data: bytes, name: str, kind: str = "G-code") -> str:
+def text_of(data: bytes, name: str, kind: str = "G-code") -> str:
     """``data`` as text, or a ParameterError naming the first line with binary bytes (not
     ``kind`` text)."""
     from ..errors import ParameterError

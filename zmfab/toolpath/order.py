@@ -112,20 +112,11 @@ def _build(paths: Sequence[Polyline], plan: Plan, order: list[int], flip: list[b
     for i in order:
         p = paths[i]
         if closed[i]:
-            p = _rotated(p, entry[i])
+            p = p.rotated(entry[i])
         elif flip[i]:
             p = p.reversed()
         out.append(p)
     return out
-
-
-def _rotated(p: Polyline, index: int) -> Polyline:
-    """:meth:`Polyline.rotated` with one copy of the points (contours can hold 10^5)."""
-    m = len(p.points) - 1
-    k = index % m
-    if k == 0:
-        return p
-    return p.with_points(np.concatenate((p.points[k:m], p.points[:k + 1])))
 
 
 def _search_state(paths: Sequence[Polyline], origin: tuple[float, float]):

@@ -88,10 +88,9 @@ class Polyline:
         """A closed polyline entered at vertex ``index`` instead of 0."""
         if not self.closed or index % (len(self.points) - 1) == 0:
             return self
-        ring = self.points[:-1]
-        k = index % len(ring)
-        pts = np.vstack([ring[k:], ring[:k], ring[k:k + 1]])
-        return replace(self, points=pts)
+        m = len(self.points) - 1
+        k = index % m
+        return self.with_points(np.concatenate((self.points[k:m], self.points[:k + 1])))
 
     def with_settings(self, **changes: Any) -> Polyline:
         """A copy whose settings have ``changes`` merged in."""
