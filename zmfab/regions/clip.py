@@ -221,8 +221,9 @@ def ring_turn(geom: BaseGeometry, o: Outline) -> np.ndarray:
 
 def subset(o: Outline, keep: np.ndarray) -> Outline:
     """The segments ``keep`` (indices, increasing) of ``o``; chains split where segments were left out."""
-    gap = np.r_[True, (np.diff(keep) != 1) | (o.chain[keep][1:] != o.chain[keep][:-1])]
-    return Outline(o.x0[keep], o.y0[keep], o.x1[keep], o.y1[keep], np.cumsum(gap) - 1)
+    t = o.take(keep)
+    gap = np.r_[True, (np.diff(keep) != 1) | (t.chain[1:] != t.chain[:-1])]
+    return Outline(t.x0, t.y0, t.x1, t.y1, np.cumsum(gap) - 1)
 
 
 def _x_dy(o: Outline, st: Stretches, ox: float, oy: float) -> np.ndarray:

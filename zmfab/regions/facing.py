@@ -159,7 +159,7 @@ def facing_length(o: Outline, other: Outline, reach: float, *,
     grid = Grid(other, cell_size(other, reach=reach))
     total, k, block = 0.0, 0, SEGMENTS_PER_JOIN
     while k < len(o):  # blocks of segments, each with all its pairs: bounded memory
-        piece = _slice(o, k, k + block)
+        piece = o.take(slice(k, k + block))
         found = grid.segment_pairs(piece, reach, limit=PAIRS_PER_JOIN if block > 1 else None)
         if found is None:  # a reach long against the spacing of the segments: smaller blocks
             block = max(1, block // 8)
@@ -178,13 +178,4 @@ def near_box(o: Outline, other: Outline, reach: float) -> Outline:
     y1 = max(float(other.y0.max()), float(other.y1.max())) + reach
     keep = (np.maximum(o.x0, o.x1) >= x0) & (np.minimum(o.x0, o.x1) <= x1) \
         & (np.maximum(o.y0, o.y1) >= y0) & (np.minimum(o.y0, o.y1) <= y1)
-    return o if keep.all() else _take(o, np.flatnonzero(keep))
-
-
-def _take(o: Outline, k: np.ndarray) -> Outline:
-    return Outline(o.x0[k], o.y0[k], o.x1[k], o.y1[k], o.chain[k])
-
-
-def _slice(o: Outline, start: int, stop: int) -> Outline:
-    return Outline(o.x0[start:stop], o.y0[start:stop], o.x1[start:stop], o.y1[start:stop],
-                   o.chain[start:stop])
+    return o if keep.all() else o.take(np.flatnonzero(keep))

@@ -45,6 +45,10 @@ class Outline:
     def __len__(self) -> int:
         return len(self.x0)
 
+    def take(self, k: np.ndarray | slice) -> Outline:
+        """The segments ``k`` (indices or a slice), each keeping its chain number."""
+        return Outline(self.x0[k], self.y0[k], self.x1[k], self.y1[k], self.chain[k])
+
     @property
     def length(self) -> np.ndarray:
         """Length of each segment (mm)."""
