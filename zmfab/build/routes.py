@@ -29,14 +29,13 @@ def cutter_route(ctx: Any, layer: Layer, profiles: Any) -> dict[str, Any]:
     from ..atomic import write_text
     from ..export.cut_svg import cut_preview_svg, cut_svg
     from ..toolpath.cut_source import plan_layer_cut
-    from ..toolpath.cutter import hpgl_for
 
     plan = plan_layer_cut(ctx.design, ctx.layout, layer, profiles)
     ctx.warnings.extend(f"{layer.name}: {w}" for w in plan.warnings)
     name = safe_name(layer.name)
     files = [f"cut/{name}.plt", f"cut/{name}.svg", f"cut/{name}-preview.svg"]
     title = f"{ctx.design.title} - {layer.name}"
-    write_text(ctx.path(files[0]), "\n".join(hpgl_for(plan)) + "\n")
+    write_text(ctx.path(files[0]), "\n".join(plan.hpgl) + "\n")
     write_text(ctx.path(files[1]), cut_svg(plan, title=title))
     write_text(ctx.path(files[2]), cut_preview_svg(plan, title=title))
     return {"files": files, **plan.figures()}

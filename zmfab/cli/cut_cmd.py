@@ -18,7 +18,6 @@ def write_cut(source: str, *, output: str | None, op: str | None, layer_name: st
     """Plan the cut of ``source`` and write ``output`` (.plt HPGL, or .svg for Silhouette Studio)."""
     from ..atomic import write_text
     from ..toolpath.cut_source import cut_from_source
-    from ..toolpath.cutter import hpgl_for
 
     if op is not None and op.strip().lower() != "cut":
         raise ParameterError("--op", f"{op!r} is not a cutter operation (use --op cut with --dialect hpgl)")
@@ -49,7 +48,7 @@ def write_cut(source: str, *, output: str | None, op: str | None, layer_name: st
 
         write_text(target, cut_svg(plan, title=name))
     else:
-        write_text(target, "\n".join(hpgl_for(plan)) + "\n")
+        write_text(target, "\n".join(plan.hpgl) + "\n")
     f = plan.figures()
     click.echo(f"{target}: {f['contours']} contours, cut {f['cut_mm']:.1f} mm, travel "
                f"{f['travel_mm']:.1f} mm, {f['estimate_s']:.1f} s on {f['machine']}")

@@ -10,6 +10,7 @@ machine's range.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -125,6 +126,12 @@ class CutPlan:
     islands: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    @cached_property
+    def hpgl(self) -> list[str]:
+        """The HPGL lines of this plan (:func:`hpgl_for`), made once: the file and the figures
+        read the same lines."""
+        return hpgl_for(self)
+
     def estimate(self) -> dict[str, Any]:
         """:func:`zmfab.gcode.estimate.estimate` of the HPGL this plan writes, read back: the
         same figures ``zmfab estimate`` prints for the file (knife down and up at the ``VS``
@@ -132,7 +139,7 @@ class CutPlan:
         from ..gcode.estimate import estimate
         from ..gcode.hpgl_program import program_from_hpgl
 
-        return estimate(program_from_hpgl("\n".join(hpgl_for(self))))
+        return estimate(program_from_hpgl("\n".join(self.hpgl)))
 
     def figures(self) -> dict[str, Any]:
         """Plain data for report.json and the CLI (times and lengths: :meth:`estimate`)."""
