@@ -188,8 +188,10 @@ def _head(plan: Plan, org: tuple[float, float], window: int, budget_s: float | N
     two_opt_work = 2 * WORK_PER_PATH if two_opt_work is None else two_opt_work
     or_work = OR_WORK_PER_PATH if or_work is None else or_work
     n = plan.n
-    index = port_index(plan, kd=has_scipy())
-    order, flip, entry = greedy(plan, org, index, near, ring_near) if start is None else start
+    if start is None:
+        order, flip, entry = greedy(plan, org, port_index(plan, kd=has_scipy()), near, ring_near)
+    else:
+        order, flip, entry = start
     if n < 2:
         return (order, flip, entry), []
     order2 = order
