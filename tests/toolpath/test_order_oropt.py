@@ -167,3 +167,18 @@ def test_greedy_leaves_contours_by_the_exact_nearest_port_without_asking_the_ind
 
     greedy(plan, (0.0, 0.0), Counting(port_index(plan, kd=True)), near)
     assert len(asked) < 0.25 * int(plan.closed.sum())  # most contours left without the index
+
+
+def test_a_round_past_the_budget_scores_no_more_than_one_polyline_over_it():
+    from zmfab.toolpath.order_oropt import MAX_RUN
+    from zmfab.toolpath.order_search import NEIGHBOURS
+
+    per_item = 2 * NEIGHBOURS * (1 + 2 * (MAX_RUN - 1))  # candidates of one polyline, at most
+    paths = scattered(4, 60)
+    plan = make_plan(paths)
+    _, near = port_neighbours(plan)
+    neigh = neighbour_lists(plan, near)
+    for work in (1, 45, 130, 700):
+        flip, entry = [False] * plan.n, [0 if c else -1 for c in plan.closed.tolist()]
+        _, left = or_opt(plan, (0.0, 0.0), list(range(plan.n)), flip, entry, neigh, work)
+        assert -per_item < left <= 0, work

@@ -157,13 +157,20 @@ def test_a_smaller_work_budget_still_gives_a_valid_order(monkeypatch):
 
 
 def test_best_vertex_finds_the_shortest_hops_in_and_out_on_a_big_ring():
-    from zmfab.toolpath.order_plan import best_vertex, nearest_vertex
+    from zmfab.toolpath.order_plan import best_vertex, best_vertex_cost, nearest_vertex
 
     t = np.linspace(0, 2 * np.pi, 5000, endpoint=False)
     ring = np.c_[np.cos(t), np.sin(t)] * 10
     p, q = (0.0, 12.0), (3.0, 12.0)
     cost = np.hypot(*(ring - p).T) + np.hypot(*(ring - q).T)
     assert best_vertex(ring, p, q) == int(cost.argmin())
+    for around in (None, 0, 1250, int(cost.argmin())):
+        v, c = best_vertex_cost(ring, p, q, around)
+        assert v == int(cost.argmin()) and c == pytest.approx(cost[v], abs=1e-12)
+    small = ring[::250]  # 20 vertices: every one tried in plain floats
+    v, c = best_vertex_cost(small, p, None)
+    d = np.hypot(*(small - p).T)
+    assert v == int(d.argmin()) and c == pytest.approx(d[v], abs=1e-12)
     assert nearest_vertex(ring, (7.0, -7.5)) == int(np.hypot(*(ring - (7.0, -7.5)).T).argmin())
 
 
@@ -179,3 +186,54 @@ def test_reenter_picks_the_vertex_with_the_shortest_hops_in_and_out():
     assert plan.rings[1][entry[1]].tolist() == [11.0, 1.0]
     # a second call finds nothing to change
     assert not reenter(plan, (0.0, 0.0), [0, 1, 2], [False] * 3, entry)
+
+
+def mixed_plan(rings: int, strokes: int, seed: int = 0):
+    """Closed rings of 5 to 400 vertices (so 1 to 16 ports each) among short strokes."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for k in range(rings):
+        m = int(rng.integers(5, 400))
+        t = np.linspace(0, 2 * np.pi, m, endpoint=False)
+        c, r = rng.random(2) * 20, 0.2 + rng.random() * 2
+        ring = np.c_[c[0] + r * np.cos(t), c[1] + r * np.sin(t)]
+        paths.append(Polyline(np.vstack([ring, ring[:1]]), {"id": k}, closed=True))
+    for k in range(strokes):
+        x, y = rng.random(2) * 20
+        paths.append(Polyline([[x, y], [x + rng.normal(), y + rng.normal()]], {"id": -k}))
+    return make_plan(paths)
+
+
+@pytest.mark.parametrize("rings, strokes", [(6, 10), (40, 200)])  # few ports: one query; many
+def test_port_neighbours_are_the_nearest_ports_of_other_polylines(rings, strokes):
+    from zmfab.toolpath.order_index import BRUTE_MAX
+    from zmfab.toolpath.order_search import NEAR_PORTS
+
+    plan = mixed_plan(rings, strokes)
+    assert (len(plan.ports) <= BRUTE_MAX) == (rings == 6)
+    _, near = port_neighbours(plan, kd=True)
+    code, owner = plan.port_code, plan.port_owner
+    exits = plan.ports.copy()
+    exits[code == -1] = plan.ends[owner[code == -1]]
+    exits[code == -2] = plan.starts[owner[code == -2]]
+    d = np.hypot(*(exits[:, None, :] - plan.ports[None, :, :]).transpose(2, 0, 1))
+    ring = code >= 0
+    d[ring[:, None] & (owner[None, :] == owner[:, None])] = np.inf  # a ring skips its own
+    want = np.sort(d, axis=1)[:, :NEAR_PORTS]
+    got = np.take_along_axis(d, near, axis=1)
+    assert np.allclose(got, want)
+
+
+def test_ring_vertices_are_the_vertex_tables_rows():
+    from zmfab.toolpath.order_rings import FEW, RingTable, ring_vertices
+
+    plan = mixed_plan(6, 3)  # few rings: looked up ring by ring
+    table = RingTable(plan)
+    rng = np.random.default_rng(1)
+    ids = np.nonzero(plan.closed)[0]
+    for count in (1, 2 * FEW, 2 * FEW + 1, 500):  # one by one, then in runs of one ring
+        items = np.sort(rng.choice(ids, count))
+        verts = (rng.random(count) * table.size[items]).astype(np.int64)
+        want = table.points[table.offset[items] + verts]
+        assert np.array_equal(ring_vertices(plan, items, verts), want)
+    assert getattr(plan, "_ring_table", None) is None  # and no table was built for it

@@ -22,10 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from .order_plan import Plan, dist
-from .order_rings import ring_table, tour_ends
+from .order_rings import ring_vertices, tour_ends
 
 #: Or-opt moves runs of up to this many consecutive polylines.
 MAX_RUN = 3
+#: A round that would pass the budget scores up to this many times as many polylines as the
+#: budget covers at the most candidates each, then keeps the first ones the budget covers at
+#: their real counts (a round's cost is mostly fixed: one with a few polylines more costs the same).
+SCORE_AHEAD = 4
 #: A move must gain more than this (mm).
 EPS = 1e-9
 
@@ -43,7 +47,6 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
     if n < 3 or neigh is None or not order:
         return order, work
     other, vert = neigh
-    closed = plan.closed
     can_turn = plan.flippable | plan.closed
     a, b = tour_ends(plan, order, flip, entry)
     inn = np.zeros((n + 1, 2))  # where each polyline is entered / left; node n is the origin
@@ -56,7 +59,6 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
     chain = np.concatenate([[n], o])
     nxt[chain[:-1]] = chain[1:]
     prv[chain[1:]] = chain[:-1]
-    table = ring_table(plan) if closed.any() else None
     entry_a = np.asarray(entry, dtype=np.int64)
     queued = np.zeros(n, dtype=bool)
     queued[o if first is None else np.asarray(first, dtype=np.int64)] = True
@@ -67,12 +69,21 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         if not len(us):
             break
         if len(us) * per_item > work:
-            us = us[: max(1, work // per_item)]
+            us = us[: max(1, SCORE_AHEAD * work // per_item)]
         queued[us] = False
-        moves = _score(us, prv, nxt, inn, out, other, vert, can_turn, closed, entry_a, table)
+        moves = _score(plan, us, prv, nxt, inn, out, other, vert, can_turn, entry_a)
         if moves is None:
             continue
         lane, gain, run, t, kind, v, scored = moves
+        if scored > work:
+            # past the budget: the first queued polylines whose candidates it covers (at least
+            # one); the others stay queued
+            upto = np.cumsum(np.bincount(lane, minlength=len(us)))
+            keep = max(1, int(np.searchsorted(upto, work, side="right")))
+            queued[us[keep:]] = True
+            sel = lane < keep
+            lane, gain, run, t, kind, v = (x[sel] for x in (lane, gain, run, t, kind, v))
+            scored = len(lane)
         work -= scored
         # each polyline's best move (ties: the shortest run, then the first candidate)
         o2 = np.lexsort((np.arange(len(gain)), -gain, lane))
@@ -85,8 +96,8 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
         best = np.stack([run[top], t[top], kind[top], np.where(kind[top] == 2, v[top], -1)],
                         axis=1)
         found = np.argsort(-gain[top], kind="stable")
-        _apply(found, us[lane[top]], best, nxt, prv, inn, out, flip, entry, entry_a, closed,
-               table, queued)
+        _apply(plan, found, us[lane[top]], best, nxt, prv, inn, out, flip, entry, entry_a,
+               queued)
     res = []
     x = int(nxt[n])
     while x >= 0:
@@ -95,9 +106,9 @@ def or_opt(plan: Plan, origin: tuple[float, float], order: list[int], flip: list
     return res, work
 
 
-def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, out: np.ndarray,
-           other: np.ndarray, vert: np.ndarray, can_turn: np.ndarray, closed: np.ndarray,
-           entry_a: np.ndarray, table) -> tuple[np.ndarray, ...] | None:
+def _score(plan: Plan, us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray,
+           out: np.ndarray, other: np.ndarray, vert: np.ndarray, can_turn: np.ndarray,
+           entry_a: np.ndarray) -> tuple[np.ndarray, ...] | None:
     """Every candidate move of the runs starting at ``us``, all run lengths at once: (lane into
     ``us``, gain, run length, target, kind (0 forwards, 1 backwards, 2 re-entered), vertex,
     candidates scored), or None when there are none. A run of ``r`` goes just after target
@@ -148,7 +159,7 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
     uis, wls = ui[slot], wo[slot]
     cost = dist(to, uis) + np.where(has_q, dist(wls, qi), 0.0) - base
     kind = np.zeros(len(t), dtype=np.int64)
-    single_ring = closed[u_s[slot]] & (run_s[slot] == 1)
+    single_ring = plan.closed[u_s[slot]] & (run_s[slot] == 1)
     back_ok = turn_s[slot] & ~single_ring
     if back_ok.any():
         bk = dist(to, wls) + np.where(has_q, dist(uis, qi), 0.0) - base
@@ -158,7 +169,7 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
     ring_ok = single_ring & (v >= 0) & (v != entry_a[u_s[slot]])
     if ring_ok.any():
         pv = np.zeros((len(t), 2))
-        pv[ring_ok] = table.points[table.offset[u_s[slot][ring_ok]] + v[ring_ok]]
+        pv[ring_ok] = ring_vertices(plan, u_s[slot][ring_ok], v[ring_ok])
         rc = dist(to, pv) + np.where(has_q, dist(pv, qi), 0.0) - base
         better = ring_ok & (rc < cost)
         cost = np.where(better, rc, cost)
@@ -166,10 +177,9 @@ def _score(us: np.ndarray, prv: np.ndarray, nxt: np.ndarray, inn: np.ndarray, ou
     return lane_s[slot], gain_out[slot] - cost, run_s[slot], t, kind, v, len(t)
 
 
-def _apply(found: np.ndarray, us: np.ndarray, best: np.ndarray, nxt: np.ndarray,
+def _apply(plan: Plan, found: np.ndarray, us: np.ndarray, best: np.ndarray, nxt: np.ndarray,
            prv: np.ndarray, inn: np.ndarray, out: np.ndarray, flip: list[bool],
-           entry: list[int], entry_a: np.ndarray, closed: np.ndarray, table,
-           queued: np.ndarray) -> None:
+           entry: list[int], entry_a: np.ndarray, queued: np.ndarray) -> None:
     """Apply the moves ``found`` (best first) that touch no polyline touched before them this
     round; queue the polylines next to changed travels and those whose move was skipped."""
     n = len(queued)
@@ -194,11 +204,11 @@ def _apply(found: np.ndarray, us: np.ndarray, best: np.ndarray, nxt: np.ndarray,
         if kind == 1:
             sg = sg[::-1]
             for s in sg:
-                if not closed[s]:
+                if not plan.closed[s]:
                     flip[s] = not flip[s]
                     inn[s], out[s] = out[s].copy(), inn[s].copy()
         elif kind == 2:
-            inn[u] = out[u] = table.points[table.offset[u] + v]
+            inn[u] = out[u] = plan.rings[u][v]
             entry[u] = v
             entry_a[u] = v
         q = nl[t]

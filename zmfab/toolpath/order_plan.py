@@ -179,6 +179,12 @@ def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float]
     """Vertex of ``ring`` minimising the hop from ``p`` plus (if given) the hop on to ``q``: on
     small rings every vertex, on big ones coarse samples, then the vertices near the best sample
     and near ``around``."""
+    return best_vertex_cost(ring, p, q, around)[0]
+
+
+def best_vertex_cost(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float] | None,
+                     around: int | None = None) -> tuple[int, float]:
+    """(:func:`best_vertex`, its hop from ``p`` plus the hop on to ``q``), mm."""
     m = len(ring)
     if m <= SMALL_RING:  # plain floats beat NumPy's call overhead on a few vertices
         hyp = math.hypot
@@ -187,26 +193,38 @@ def best_vertex(ring: np.ndarray, p: tuple[float, float], q: tuple[float, float]
             c = hyp(x - p[0], y - p[1]) + (0.0 if q is None else hyp(x - q[0], y - q[1]))
             if c < best_c:
                 best, best_c = v, c
-        return best
-    if m * (1 if q is None else 2) <= SCAN_ALL:  # every vertex in one NumPy pass: exact, quicker
-        c = norm(ring[:, 0] - p[0], ring[:, 1] - p[1])
-        if q is not None:
-            c += norm(ring[:, 0] - q[0], ring[:, 1] - q[1])
-        return int(c.argmin())
+        return best, best_c
     step = max(1, int(math.isqrt(m)))
+    if m * (1 if q is None else 2) <= SCAN_ALL or step <= 2:
+        # every vertex in one NumPy pass: exact, quicker
+        return _least(ring, 0, p, q)
+    k, c = _least(ring[::step], 0, p, q)
+    k, c = _near(ring, k * step, step, p, q)
+    if around is not None and around != k:
+        k2, c2 = _near(ring, around, step, p, q)
+        if c2 < c:
+            k, c = k2, c2
+    return k, c
 
-    def cost(v: np.ndarray) -> np.ndarray:
-        pts = ring[v]
-        c = norm(pts[:, 0] - p[0], pts[:, 1] - p[1])
-        if q is not None:
-            c += norm(pts[:, 0] - q[0], pts[:, 1] - q[1])
-        return c
 
-    if step <= 2:
-        return int(cost(np.arange(m)).argmin())
-    coarse = np.arange(0, m, step)
-    k = int(coarse[int(cost(coarse).argmin())])
-    window = np.arange(-step, step + 1)
-    cand = (k + window) % m if around is None or around == k else np.concatenate(
-        [(k + window) % m, (around + window) % m])
-    return int(cand[int(cost(cand).argmin())])
+def _least(pts: np.ndarray, first: int, p: tuple[float, float], q: tuple[float, float] | None
+           ) -> tuple[int, float]:
+    """(``first`` + the index of the point of ``pts`` with the least hop from ``p`` plus on to
+    ``q``, that cost); ties: the first."""
+    c = norm(pts[:, 0] - p[0], pts[:, 1] - p[1])
+    if q is not None:
+        c += norm(pts[:, 0] - q[0], pts[:, 1] - q[1])
+    j = int(c.argmin())
+    return first + j, float(c[j])
+
+
+def _near(ring: np.ndarray, k: int, step: int, p: tuple[float, float],
+          q: tuple[float, float] | None) -> tuple[int, float]:
+    """:func:`_least` over the vertices within ``step`` of vertex ``k`` (round the ring)."""
+    m = len(ring)
+    lo, hi = k - step, k + step + 1
+    if lo >= 0 and hi <= m:
+        return _least(ring[lo:hi], lo, p, q)
+    idx = np.arange(lo, hi) % m
+    j, c = _least(ring[idx], 0, p, q)
+    return int(idx[j]), c

@@ -6,11 +6,9 @@ and out, all contours at once).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .order_plan import Plan, best_vertex, norm
+from .order_plan import Plan, best_vertex_cost, norm
 
 #: Up to this many contours at a time are handled one by one (building the vertex table of a
 #: few huge contours costs more than it saves).
@@ -49,14 +47,28 @@ def tour_ends(plan: Plan, order: list[int], flip: list[bool], entry: list[int]
     a = np.where(f[:, None], plan.ends[o], plan.starts[o])
     b = np.where(f[:, None], plan.starts[o], plan.ends[o])
     k = np.nonzero(plan.closed[o])[0]
-    if 0 < len(k) <= FEW and getattr(plan, "_ring_table", None) is None:
-        for kk, i in zip(k.tolist(), o[k].tolist(), strict=True):
-            a[kk] = b[kk] = plan.rings[i][entry[i]]
-    elif len(k):
-        t = ring_table(plan)
+    if len(k):
         i = o[k]
-        a[k] = b[k] = t.points[t.offset[i] + np.asarray(entry, dtype=np.int64)[i]]
+        a[k] = b[k] = ring_vertices(plan, i, np.asarray(entry, dtype=np.int64)[i])
     return a, b
+
+
+def ring_vertices(plan: Plan, items: np.ndarray, verts: np.ndarray) -> np.ndarray:
+    """Vertex ``verts[j]`` of closed polyline ``items[j]`` (m, 2), mm: from the
+    :class:`RingTable`, or ring by ring while the plan has no table and up to :data:`FEW`
+    closed polylines (building the table of a few huge contours costs more than it saves)."""
+    if getattr(plan, "_ring_table", None) is not None or int(plan.closed.sum()) > FEW:
+        t = ring_table(plan)
+        return t.points[t.offset[items] + verts]
+    rings = plan.rings
+    if len(items) <= 2 * FEW:
+        return np.array([rings[i][v] for i, v in zip(items.tolist(), verts.tolist(), strict=True)]
+                        ).reshape(-1, 2)
+    out = np.empty((len(items), 2))
+    head = np.flatnonzero(np.concatenate([[True], items[1:] != items[:-1]]))  # runs of one ring
+    for s, e in zip(head.tolist(), np.append(head[1:], len(items)).tolist(), strict=True):
+        out[s:e] = rings[int(items[s])][verts[s:e]]
+    return out
 
 
 def best_vertices(plan: Plan, items: np.ndarray, p: np.ndarray, q: np.ndarray,
@@ -130,7 +142,7 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             nxt = np.where((ks + 1 < n)[:, None], a[np.minimum(ks + 1, n - 1)], np.nan)
             items = o[ks]
             if len(items) <= FEW:
-                done = _reenter_few(plan, items.tolist(), prev, nxt, entry)
+                done = _reenter_few(plan, items.tolist(), prev, nxt, a[ks], entry)
                 moved += done
                 changed = changed or bool(done)
                 continue
@@ -159,26 +171,22 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
 
 
 def _reenter_few(plan: Plan, items: list[int], prev: np.ndarray, nxt: np.ndarray,
-                 entry: list[int]) -> list[int]:
-    """:func:`reenter`'s step on a few contours, one at a time (no vertex table): those
-    re-entered."""
+                 now: np.ndarray, entry: list[int]) -> list[int]:
+    """:func:`reenter`'s step on a few contours, one at a time (no vertex table), ``now`` (m, 2)
+    where each is entered: those re-entered."""
+    old = norm(*(now - prev).T)
+    out = norm(*(nxt - now).T)
+    low = norm(*(nxt - prev).T)
+    ends = ~np.isnan(out)
+    old = np.where(ends, old + out, old)
+    low = np.where(ends, low, 0.0)
     changed: list[int] = []
-    for j, i in enumerate(items):
+    for j in np.nonzero(old > low + 1e-9)[0].tolist():
+        i = items[j]
         p = (float(prev[j, 0]), float(prev[j, 1]))
-        q = None if np.isnan(nxt[j, 0]) else (float(nxt[j, 0]), float(nxt[j, 1]))
-        ring = plan.rings[i]
-
-        def cost(v: int, p=p, q=q, ring=ring) -> float:
-            x, y = float(ring[v, 0]), float(ring[v, 1])
-            c = math.hypot(x - p[0], y - p[1])
-            return c if q is None else c + math.hypot(x - q[0], y - q[1])
-
-        old = cost(entry[i])
-        low = 0.0 if q is None else math.hypot(p[0] - q[0], p[1] - q[1])
-        if old <= low + 1e-9:
-            continue
-        v = best_vertex(ring, p, q, around=entry[i])
-        if v != entry[i] and cost(v) < old - 1e-12:
+        q = (float(nxt[j, 0]), float(nxt[j, 1])) if ends[j] else None
+        v, c = best_vertex_cost(plan.rings[i], p, q, around=entry[i])
+        if v != entry[i] and c < old[j] - 1e-12:
             entry[i] = v
             changed.append(i)
     return changed

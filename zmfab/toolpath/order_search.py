@@ -51,6 +51,12 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
         exits[code == -4] = plan.alt_starts[owner[code == -4]]
     k = min(NEAR_PORTS, len(pts))
     ring = code >= 0
+    if brute:
+        # few ports: every distance is computed anyway, so one query for all of them, deep
+        # enough to look past the most crowded contour's own ports
+        c = int(np.bincount(owner[ring]).max()) if ring.any() else 0
+        _, far = index.query(exits, min(k + c, len(pts)))
+        return index, _others(far, owner, owner, ring, k)
     idx = np.empty((len(pts), k), dtype=np.int64)
     if not ring.all():
         _, idx[~ring] = index.query(exits[~ring], k)
@@ -60,13 +66,21 @@ def port_neighbours(plan: Plan, *, kd: bool | None = None) -> tuple[object, np.n
         own_count = np.bincount(owner, minlength=plan.n)[owner]
         for c in np.unique(own_count[ring]).tolist():
             sel = np.nonzero(ring & (own_count == c))[0]
-            kr = min(k + c, len(pts))
-            _, far = index.query(exits[sel], kr)
-            own = plan.port_owner[far] == owner[sel][:, None]
-            # keep the nearest ports of other polylines, in order, padded with the first of them
-            keep = np.argsort(own, axis=1, kind="stable")[:, :k]
-            idx[sel] = np.take_along_axis(far, keep, axis=1)
+            _, far = index.query(exits[sel], min(k + c, len(pts)))
+            idx[sel] = _others(far, owner, owner[sel], np.ones(len(sel), dtype=bool), k)
     return index, idx
+
+
+def _others(far: np.ndarray, owner: np.ndarray, row_owner: np.ndarray, ring: np.ndarray,
+            k: int) -> np.ndarray:
+    """The first ``k`` of each row of ports ``far`` (nearest first), a closed polyline's
+    (``ring``) own ports skipped: its nearest ports of other polylines, in order, padded with
+    the first of them. ``owner``: each port's polyline, ``row_owner``: each row's."""
+    if far.shape[1] == k:
+        return far
+    own = ring[:, None] & (owner[far] == row_owner[:, None])
+    keep = np.argsort(own, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(far, keep, axis=1)
 
 
 def port_index(plan: Plan, *, kd: bool):
