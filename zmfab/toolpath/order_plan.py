@@ -194,37 +194,29 @@ def best_vertex_cost(ring: np.ndarray, p: tuple[float, float], q: tuple[float, f
             if c < best_c:
                 best, best_c = v, c
         return best, best_c
+    # the vertices as complex numbers (a view of the same memory): a hop is one ``abs``
+    z = (ring.view(np.complex128)[:, 0] if ring.flags.c_contiguous
+         else ring[:, 0] + 1j * ring[:, 1])
+    pz, qz = complex(p[0], p[1]), None if q is None else complex(q[0], q[1])
     step = max(1, int(math.isqrt(m)))
     if m * (1 if q is None else 2) <= SCAN_ALL or step <= 2:
         # every vertex in one NumPy pass: exact, quicker
-        return _least(ring, 0, p, q)
-    k, c = _least(ring[::step], 0, p, q)
-    k, c = _near(ring, k * step, step, p, q)
+        return _least(z, pz, qz)
+    k = _least(z[::step], pz, qz)[0] * step
+    # the vertices within a step of the best sample and of ``around`` (round the ring)
+    near = np.arange(k - step, k + step + 1)
     if around is not None and around != k:
-        k2, c2 = _near(ring, around, step, p, q)
-        if c2 < c:
-            k, c = k2, c2
-    return k, c
+        near = np.concatenate([near, np.arange(around - step, around + step + 1)])
+    near %= m
+    j, c = _least(z[near], pz, qz)
+    return int(near[j]), c
 
 
-def _least(pts: np.ndarray, first: int, p: tuple[float, float], q: tuple[float, float] | None
-           ) -> tuple[int, float]:
-    """(``first`` + the index of the point of ``pts`` with the least hop from ``p`` plus on to
-    ``q``, that cost); ties: the first."""
-    c = norm(pts[:, 0] - p[0], pts[:, 1] - p[1])
+def _least(z: np.ndarray, p: complex, q: complex | None) -> tuple[int, float]:
+    """(index of the point of ``z`` with the least hop from ``p`` plus on to ``q``, that cost);
+    ties: the first."""
+    c = np.abs(z - p)
     if q is not None:
-        c += norm(pts[:, 0] - q[0], pts[:, 1] - q[1])
+        c += np.abs(z - q)
     j = int(c.argmin())
-    return first + j, float(c[j])
-
-
-def _near(ring: np.ndarray, k: int, step: int, p: tuple[float, float],
-          q: tuple[float, float] | None) -> tuple[int, float]:
-    """:func:`_least` over the vertices within ``step`` of vertex ``k`` (round the ring)."""
-    m = len(ring)
-    lo, hi = k - step, k + step + 1
-    if lo >= 0 and hi <= m:
-        return _least(ring[lo:hi], lo, p, q)
-    idx = np.arange(lo, hi) % m
-    j, c = _least(ring[idx], 0, p, q)
-    return int(idx[j]), c
+    return j, float(c[j])
