@@ -115,11 +115,15 @@ def test_contours_entered_where_they_begin_give_the_shorter_isolation(monkeypatc
                                                                        params):
     """Rings begin on one line across the cell, and the strokes down a Swiss roll's gaps end
     by the contours' first vertices: the search from there, with 2-opt blocks the length of
-    the tour, beats the other starts (20-ring UV isolation: 84.3 against 92.1 mm)."""
+    the tour, beats the other starts (20-ring UV isolation: 84.3 against 92.1 mm). A Swiss
+    roll's isolation has a dozen items, so it is searched by :func:`order._few`, which tries
+    that start too; with it and the search from the first vertices turned off the far-end
+    search is what is left."""
     paths = _isolation_paths(family, **params)
     assert any(p.closed for p in paths) and len(paths) <= order.FULL_WINDOW_UP_TO
     drawn = travel_length(order_paths_checked(paths))
     monkeypatch.setattr(order, "FULL_WINDOW_UP_TO", 0)
+    monkeypatch.setattr(order, "SECOND_START", 0)
     others = travel_length(order_paths_checked(paths))
     assert drawn < 0.97 * others
 
@@ -145,3 +149,20 @@ def test_rearranged_pieces_mend_a_comb_isolation_swept_out_and_back(monkeypatch)
     mended = travel_length(order_paths_checked(paths))
     monkeypatch.setattr(order, "CUTS", 0)
     assert mended < 0.6 * travel_length(order_paths_checked(paths))
+
+
+def test_a_plan_of_few_items_is_searched_by_2opt_without_neighbour_lists(monkeypatch):
+    """A Swiss roll's UV isolation (12 items: 10 huge contours, 2 strokes) goes through
+    :func:`order._few`: neither port neighbour lists nor Or-opt, and shorter than the greedy
+    order."""
+    paths = _isolation_paths("swiss-roll", turns=4)
+    assert len(paths) < order.SECOND_START
+    greedy = travel_length(order.nearest_neighbour(paths))
+
+    def refused(*args, **kwargs):
+        raise AssertionError("not for a plan of few items")
+
+    monkeypatch.setattr(order, "port_neighbours", refused)
+    monkeypatch.setattr(order, "or_opt", refused)
+    out = order_paths_checked(paths)
+    assert travel_length(out) < 0.9 * greedy

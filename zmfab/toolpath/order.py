@@ -16,7 +16,9 @@ travels each tried at every place in the tour (:func:`.order_oropt.reinsert`), t
 Or-opt. Outside hatch bands the start depends on the plan (:func:`_outside_bands`): a big plan
 with closed polylines is searched from where the greedy order ends, a smaller one from its
 contours entered at their first vertex (with 2-opt blocks as long as the tour), a plan of open
-polylines from the greedy order and from where it ends. The finished tour is cut at its
+polylines from the greedy order and from where it ends; a plan of fewer than
+:data:`SECOND_START` items by 2-opt over every block alone (:func:`_few`). The finished tour is
+cut at its
 :data:`CUTS` longest travels and its pieces put back in the best order and directions
 (:func:`.order_oropt.rearrange`).
 Each search counts its work (about :data:`WORK_PER_PATH` candidate moves per polyline), never
@@ -64,8 +66,8 @@ POLISH_2OPT, POLISH_OR = 200, 40
 #: two nearest entries are where the zigzags' gains lie (e.g. joining segments whose overscan
 #: leads meet across the rings of a concentric fill); the work goes into more rounds of them.
 POLISH_WINDOW, POLISH_NEAR = 4, 2
-#: Plans of open polylines with this many items or more are searched from two starts; plans
-#: of contours with fewer from two too (see :func:`_outside_bands`).
+#: Plans of fewer items (outside hatch bands) are searched by 2-opt over every block, without
+#: neighbour lists or Or-opt, from two starts if they have contours (see :func:`_few`).
 SECOND_START = 32
 #: Plans with closed polylines of up to this many items are searched from their first
 #: vertices with 2-opt blocks as long as the tour, bigger ones from where the greedy order
@@ -115,7 +117,7 @@ def _build(paths: Sequence[Polyline], plan: Plan, order: list[int], flip: list[b
     turn = [i for i in order if closed[i] and entry[i] % (len(paths[i].points) - 1)]
     size = [len(paths[i].points) for i in turn]
     buf = np.empty((sum(size), 2))
-    at = dict(zip(turn, np.cumsum([0, *size[:-1]]).tolist(), strict=True))
+    at = dict(zip(turn, np.cumsum([0, *size])[:-1].tolist(), strict=True))
     for i in order:
         p = paths[i]
         if i in at:
@@ -206,24 +208,33 @@ def _head(plan: Plan, org: tuple[float, float], window: int, budget_s: float | N
         order2 = order = reinsert(plan, org, order, flip, entry,
                                   _next_to_longest_hops(plan, order, flip, entry, REINSERT))
     if two_opt_work > 0:
-        # 2-opt (a closed polyline's entry is its exit: turning it round is a no-op; on no more
-        # items than the window every block is a window block: no neighbour blocks)
-        a, b = tour_ends(plan, order, flip, entry)
-        fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
-        deadline = None if budget_s is None else time.perf_counter() + budget_s
-        blocks = None if n <= window or not block_near else block_neighbours(a, b, block_near)
-        perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window, near=blocks,
-                               work=two_opt_work * n, deadline=deadline)
-        order2 = [order[k] for k in perm.tolist()]
-        for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
-            if t and not plan.closed[order[k]]:
-                flip[order[k]] = not flip[order[k]]
+        order2 = _two_opt(plan, org, order, flip, entry, window, budget_s, block_near,
+                          two_opt_work)
     neigh = neighbour_lists(plan, near)
     if neigh is not None and n >= SECOND_START:
         first = _next_to_long_hops(plan, order2, flip, entry) if focus else None
         order2, _ = or_opt(plan, org, order2, flip, entry, neigh, or_work * n, first=first)
     changed = reenter(plan, org, order2, flip, entry)
     return (order2, flip, entry), changed
+
+
+def _two_opt(plan: Plan, org: tuple[float, float], order: list[int], flip: list[bool],
+             entry: list[int], window: int, budget_s: float | None, block_near: int,
+             work: int) -> list[int]:
+    """The tour's order improved by 2-opt (``work`` blocks per item; ``flip`` updated in place).
+    A closed polyline's entry is its exit: turning it round is a no-op. On no more items than
+    the window every block is a window block: no neighbour blocks."""
+    a, b = tour_ends(plan, order, flip, entry)
+    fixed = ~plan.flippable[np.asarray(order)] & ~plan.closed[np.asarray(order)]
+    deadline = None if budget_s is None else time.perf_counter() + budget_s
+    n = plan.n
+    blocks = None if n <= window or not block_near else block_neighbours(a, b, block_near)
+    perm, flp, _ = improve(a, b, fixed, np.asarray(org), window=window, near=blocks,
+                           work=work * n, deadline=deadline)
+    for k, t in zip(perm.tolist(), flp.tolist(), strict=True):
+        if t and not plan.closed[order[k]]:
+            flip[order[k]] = not flip[order[k]]
+    return [order[k] for k in perm.tolist()]
 
 
 def _tail(plan: Plan, org: tuple[float, float], tour: Tour, changed: list[int],
@@ -271,43 +282,58 @@ def _outside_bands(plan: Plan, org: tuple[float, float], window: int, budget_s: 
                    ) -> Tour:
     """The searched tour from ``org``, by the kind and size of plan:
 
+    - fewer than :data:`SECOND_START` items: :func:`_few`;
     - closed polylines and more than :data:`FULL_WINDOW_UP_TO` items: from where the greedy
       order from ``org`` ends (:func:`_from_far_end`; on the UV isolations of 20- and 30-ring
       cells and 50-, 80- and 120-finger combs it beat the search from ``org`` every time, by
       5-48 %);
     - closed polylines and fewer: from the greedy order with every contour entered at its first
       vertex, with 2-opt blocks as long as the tour (where a planner starts its rings along one
-      line, that line is the short way across them); on :data:`SECOND_START` items or more
-      that is the tour (on the UV isolations of 6- and 20-finger combs, 5- and 10-ring cells
-      and 5- and 20-turn rolls it beat the greedy entries every time, by 4-40 %), on fewer the
-      shorter of it and the search from the greedy order (a few nested rings are better
-      entered along the ray towards the origin than where they begin);
-    - open polylines only: from the greedy order, and on :data:`SECOND_START` items or more
-      also from where it ends; the shorter.
+      line, that line is the short way across them; on the UV isolations of 6- and 20-finger
+      combs and 5- and 10-ring cells it beat the greedy entries every time, by 4-40 %);
+    - open polylines only: from the greedy order and from where it ends; the shorter.
 
     The searches' greedy orders leave a contour by the ports nearest the port that reached it
     (:data:`RING_NEAR`): on isolations that keeps the tool stepping from one offset to the
     next (a 20-finger comb's UV isolation 33.2 -> 21.7 mm)."""
+    if plan.n < SECOND_START:
+        return _few(plan, org, budget_s)
     index, near = port_neighbours(plan, kd=has_scipy())
     rings = bool(plan.closed.any())
     if rings and plan.n > FULL_WINDOW_UP_TO:
         return _from_far_end(plan, org, greedy(plan, org, index, near), window, budget_s, near)
     g = greedy(plan, org, index, near, ring_near=RING_NEAR)
-    drawn_start = (list(g[0]), list(g[1]), [0] * plan.n)
-    if rings and plan.n >= SECOND_START:
-        return _search(plan, org, plan.n, budget_s, near=near, start=drawn_start)
-    greedy_start = (list(g[0]), list(g[1]), list(g[2]))
     if rings:
-        # a few items: both starts searched up to their re-entry, the shorter one finished
-        heads = [_head(plan, org, plan.n, budget_s, start, None, None, False, BLOCK_NEAR, near,
-                       False) for start in (drawn_start, greedy_start)]
-        tour, changed = min(heads, key=lambda h: tour_travel(plan, org, *h[0]))
-        return _tail(plan, org, tour, changed, near, None)
-    first = _search(plan, org, window, budget_s, start=greedy_start, near=near)
-    if plan.n < SECOND_START:
-        return first
+        return _search(plan, org, plan.n, budget_s, near=near,
+                       start=(list(g[0]), list(g[1]), [0] * plan.n))
+    first = _search(plan, org, window, budget_s, start=(list(g[0]), list(g[1]), list(g[2])),
+                    near=near)
     other = _from_far_end(plan, org, g, window, budget_s, near)
     return min(first, other, key=lambda t: tour_travel(plan, org, *t))
+
+
+def _few(plan: Plan, org: tuple[float, float], budget_s: float | None) -> Tour:
+    """The searched tour of a plan of fewer than :data:`SECOND_START` items, without hatch
+    bands: the greedy order to the exact nearest port every step, then 2-opt over every block
+    and re-entry; with contours from two starts (the contours entered at their first vertex:
+    a Swiss roll's strokes end by them; and where the greedy order entered them: a few nested
+    rings are better entered along the ray towards the origin), the shorter finished by 2-opt
+    and re-entry again.
+    No neighbour lists and no Or-opt: on so few items the 2-opt over every block finds their
+    moves (on the UV isolations of 5- and 20-turn rolls and on mixes of 6 to 20 strokes and
+    rings as short or shorter, at two thirds of the time)."""
+    g = greedy(plan, org, port_index(plan, kd=has_scipy()), None)
+    starts = [g]
+    if plan.closed.any():
+        starts.insert(0, (list(g[0]), list(g[1]), [0] * plan.n))
+    heads = [_head(plan, org, plan.n, budget_s, (list(o), list(f), list(e)), None, None, False,
+                   BLOCK_NEAR, None, False) for o, f, e in starts]
+    (order, flip, entry), changed = min(heads, key=lambda h: tour_travel(plan, org, *h[0]))
+    if changed:
+        order = _two_opt(plan, org, order, flip, entry, plan.n, budget_s, BLOCK_NEAR,
+                         2 * WORK_PER_PATH)
+        reenter(plan, org, order, flip, entry)
+    return order, flip, entry
 
 
 def _from_far_end(plan: Plan, org: tuple[float, float], g: Tour, window: int,
