@@ -108,21 +108,14 @@ def _travel(paths: Sequence[Polyline], origin: tuple[float, float]) -> float:
 
 def _build(paths: Sequence[Polyline], plan: Plan, order: list[int], flip: list[bool],
            entry: list[int]) -> list[Polyline]:
-    """The polylines of a tour, turned round or re-entered as it says. The re-entered contours'
-    points share one new array: many fresh arrays of a few huge contours cost a page fault per
-    page touched, one reused block of the allocator's heap does not (a 20-turn Swiss roll's
-    isolation built in a third of the time)."""
+    """The polylines of a tour, turned round or re-entered as it says."""
     out = []
     closed = plan.closed.tolist()
-    turn = [i for i in order if closed[i] and entry[i] % (len(paths[i].points) - 1)]
-    size = [len(paths[i].points) for i in turn]
-    buf = np.empty((sum(size), 2))
-    at = dict(zip(turn, np.cumsum([0, *size])[:-1].tolist(), strict=True))
     for i in order:
         p = paths[i]
-        if i in at:
-            p = p.rotated(entry[i], out=buf[at[i]:at[i] + len(p.points)])
-        elif flip[i] and not closed[i]:
+        if closed[i]:
+            p = p.rotated(entry[i])
+        elif flip[i]:
             p = p.reversed()
         out.append(p)
     return out

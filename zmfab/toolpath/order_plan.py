@@ -23,7 +23,7 @@ RING_SAMPLES = 16
 #: (a contour a few microns wide needs one entry point for the searches, not 16).
 PORT_SPACING = 1 / 8
 #: Rings of up to this many vertices are searched vertex by vertex in plain Python ...
-SMALL_RING = 24
+SMALL_RING = 12
 #: ... and up to this many (half as many with a hop on to a next point) all at once in NumPy;
 #: bigger ones by samples first.
 SCAN_ALL = 1024

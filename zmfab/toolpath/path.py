@@ -84,14 +84,13 @@ class Polyline:
             object.__setattr__(out, name, value)
         return out
 
-    def rotated(self, index: int, out: np.ndarray | None = None) -> Polyline:
-        """A closed polyline entered at vertex ``index`` instead of 0; its points written into
-        ``out`` (an array of their shape) when given."""
+    def rotated(self, index: int) -> Polyline:
+        """A closed polyline entered at vertex ``index`` instead of 0."""
         if not self.closed or index % (len(self.points) - 1) == 0:
             return self
         m = len(self.points) - 1
         k = index % m
-        return self.with_points(np.concatenate((self.points[k:m], self.points[:k + 1]), out=out))
+        return self.with_points(np.concatenate((self.points[k:m], self.points[:k + 1])))
 
     def with_settings(self, **changes: Any) -> Polyline:
         """A copy whose settings have ``changes`` merged in."""
