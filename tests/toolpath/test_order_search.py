@@ -237,3 +237,26 @@ def test_ring_vertices_are_the_vertex_tables_rows():
         want = table.points[table.offset[items] + verts]
         assert np.array_equal(ring_vertices(plan, items, verts), want)
     assert getattr(plan, "_ring_table", None) is None  # and no table was built for it
+
+
+@pytest.mark.parametrize("lead", [0.0, 0.4])
+def test_the_order_is_never_longer_than_the_given_one(lead):
+    """Contours with leads end off their entry vertex: their travel is measured on the built
+    polylines; without, on the tour (the same figure, not building a tour that is longer)."""
+    rng = np.random.default_rng(7)
+    paths = []
+    for k in range(40):
+        x, y = rng.random(2) * 10
+        if k % 3 == 0:
+            t = np.linspace(0, 2 * np.pi, 9, endpoint=False)
+            ring = np.c_[x + 0.5 * np.cos(t), y + 0.5 * np.sin(t)]
+            paths.append(Polyline(np.vstack([ring, ring[:1]]), {"id": k}, closed=True,
+                                  lead_in=lead, lead_out=lead))
+        else:
+            paths.append(Polyline([[x, y], [x + 0.3, y]], {"id": k}, lead_in=0.2, lead_out=0.2))
+    best = sorted(paths, key=lambda p: (round(p.points[0, 1] / 2), p.points[0, 0]))
+    for given in (paths, best):
+        out = order.order_paths(given)
+        check_order(out, given)
+        assert travel_length(out) <= travel_length(given) + 1e-9
+    assert order._led_contours(paths) == (lead > 0)

@@ -410,8 +410,19 @@ def order_paths(paths: Sequence[Polyline], *, origin: tuple[float, float] = (0.0
         if moved is not order:
             order = moved
             reenter(plan, org, order, flip, entry)
+    if not _led_contours(given):
+        # the tour's ends are the built polylines' ends: measured without building them
+        if tour_travel(plan, org, order, flip, entry) > given_travel:
+            return given
+        return _build(given, plan, order, flip, entry)
     best = _build(given, plan, order, flip, entry)
     return best if _travel(best, org) <= given_travel else given
+
+
+def _led_contours(paths: Sequence[Polyline]) -> bool:
+    """Whether a closed polyline has a lead-in or lead-out (its ends, then, lie off its entry
+    vertex, where the tour puts them)."""
+    return any(p.closed and (p.lead_in > 0 or p.lead_out > 0) for p in paths)
 
 
 def order_groups(groups: Sequence[Sequence[Polyline]], *, origin: tuple[float, float] = (0.0, 0.0),
