@@ -331,13 +331,16 @@ def _few(plan: Plan, org: tuple[float, float], budget_s: float | None) -> Tour:
 
 def _from_far_end(plan: Plan, org: tuple[float, float], g: Tour, window: int,
                   budget_s: float | None, near: np.ndarray | None) -> Tour:
-    """:func:`_search` from where the greedy order ``g`` from ``org`` ends (an extreme of the
-    work rather than the corner nearest the origin: on an isolation its greedy order leaves
-    fewer long jumps back), run whichever way is shorter from ``org``, its start polished by
-    Or-opt."""
+    """:func:`_search` up to its re-entry (:func:`_head`) from where the greedy order ``g`` from
+    ``org`` ends (an extreme of the work rather than the corner nearest the origin: on an
+    isolation its greedy order leaves fewer long jumps back), run whichever way is shorter from
+    ``org``, its start polished by Or-opt."""
     _, b = tour_ends(plan, *g)
-    order, flip, entry = _search(plan, (float(b[-1, 0]), float(b[-1, 1])), window, budget_s,
-                                 block_near=FAR_NEAR, near=near, ring_near=RING_NEAR)
+    # the search up to its re-entry only: on the UV isolations of 20- and 30-ring cells and 50-,
+    # 80- and 120-finger combs an Or-opt from the re-entered contours found nothing more
+    (order, flip, entry), _ = _head(plan, (float(b[-1, 0]), float(b[-1, 1])), window,
+                                    budget_s, None, None, None, False, FAR_NEAR, near,
+                                    RING_NEAR)
     if plan.flippable[order].sum() + plan.closed[order].sum() == plan.n:
         back = (order[::-1], [not f for f in flip], entry)  # (flip only read for open ones)
         if tour_travel(plan, org, *back) < tour_travel(plan, org, order, flip, entry):
