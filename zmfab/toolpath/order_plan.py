@@ -195,7 +195,7 @@ def best_vertex_cost(ring: np.ndarray, p: tuple[float, float], q: tuple[float, f
                 best, best_c = v, c
         return best, best_c
     # the vertices as complex numbers (a view of the same memory): a hop is one ``abs``
-    z = (ring.view(np.complex128)[:, 0] if ring.flags.c_contiguous
+    z = (ring.view(np.complex128)[:, 0] if ring.flags.c_contiguous and ring.dtype == np.float64
          else ring[:, 0] + 1j * ring[:, 1])
     pz, qz = complex(p[0], p[1]), None if q is None else complex(q[0], q[1])
     step = max(1, int(math.isqrt(m)))

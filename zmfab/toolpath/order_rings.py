@@ -10,8 +10,9 @@ import numpy as np
 
 from .order_plan import Plan, best_vertex_cost, norm
 
-#: Up to this many contours at a time are handled one by one (building the vertex table of a
-#: few huge contours costs more than it saves).
+#: Up to this many contours at a time are re-entered one by one, and the vertices of a plan
+#: with up to this many are looked up ring by ring (building the vertex table of a few huge
+#: contours costs more than it saves).
 FEW = 16
 
 
