@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 
 from .order_index import has_scipy
-from .order_plan import dist, norm
+from .order_plan import dist
 
 
 def block_neighbours(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray | None:
@@ -45,15 +44,14 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
     its mirror image now lies, so many moves land per round). Rounds repeat until none
     improves, ``work`` candidates have been scored or ``deadline`` passes."""
     n = len(a)
-    # coordinates twice: 1-D arrays for the scoring of a round, lists for the plain-float
-    # re-scoring of its moves; every reversal is applied to both
-    axa, aya, bxa, bya = (np.array(c, dtype=float) for c in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
-    ax, ay, bx, by = axa.tolist(), aya.tolist(), bxa.tolist(), bya.tolist()
-    ox, oy = float(org[0]), float(org[1])
+    # points as complex numbers (a hop is one ``abs``), twice: arrays for the scoring of a
+    # round, lists for the plain re-scoring of its moves; every reversal is applied to both
+    za, zb = a[:, 0] + 1j * a[:, 1], b[:, 0] + 1j * b[:, 1]
+    la, lb = za.tolist(), zb.tolist()
+    zo = complex(float(org[0]), float(org[1]))
     perm = np.arange(n)
     flip = np.zeros(n, dtype=bool)
     any_fixed = bool(fixed.any())
-    hyp = math.hypot
     w = max(1, min(window, n))
     win_lo = np.repeat(np.arange(n), w)
     win_hi = win_lo + np.tile(np.arange(w), n)
@@ -69,15 +67,20 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
     label = np.zeros(n + 1, dtype=np.int64)
     moves = 0
     near_i = None if near is None else np.repeat(np.arange(1, n), near.shape[1])
+    first_round = True
     while work > 0 and (deadline is None or time.perf_counter() < deadline):
-        # ``pbx[k]`` is the exit before position k (the origin before 0), ``nax[k]`` the entry
+        # ``pb[k]`` is the exit before position k (the origin before 0), ``na[k]`` the entry
         # at k (anything after the last: masked below)
-        pbx, pby = np.concatenate([[ox], bxa]), np.concatenate([[oy], bya])
-        nax, nay = np.concatenate([axa, [0.0]]), np.concatenate([aya, [0.0]])
-        sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
-               | dirty[win_hi + 1] | ((moved[win_lo] | moved[win_hi])
-                                      & (label[win_lo] != label[win_hi])))
-        los, his = [win_lo[sel]], [win_hi[sel]]
+        pb = np.concatenate([[zo], zb])
+        na = np.concatenate([za, [0j]])
+        if first_round:  # every block is new
+            los, his = [win_lo], [win_hi]
+        else:
+            sel = (dirty[win_lo] | dirty[win_hi] | dirty[np.maximum(win_lo - 1, 0)]
+                   | dirty[win_hi + 1] | ((moved[win_lo] | moved[win_hi])
+                                          & (label[win_lo] != label[win_hi])))
+            los, his = [win_lo[sel]], [win_hi[sel]]
+        first_round = False
         if near is not None:
             pos = np.empty(n, dtype=np.int64)
             pos[perm] = np.arange(n)
@@ -99,12 +102,9 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
             fcum = np.concatenate([[0], np.cumsum(fixed[perm])])
             free = fcum[hi + 1] - fcum[lo] == 0
             lo, hi = lo[free], hi[free]
-        px_, py_ = pbx[lo], pby[lo]
-        lx, ly, hx, hy = axa[lo], aya[lo], bxa[hi], bya[hi]
-        nx_, ny_ = nax[hi + 1], nay[hi + 1]
-        gain = (norm(px_ - lx, py_ - ly) - norm(px_ - hx, py_ - hy)
-                + np.where(hi == n - 1, 0.0,
-                           norm(hx - nx_, hy - ny_) - norm(lx - nx_, ly - ny_)))
+        p_, l_, h_, nx_ = pb[lo], za[lo], zb[hi], na[hi + 1]
+        gain = (np.abs(p_ - l_) - np.abs(p_ - h_)
+                + np.where(hi == n - 1, 0.0, np.abs(h_ - nx_) - np.abs(l_ - nx_)))
         good = np.nonzero(gain > 1e-9)[0]
         if len(good) == 0:
             break
@@ -118,21 +118,18 @@ def improve(a: np.ndarray, b: np.ndarray, fixed: np.ndarray, org: np.ndarray, *,
                 if a0 < i0 and j0 < b0:
                     i0, j0 = a0 + b0 - j0, a0 + b0 - i0
             # earlier moves of this round may have changed the ends: score the block again
-            px, py = (bx[i0 - 1], by[i0 - 1]) if i0 > 0 else (ox, oy)
-            g = hyp(px - ax[i0], py - ay[i0]) - hyp(px - bx[j0], py - by[j0])
+            pz = lb[i0 - 1] if i0 > 0 else zo
+            g = abs(pz - la[i0]) - abs(pz - lb[j0])
             if j0 < n - 1:
-                nx, ny = ax[j0 + 1], ay[j0 + 1]
-                g += hyp(bx[j0] - nx, by[j0] - ny) - hyp(ax[i0] - nx, ay[i0] - ny)
+                g += abs(lb[j0] - la[j0 + 1]) - abs(la[i0] - la[j0 + 1])
             if g <= 1e-9 or (any_fixed and fixed[perm[i0:j0 + 1]].any()):
                 continue
             applied += 1
             done.append((i0, j0))
-            ax[i0:j0 + 1], bx[i0:j0 + 1] = bx[i0:j0 + 1][::-1], ax[i0:j0 + 1][::-1]
-            ay[i0:j0 + 1], by[i0:j0 + 1] = by[i0:j0 + 1][::-1], ay[i0:j0 + 1][::-1]
-            for p_, q_ in ((axa, bxa), (aya, bya)):
-                rev = p_[i0:j0 + 1][::-1].copy()
-                p_[i0:j0 + 1] = q_[i0:j0 + 1][::-1]
-                q_[i0:j0 + 1] = rev
+            la[i0:j0 + 1], lb[i0:j0 + 1] = lb[i0:j0 + 1][::-1], la[i0:j0 + 1][::-1]
+            rev = za[i0:j0 + 1][::-1].copy()
+            za[i0:j0 + 1] = zb[i0:j0 + 1][::-1]
+            zb[i0:j0 + 1] = rev
             perm[i0:j0 + 1] = perm[i0:j0 + 1][::-1].copy()
             flip[i0:j0 + 1] = ~flip[i0:j0 + 1][::-1]
             # the marks of earlier moves follow their polylines into the mirror image
