@@ -260,3 +260,16 @@ def test_the_order_is_never_longer_than_the_given_one(lead):
         check_order(out, given)
         assert travel_length(out) <= travel_length(given) + 1e-9
     assert order._led_contours(paths) == (lead > 0)
+
+
+def test_dist_is_the_euclidean_distance_for_any_layout_of_points():
+    from zmfab.toolpath.order_plan import dist
+
+    rng = np.random.default_rng(3)
+    p, q = rng.random((50, 2)) * 10, rng.random((50, 2)) * 10
+    want = np.hypot(*(p - q).T)
+    assert np.allclose(dist(p, q), want, rtol=1e-14)
+    assert np.allclose(dist(np.asfortranarray(p), q.T.copy().T), want, rtol=1e-14)  # strided
+    assert np.allclose(dist(p[:, None, :], q[None, :3, :]),
+                       np.hypot(*(p[:, None, :] - q[None, :3, :]).transpose(2, 0, 1)))
+    assert float(dist(np.array([3.0, 0.0]), np.array([0.0, 4.0]))) == 5.0

@@ -36,8 +36,11 @@ def norm(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
 
 
 def dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Element-wise distance between points ``p`` and ``q`` (..., 2), mm."""
-    d = p - q
+    """Element-wise distance between points ``p`` and ``q`` (..., 2), mm: the differences seen
+    as complex numbers, one ``abs`` (quicker again than :func:`norm`)."""
+    d = np.subtract(p, q, dtype=np.float64)
+    if d.ndim and d.shape[-1] == 2 and d.flags.c_contiguous:
+        return np.abs(d.view(np.complex128)[..., 0])
     return norm(d[..., 0], d[..., 1])
 
 
