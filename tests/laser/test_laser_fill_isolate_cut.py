@@ -180,3 +180,18 @@ def test_scanline_matches_shapely_on_random_polygons():
         a, ra = L.hatch_segments(poly, interval=0.13, angle=angle)
         b, rb = L.hatch_segments(poly, interval=0.13, angle=angle, method="shapely")
         assert a.shape == b.shape and np.allclose(a, b, atol=1e-7) and (ra == rb).all()
+
+
+def test_joined_at_lists_the_unburnt_pieces_that_touch_two_parts():
+    """Two bars 0.1 mm apart (one with a hole): a crumb across the gap joins them; crumbs that
+    touch one bar, or lie 1 µm off both, do not."""
+    left_bar = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)], [[(0.2, 0.2), (0.4, 0.2), (0.4, 0.4)]])
+    keep = shapely.union_all([left_bar, box(1.1, 0, 2.1, 1)])
+    bridge = box(1.0, 0.45, 1.1, 0.5)  # touches both bars
+    one_side = box(1.0, 0.7, 1.05, 0.75)  # touches the left bar only
+    loose = box(1.001, 0.1, 1.099, 0.15)  # 1 µm off both
+    in_hole = box(0.25, 0.22, 0.3, 0.25)  # inside the hole: touches nothing
+    out = L.joined_at(shapely.union_all([bridge, one_side, loose, in_hole]), keep, spot=0.12)
+    assert len(out) == 1
+    assert out[0]["width_mm"] == pytest.approx(0.1)
+    assert 1.0 <= out[0]["x"] <= 1.1 and 0.45 <= out[0]["y"] <= 0.5
