@@ -101,8 +101,9 @@ def test_settings_compare_and_apply(tmp_path):
     assert "$30=1000 (profile 255)" in r.out and "power scale" in r.out
     r = run_cli("machine", "settings", "--port", "sim://grbl", "--machine", "grbl-diode", "--apply")
     assert r.code == 2 and "nothing written" in r.err  # no terminal to confirm on
-    r = run_cli("machine", "settings", "--port", "sim://marlin", "--machine", "marlin-syringe")
-    assert r.code == 2 and "GRBL" in r.err
+    r = run_cli("machine", "settings", "--port", "sim://marlin", "--machine", "grbl-uv")
+    assert r.code == 2 and r.err == ("error: --machine: grbl-uv is a grbl profile but the "
+                                     "controller runs marlin\n")
 
 
 def test_settings_apply_writes_and_verifies(bench):
@@ -139,3 +140,71 @@ def test_readme_at_the_machine_session_runs(tmp_path, monkeypatch):
         port = "sim://grbl?homing=1" if "machine home" in command else "sim://grbl"
         r = run_cli(*shlex.split(command.replace("$PORT", port))[1:])
         assert r.code == 0, (command, r.err)
+
+
+# Marlin 2.1's own report lines (M503 abridged, M211), and an older Marlin's M503 without echo:
+M503 = ["echo:; Steps per unit:", "echo:  M92 X80.00 Y80.00 Z400.00 E100.00",
+        "echo:; Max feedrates (units/s):", "echo:  M203 X80.00 Y250.50 Z5.00 E25.00",
+        "echo:  M201 X3000.00 Y3000.00 Z100.00 E10000.00"]
+M211 = "echo:Soft endstops: ON  Min:  X0.00 Y0.00 Z0.00   Max:  X150.00 Y200.00 Z60.00"
+
+
+def test_marlin_reports_are_read_and_compared_with_the_profile():
+    from zmfab.profiles import Profiles
+    from zmfab.serial.marlin_settings import compare_marlin, parse_reports, write_command
+
+    got = parse_reports([*M503, M211])
+    assert got == {"M203 X": 80.0, "M203 Y": 250.5, "M203 Z": 5.0, "M203 E": 25.0,
+                   "soft endstops": 1.0, "soft max X": 150.0, "soft max Y": 200.0,
+                   "soft max Z": 60.0}
+    assert parse_reports(["  M203 X300.00 Y300.00 Z50.00 E40.00"])["M203 X"] == 300.0
+    prof = {**Profiles().get("machines", "marlin-syringe"), "name": "marlin-syringe"}
+    diffs = {d.key: d for d in compare_marlin(got, prof)}  # max_feed 100 mm/s, bed 200x200x60
+    assert set(diffs) == {"M203 X", "soft max X"}  # Y is faster than asked: no difference
+    assert diffs["M203 X"].writable and diffs["M203 X"].profile == pytest.approx(100.0)
+    assert not diffs["soft max X"].writable and diffs["soft max X"].label == "soft max X"
+    assert write_command("M203 X", 100.0) == "M203 X100"
+    with pytest.raises(ParameterError, match="cannot be written"):
+        write_command("soft max X", 200.0)
+    off = parse_reports([M211.replace("ON", "OFF")])
+    assert {d.key for d in compare_marlin(off, prof)} == {"M203 X", "M203 Y"}  # nothing clamps
+    with pytest.raises(ParameterError, match="not a Marlin machine"):
+        compare_marlin(got, {**Profiles().get("machines", "grbl-uv"), "name": "grbl-uv"})
+
+
+def test_marlin_settings_on_the_wire_apply_and_store(bench):
+    from zmfab.profiles import Profiles
+    from zmfab.serial.marlin_settings import compare_marlin
+
+    m, rec, dev = bench("sim://marlin?feed=50&endstops=150,200,200")
+    prof = {**Profiles().get("machines", "marlin-syringe"), "name": "marlin-syringe"}
+    diffs = compare_marlin(m.read_settings(), prof)
+    assert rec.take() == [b"M503\n", b"M211\n"]
+    assert [d.key for d in diffs] == ["M203 X", "M203 Y", "soft max X"]
+    for d in diffs[:2]:
+        m.write_setting(d.key, d.profile)
+    m.save_settings()
+    assert rec.take() == [b"M203 X100\n", b"M203 Y100\n", b"M500\n"]
+    assert dev.max_feed["X"] == dev.max_feed["Y"] == 100.0 and dev.saves == 1
+    assert [d.key for d in compare_marlin(m.read_settings(), prof)] == ["soft max X"]
+
+
+def test_marlin_settings_cli():
+    port = "sim://marlin?feed=50&endstops=150,200,200"
+    r = run_cli("machine", "settings", "--port", "sim://marlin", "--machine", "marlin-syringe")
+    assert r.code == 0 and r.out == "M503/M211 matches machine profile marlin-syringe\n"
+    r = run_cli("machine", "settings", "--port", port, "--machine", "marlin-syringe", "--json")
+    assert [(d["key"], d["writable"]) for d in json.loads(r.out)] == [
+        ("M203 X", True), ("M203 Y", True), ("soft max X", False)]
+    r = run_cli("machine", "settings", "--port", port, "--machine", "marlin-syringe", "--apply",
+                "--yes")
+    assert r.code == 0, r.err
+    assert "wrote 2 setting(s): M203 X=100 M203 Y=100" in r.out
+    assert "still differ (set in the firmware, not over the port): soft max X" in r.out
+    r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=off&feed=50", "--machine",
+                "marlin-syringe", "--json")
+    assert [d["key"] for d in json.loads(r.out)] == ["M203 X", "M203 Y"]  # nothing clamps
+    r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=150,200,200", "--machine",
+                "marlin-syringe", "--apply", "--yes")
+    assert r.code == 2 and r.err.startswith("error: --apply: nothing here can be written")
+    assert r.err.count("\n") == 1 and "Traceback" not in r.err

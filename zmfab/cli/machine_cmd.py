@@ -204,29 +204,53 @@ def run_keys(session: Any, *, stop_after_marks: int | None = None) -> None:
 def settings(port: str, baud: int, firmware: str, log_path: Path | None, connect_timeout: float,
              timeout: float, machine_name: str, profiles: tuple[str, ...], apply_: bool,
              yes: bool, as_json: bool) -> None:
-    """Read GRBL's $$, compare with the machine profile, list what would change a job."""
+    """Read the controller's settings (GRBL's $$, Marlin's M503 and M211), compare them with
+    the machine profile, list what would change a job."""
     from ..profiles import Profiles
+    from ..serial.marlin_settings import compare_marlin, marlin_limits
     from ..serial.settings import compare_settings, format_diffs, profile_settings
 
     prof = {**Profiles(list(profiles)).get("machines", machine_name), "name": machine_name}
-    profile_settings(prof)  # refuses a non-GRBL profile before the port is opened
+    marlin = str(prof.get("dialect", "grbl")).lower() == "marlin"
+    # refuses a profile of neither dialect (and bad limits in it) before the port is opened
+    if marlin:
+        marlin_limits(prof)
+    else:
+        profile_settings(prof)
+    compare = compare_marlin if marlin else compare_settings
+    if firmware == "auto" and not port.startswith("sim://"):
+        firmware = "marlin" if marlin else "grbl"  # a real port talks the profile's dialect
     with open_machine(port, baud=baud, firmware=firmware, log_path=log_path,
                       connect_timeout=connect_timeout, timeout=timeout) as m:
-        diffs = compare_settings(m.read_settings(), prof)
+        if m.firmware != ("marlin" if marlin else "grbl"):
+            raise ParameterError("--machine", f"{machine_name} is a {prof.get('dialect', 'grbl')} "
+                                              f"profile but the controller runs {m.firmware}")
+        diffs = compare(m.read_settings(), prof)
         if as_json:
             click.echo(json.dumps([d.to_dict() for d in diffs]))
         else:
-            for line in format_diffs(diffs, machine=machine_name):
+            for line in format_diffs(diffs, machine=machine_name,
+                                     report="M503/M211" if marlin else "$$"):
                 click.echo(line)
+        fixed = [d for d in diffs if d.writable]
         if not apply_ or not diffs:
             return
+        if not fixed:
+            raise ParameterError("--apply", "nothing here can be written over the port ("
+                                 + ", ".join(d.label for d in diffs) + " are set in the "
+                                 "firmware); nothing written")
         if not yes and not (sys.stdin.isatty() and click.confirm(
-                f"write {len(diffs)} setting(s) to the controller's EEPROM?", default=False)):
+                f"write {len(fixed)} setting(s) to the controller's EEPROM?", default=False)):
             raise ParameterError("--apply", "not confirmed; nothing written (use --yes in scripts)")
-        for d in diffs:
+        for d in fixed:
             m.write_setting(d.key, d.profile)
-        left = compare_settings(m.read_settings(), prof)
+        m.save_settings()
+        left = {d.key for d in compare(m.read_settings(), prof)} & {d.key for d in fixed}
         if left:
             raise ParameterError("--apply", f"{len(left)} setting(s) did not take: "
-                                 + ", ".join(f"${d.key}" for d in left))
-        click.echo(f"wrote {len(diffs)} setting(s): " + " ".join(f"${d.key}={d.profile:g}" for d in diffs))
+                                 + ", ".join(d.label for d in fixed if d.key in left))
+        click.echo(f"wrote {len(fixed)} setting(s): "
+                   + " ".join(f"{d.label}={d.profile:g}" for d in fixed))
+        rest = [d.label for d in diffs if not d.writable]
+        if rest:
+            click.echo(f"still differ (set in the firmware, not over the port): {', '.join(rest)}")

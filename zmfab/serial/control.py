@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import DeviceError, ParameterError
 from . import grbl_codes as codes
+from . import marlin_settings
 from .protocol import Event, Link
 from .streamer import Streamer, StreamResult, make_dialect
 from .transport import Clock, Transport, open_transport
@@ -329,16 +330,26 @@ class Machine:
         else:
             self.command("M410")
 
-    def read_settings(self) -> dict[int, float]:
-        """GRBL's ``$$`` settings."""
+    def read_settings(self) -> dict[Any, float]:
+        """GRBL's ``$$`` settings (``$N`` -> value), or Marlin's limits from its ``M503`` and
+        ``M211`` reports (see :func:`.marlin_settings.parse_reports`)."""
         if self.firmware != "grbl":
-            raise ParameterError("settings", "GRBL only: Marlin keeps its settings in firmware "
-                                             "(send M503 to list them)")
+            lines = [line for code in marlin_settings.REPORTS for line in self.command(code)]
+            return marlin_settings.parse_reports(lines)
         return self.dialect.read_settings(self.link)
 
-    def write_setting(self, key: int, value: float) -> None:
-        """Write ``$key=value`` (GRBL stores it in EEPROM)."""
-        self.command(f"${key}={_num(value)}")
+    def write_setting(self, key: int | str, value: float) -> None:
+        """Write ``$key=value`` (GRBL stores it in EEPROM) or Marlin's ``key`` (kept until
+        :meth:`save_settings`)."""
+        if self.firmware == "grbl":
+            self.command(f"${key}={_num(value)}")
+        else:
+            self.command(marlin_settings.write_command(str(key), value))
+
+    def save_settings(self) -> None:
+        """Store what was written: Marlin's ``M500`` (GRBL stored each ``$N=`` already)."""
+        if self.firmware != "grbl":
+            self.command(marlin_settings.SAVE)
 
     # ----- short jobs ------------------------------------------------------------------------
     def run(self, lines: list[str], *, estimate_s: float | None = None,

@@ -7,7 +7,10 @@ reads serial only while its command queue (BUFSIZE) has room. Options: ``bufsize
 acknowledged line's number> P<planner free> B<queue free>``). Heaters (M104/M109 per tool,
 M140/M190), the fan (M106/M107), M42 pins, the tool (T) and the extruder (M82/M83, G92 E,
 G90/G91) are modelled so tests can check what a stop leaves on. Bench commands: ``G28`` (home),
-``G92`` (logical position), ``G90``/``G91``, ``M114`` (position) and ``M115`` (firmware).
+``G92`` (logical position), ``G90``/``G91``, ``M114`` (position) and ``M115`` (firmware); the
+limits ``M203`` (max feed rates; ``feed=300`` sets X and Y, mm/s), ``M211`` (soft endstops;
+``endstops=200,200,200`` their max X,Y,Z in mm, ``endstops=off``), the ``M503`` report and
+``M500`` (store).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ KEEPALIVE = 2.0  # seconds between "busy: processing" lines
 _KNOWN = {"G0", "G1", "G2", "G3", "G4", "G20", "G21", "G28", "G90", "G91", "G92", "M3", "M4", "M5",
           "M42", "M82", "M83", "M105", "M106", "M107", "M110", "M114", "M400", "M410", "M155", "M104",
           "M109", "M140", "M190", "M84", "M18", "M2", "M30", "M117", "M118", "M115",
-          "M302", "M218", "T0", "T1", "T2", "T3"}
+          "M302", "M218", "M203", "M211", "M500", "M503", "T0", "T1", "T2", "T3"}
 
 
 def checksum(text: str) -> int:
@@ -49,6 +52,13 @@ class MarlinDevice(Device):
         self.g92 = [0.0, 0.0, 0.0]   # logical = machine - g92
         self.relative = False
         self.homed = 0
+        # the limits M503 and M211 report (kept across resets: EEPROM and firmware)
+        feed = float(opts.get("feed", 300))
+        self.max_feed = {"X": feed, "Y": feed, "Z": 5.0, "E": 25.0}  # mm/s
+        stops = opts.get("endstops", "200,200,200")  # soft endstops' max X,Y,Z mm, or "off"
+        self.soft_on = stops != "off"
+        self.soft_max = tuple(float(v) for v in (stops if self.soft_on else "200,200,200").split(","))
+        self.saves = 0
         self._power_on()
 
     def _power_on(self) -> None:
@@ -264,9 +274,33 @@ class MarlinDevice(Device):
                                f"/{self.bed:.2f} {temps}".strip()
         elif code in ("M82", "M83"):
             self.e_relative = code == "M83"
+        elif code in ("M203", "M211", "M500", "M503"):
+            self._settings(code, args)
         else:
             self._position(code, args)
         self._laser()
+
+    def _settings(self, code: str, args: dict[str, float]) -> None:
+        """M203 (max feed rates, mm/s), the M503 and M211 reports, M500 (store)."""
+        f = self.max_feed
+        if code == "M203":
+            for axis in f:
+                if axis in args:
+                    f[axis] = args[axis]
+        elif code == "M500":
+            self.saves += 1
+            self.emit("echo:Settings Stored (662 bytes; crc 53479)")
+        elif code == "M211":
+            lo = "X0.00 Y0.00 Z0.00"
+            hi = " ".join(f"{a}{v:.2f}" for a, v in zip("XYZ", self.soft_max, strict=True))
+            self.emit(f"echo:Soft endstops: {'ON' if self.soft_on else 'OFF'}  Min: {lo}  Max: {hi}")
+        else:  # M503: the part of the report a DIW gantry cares about
+            for line in ("; Linear Units:", "  G21 ; (mm)", "; Steps per unit:",
+                         "  M92 X80.00 Y80.00 Z400.00 E100.00", "; Max feedrates (units/s):",
+                         "  M203 " + " ".join(f"{a}{v:.2f}" for a, v in f.items()),
+                         "; Max Acceleration (units/s2):",
+                         "  M201 X3000.00 Y3000.00 Z100.00 E10000.00"):
+                self.emit("echo:" + line)
 
     def _position(self, code: str, args: dict[str, float]) -> None:
         """Moves, homing, G92 and the M114/M115 reports (no motion timing)."""

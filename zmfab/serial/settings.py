@@ -1,7 +1,8 @@
 """GRBL's ``$$`` settings against a machine profile: each difference that would change a job.
 
 Pure functions: :func:`profile_settings` says what the profile expects of each ``$N``,
-:func:`compare_settings` lists the differences with what each one changes.
+:func:`compare_settings` lists the differences with what each one changes. Marlin's limits are
+compared in :mod:`.marlin_settings`, into the same :class:`SettingDiff`.
 """
 
 from __future__ import annotations
@@ -35,17 +36,25 @@ MEANINGS: dict[int, str] = {**SETTINGS, 11: "junction deviation (mm)", 120: "X a
 
 @dataclass(frozen=True)
 class SettingDiff:
-    """One ``$key`` whose machine value differs from what the profile expects."""
+    """One setting whose machine value differs from what the profile expects: GRBL's ``$key``
+    (an int), or a Marlin limit (``"M203 X"``, ``"soft max X"``: :mod:`.marlin_settings`).
+    ``writable``: it can be written over the port."""
 
-    key: int
+    key: int | str
     machine: float | None
     profile: float
     meaning: str
     effect: str
+    writable: bool = True
+
+    @property
+    def label(self) -> str:
+        """``$110`` (GRBL) or the Marlin key as it is."""
+        return f"${self.key}" if isinstance(self.key, int) else self.key
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "machine": self.machine, "profile": self.profile,
-                "meaning": self.meaning, "effect": self.effect}
+                "meaning": self.meaning, "effect": self.effect, "writable": self.writable}
 
 
 def profile_settings(machine: Mapping[str, Any]) -> dict[int, float]:
@@ -85,12 +94,13 @@ def compare_settings(actual: Mapping[int, float], machine: Mapping[str, Any], *,
     return diffs
 
 
-def format_diffs(diffs: list[SettingDiff], *, machine: str) -> list[str]:
-    """One line per difference, for the terminal."""
+def format_diffs(diffs: list[SettingDiff], *, machine: str, report: str = "$$") -> list[str]:
+    """One line per difference, for the terminal (``report``: what was read, ``$$`` or
+    ``M503/M211``)."""
     if not diffs:
-        return [f"$$ matches machine profile {machine}"]
+        return [f"{report} matches machine profile {machine}"]
     out = [f"{len(diffs)} setting(s) differ from machine profile {machine}:"]
     for d in diffs:
         have = "missing" if d.machine is None else f"{d.machine:g}"
-        out.append(f"  ${d.key}={have} (profile {d.profile:g}): {d.meaning}; changes {d.effect}")
+        out.append(f"  {d.label}={have} (profile {d.profile:g}): {d.meaning}; changes {d.effect}")
     return out
