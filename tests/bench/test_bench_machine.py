@@ -204,6 +204,9 @@ def test_marlin_settings_cli():
     r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=off&feed=50", "--machine",
                 "marlin-syringe", "--json")
     assert [d["key"] for d in json.loads(r.out)] == ["M203 X", "M203 Y"]  # nothing clamps
+    r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=none",
+                "--machine", "marlin-syringe")  # a build without M211: nothing clamps either
+    assert r.code == 0 and r.out == "M503/M211 matches machine profile marlin-syringe\n"
     r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=150,200,200", "--machine",
                 "marlin-syringe", "--apply", "--yes")
     assert r.code == 2 and r.err.startswith("error: --apply: nothing here can be written")

@@ -167,10 +167,13 @@ class Machine:
             self.link.event("message", text=after)
 
     # ----- lines -----------------------------------------------------------------------------
-    def command(self, text: str, *, timeout: float | None = None) -> list[str]:
+    def command(self, text: str, *, timeout: float | None = None,
+                optional: bool = False) -> list[str]:
         """Send one line and wait for its ``ok``; return the lines that came before it.
 
-        ``error:N`` (GRBL), ``Error:`` (Marlin) and alarms raise DeviceError with their meaning.
+        ``error:N`` (GRBL), ``Error:`` (Marlin) and alarms raise DeviceError with their meaning;
+        so does a command Marlin does not know, unless ``optional`` (its ``ok`` is waited for
+        and nothing is returned).
         """
         self.link.write((text + "\n").encode("ascii"))
         self.link.event("sent", 0, text)
@@ -193,6 +196,8 @@ class Machine:
                 hint = ("; home (zmfab machine home) or unlock (zmfab machine unlock) first"
                         if r.code == 9 else "")
                 raise DeviceError(f"{text}: {self.dialect.describe(r)}{hint}")
+            if r.kind == "unknown" and optional:
+                continue  # a report this build lacks: its ok follows
             if r.kind == "unknown":
                 raise DeviceError(f"{text}: {self.dialect.describe(r)}")
             if r.kind == "status":
@@ -334,7 +339,8 @@ class Machine:
         """GRBL's ``$$`` settings (``$N`` -> value), or Marlin's limits from its ``M503`` and
         ``M211`` reports (see :func:`.marlin_settings.parse_reports`)."""
         if self.firmware != "grbl":
-            lines = [line for code in marlin_settings.REPORTS for line in self.command(code)]
+            lines = [line for code in marlin_settings.REPORTS
+                     for line in self.command(code, optional=code != "M503")]
             return marlin_settings.parse_reports(lines)
         return self.dialect.read_settings(self.link)
 

@@ -9,7 +9,8 @@ M140/M190), the fan (M106/M107), M42 pins, the tool (T) and the extruder (M82/M8
 G90/G91) are modelled so tests can check what a stop leaves on. Bench commands: ``G28`` (home),
 ``G92`` (logical position), ``G90``/``G91``, ``M114`` (position) and ``M115`` (firmware); the
 limits ``M203`` (max feed rates; ``feed=300`` sets X and Y, mm/s), ``M211`` (soft endstops;
-``endstops=200,200,200`` their max X,Y,Z in mm, ``endstops=off``), the ``M503`` report and
+``endstops=200,200,200`` their max X,Y,Z in mm, ``endstops=off``, ``endstops=none``: built
+without them), the ``M503`` report and
 ``M500`` (store).
 """
 
@@ -55,8 +56,10 @@ class MarlinDevice(Device):
         # the limits M503 and M211 report (kept across resets: EEPROM and firmware)
         feed = float(opts.get("feed", 300))
         self.max_feed = {"X": feed, "Y": feed, "Z": 5.0, "E": 25.0}  # mm/s
-        stops = opts.get("endstops", "200,200,200")  # soft endstops' max X,Y,Z mm, or "off"
-        self.soft_on = stops != "off"
+        # soft endstops' max X,Y,Z mm, "off", or "none" (built without them: no M211)
+        stops = opts.get("endstops", "200,200,200")
+        self.soft_on = stops not in ("off", "none")
+        self.soft_built = stops != "none"
         self.soft_max = tuple(float(v) for v in (stops if self.soft_on else "200,200,200").split(","))
         self.saves = 0
         self._power_on()
@@ -244,7 +247,7 @@ class MarlinDevice(Device):
             self.tool = int(code[1:])
             self.executed.append(cmd)
             return
-        if code not in _KNOWN:
+        if code not in _KNOWN or (code == "M211" and not self.soft_built):
             self.emit(f'echo:Unknown command: "{cmd}"')
             return
         if code != "M110":  # numbering housekeeping, not part of a job

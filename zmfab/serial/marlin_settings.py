@@ -76,11 +76,12 @@ def marlin_limits(machine: Mapping[str, Any]) -> dict[str, float]:
 def compare_marlin(actual: Mapping[str, float], machine: Mapping[str, Any], *,
                    rel: float = 1e-6) -> list[SettingDiff]:
     """Every limit of the profile the controller has lower (or does not report). With its soft
-    endstops off Marlin clamps nothing: the bed is not compared then."""
+    endstops off, or built without them (no ``M211`` report), Marlin clamps nothing: the bed is
+    not compared then."""
     diffs = []
     for key, want in marlin_limits(machine).items():
         bed = key.startswith("soft max")
-        if bed and actual.get("soft endstops") == 0.0:
+        if bed and not actual.get("soft endstops"):
             continue
         have = actual.get(key)
         if have is not None and have >= want * (1 - rel):
