@@ -207,6 +207,11 @@ def test_marlin_settings_cli():
     r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=none",
                 "--machine", "marlin-syringe")  # a build without M211: nothing clamps either
     assert r.code == 0 and r.out == "M503/M211 matches machine profile marlin-syringe\n"
+    r = run_cli("machine", "settings", "--port", "sim://marlin?feed=50&eeprom=0", "--machine",
+                "marlin-syringe", "--apply", "--yes")
+    assert r.code == 0 and r.out.endswith(
+        "wrote 2 setting(s): M203 X=100 M203 Y=100 (this build has no EEPROM: they hold until a "
+        "reset)\n"), r.out + r.err
     r = run_cli("machine", "settings", "--port", "sim://marlin?endstops=150,200,200", "--machine",
                 "marlin-syringe", "--apply", "--yes")
     assert r.code == 2 and r.err.startswith("error: --apply: nothing here can be written")

@@ -244,13 +244,14 @@ def settings(port: str, baud: int, firmware: str, log_path: Path | None, connect
             raise ParameterError("--apply", "not confirmed; nothing written (use --yes in scripts)")
         for d in fixed:
             m.write_setting(d.key, d.profile)
-        m.save_settings()
+        stored = m.save_settings()
         left = {d.key for d in compare(m.read_settings(), prof)} & {d.key for d in fixed}
         if left:
             raise ParameterError("--apply", f"{len(left)} setting(s) did not take: "
                                  + ", ".join(d.label for d in fixed if d.key in left))
         click.echo(f"wrote {len(fixed)} setting(s): "
-                   + " ".join(f"{d.label}={d.profile:g}" for d in fixed))
+                   + " ".join(f"{d.label}={d.profile:g}" for d in fixed)
+                   + ("" if stored else " (this build has no EEPROM: they hold until a reset)"))
         rest = [d.label for d in diffs if not d.writable]
         if rest:
             click.echo(f"still differ (set in the firmware, not over the port): {', '.join(rest)}")

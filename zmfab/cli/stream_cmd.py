@@ -301,7 +301,7 @@ def ports() -> None:
               "badstatus:N")
 @click.option("--option", "options", multiple=True, help="Emulator option KEY=VALUE (laser=0, soft=1, "
               "echo=1, motion=1, bf=1, travel=X,Y,Z; Marlin bufsize=4, temp=1, advok=1, feed=MM_S, "
-              "endstops=X,Y,Z|off).")
+              "endstops=X,Y,Z|off|none, eeprom=0).")
 @click.option("--seed", default=0, show_default=True)
 def emulate(firmware: str, use_pty: bool, baud: int | None, fault: tuple[str, ...],
             options: tuple[str, ...], seed: int) -> None:

@@ -168,16 +168,17 @@ class Machine:
 
     # ----- lines -----------------------------------------------------------------------------
     def command(self, text: str, *, timeout: float | None = None,
-                optional: bool = False) -> list[str]:
+                optional: bool = False) -> list[str] | None:
         """Send one line and wait for its ``ok``; return the lines that came before it.
 
         ``error:N`` (GRBL), ``Error:`` (Marlin) and alarms raise DeviceError with their meaning;
-        so does a command Marlin does not know, unless ``optional`` (its ``ok`` is waited for
-        and nothing is returned).
+        so does a command Marlin does not know, unless ``optional``: then its ``ok`` is waited
+        for and None returned.
         """
         self.link.write((text + "\n").encode("ascii"))
         self.link.event("sent", 0, text)
         seen: list[str] = []
+        unknown = False
         deadline = self.clock.now() + (self.timeout if timeout is None else timeout)
         while True:
             left = deadline - self.clock.now()
@@ -188,7 +189,7 @@ class Machine:
             r = self.dialect.classify(raw)
             self.link.event("message" if r.kind != "ok" else "ack", 0, raw)
             if r.kind == "ok":
-                return seen
+                return None if unknown else seen
             if r.kind == "alarm":
                 self.alarm, self.locked = r.code, True
                 raise DeviceError(f"{text}: {self.dialect.describe(r)}")
@@ -197,7 +198,8 @@ class Machine:
                         if r.code == 9 else "")
                 raise DeviceError(f"{text}: {self.dialect.describe(r)}{hint}")
             if r.kind == "unknown" and optional:
-                continue  # a report this build lacks: its ok follows
+                unknown = True  # a command this build lacks: its ok follows
+                continue
             if r.kind == "unknown":
                 raise DeviceError(f"{text}: {self.dialect.describe(r)}")
             if r.kind == "status":
@@ -340,7 +342,7 @@ class Machine:
         ``M211`` reports (see :func:`.marlin_settings.parse_reports`)."""
         if self.firmware != "grbl":
             lines = [line for code in marlin_settings.REPORTS
-                     for line in self.command(code, optional=code != "M503")]
+                     for line in self.command(code, optional=code != "M503") or []]
             return marlin_settings.parse_reports(lines)
         return self.dialect.read_settings(self.link)
 
@@ -352,10 +354,12 @@ class Machine:
         else:
             self.command(marlin_settings.write_command(str(key), value))
 
-    def save_settings(self) -> None:
-        """Store what was written: Marlin's ``M500`` (GRBL stored each ``$N=`` already)."""
-        if self.firmware != "grbl":
-            self.command(marlin_settings.SAVE)
+    def save_settings(self) -> bool:
+        """Store what was written: Marlin's ``M500`` (GRBL stored each ``$N=`` already). False
+        when the build has no EEPROM (``M500`` unknown): the values then hold until a reset."""
+        if self.firmware == "grbl":
+            return True
+        return self.command(marlin_settings.SAVE, optional=True) is not None
 
     # ----- short jobs ------------------------------------------------------------------------
     def run(self, lines: list[str], *, estimate_s: float | None = None,

@@ -11,7 +11,7 @@ G90/G91) are modelled so tests can check what a stop leaves on. Bench commands: 
 limits ``M203`` (max feed rates; ``feed=300`` sets X and Y, mm/s), ``M211`` (soft endstops;
 ``endstops=200,200,200`` their max X,Y,Z in mm, ``endstops=off``, ``endstops=none``: built
 without them), the ``M503`` report and
-``M500`` (store).
+``M500`` (store; ``eeprom=0``: built without it).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class MarlinDevice(Device):
         stops = opts.get("endstops", "200,200,200")
         self.soft_on = stops not in ("off", "none")
         self.soft_built = stops != "none"
+        self.eeprom = opts.get("eeprom", "1") == "1"  # 0: built without EEPROM_SETTINGS (no M500)
         self.soft_max = tuple(float(v) for v in (stops if self.soft_on else "200,200,200").split(","))
         self.saves = 0
         self._power_on()
@@ -247,7 +248,8 @@ class MarlinDevice(Device):
             self.tool = int(code[1:])
             self.executed.append(cmd)
             return
-        if code not in _KNOWN or (code == "M211" and not self.soft_built):
+        if code not in _KNOWN or (code == "M211" and not self.soft_built) or (
+                code == "M500" and not self.eeprom):
             self.emit(f'echo:Unknown command: "{cmd}"')
             return
         if code != "M110":  # numbering housekeeping, not part of a job
