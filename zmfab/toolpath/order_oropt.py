@@ -313,13 +313,14 @@ def rearrange(plan: Plan, origin: tuple[float, float], order: list[int], flip: l
     perms = np.array(list(permutations(range(pieces))), dtype=np.int64)  # (P, pieces)
     ways = (np.arange(2 ** pieces)[:, None] >> np.arange(pieces)[None, :]) & 1  # (W, pieces)
     ways = ways[~(ways.astype(bool) & ~can[None, :]).any(axis=1)]
-    # cost of (perm, ways): origin -> first entry, then exit of each -> entry of the next
+    # cost of (perm, ways): origin -> first entry, then exit of each -> entry of the next, read
+    # from the hops between every piece's end and every other's start (node: way x pieces + piece)
     pw = ways[:, perms].transpose(1, 0, 2)  # (P, W, pieces): the way of each placed piece
-    pp = np.broadcast_to(perms[:, None, :], pw.shape)
-    e_in = ent[pw, pp]  # (P, W, pieces, 2)
-    e_out = ext[pw, pp]
-    cost = dist(e_in[:, :, 0], np.asarray(origin, dtype=float)) + \
-        dist(e_in[:, :, 1:], e_out[:, :, :-1]).sum(axis=2)
+    node = pw * pieces + perms[:, None, :]
+    starts, stops = ent.reshape(-1, 2), ext.reshape(-1, 2)
+    hop = dist(stops[:, None, :], starts[None, :, :])  # (2 pieces, 2 pieces): exit -> entry
+    cost = dist(starts, np.asarray(origin, dtype=float))[node[:, :, 0]] + \
+        hop[node[:, :, :-1], node[:, :, 1:]].sum(axis=2)
     now = float(cost[0, 0])  # the identity arrangement, every piece as it is
     k = int(np.argmin(cost))
     if float(cost.ravel()[k]) >= now - EPS:
