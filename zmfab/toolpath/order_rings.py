@@ -98,9 +98,14 @@ def best_vertices(plan: Plan, items: np.ndarray, p: np.ndarray, q: np.ndarray,
 
 def _cost(t: RingTable, items: np.ndarray, lane: np.ndarray, vert: np.ndarray, p: np.ndarray,
           q: np.ndarray) -> np.ndarray:
-    pts = t.points[t.offset[items[lane]] + vert]
-    c = norm(pts[:, 0] - p[lane, 0], pts[:, 1] - p[lane, 1])
-    out = norm(pts[:, 0] - q[lane, 0], pts[:, 1] - q[lane, 1])
+    return _through(t.points[t.offset[items[lane]] + vert], p[lane], q[lane])
+
+
+def _through(pts: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The hop from each ``p`` to its point of ``pts`` plus the hop on to its ``q`` (NaN:
+    none), mm."""
+    c = norm(pts[:, 0] - p[:, 0], pts[:, 1] - p[:, 1])
+    out = norm(pts[:, 0] - q[:, 0], pts[:, 1] - q[:, 1])
     return c + np.where(np.isnan(out), 0.0, out)
 
 
@@ -141,51 +146,38 @@ def reenter(plan: Plan, origin: tuple[float, float], order: list[int], flip: lis
             a, b = tour_ends(plan, order, flip, entry)
             prev = np.where((ks > 0)[:, None], b[np.maximum(ks - 1, 0)], org[None, :])
             nxt = np.where((ks + 1 < n)[:, None], a[np.minimum(ks + 1, n - 1)], np.nan)
-            items = o[ks]
-            if len(items) <= FEW:
-                done = _reenter_few(plan, items.tolist(), prev, nxt, a[ks], entry)
-                moved += done
-                changed = changed or bool(done)
+            old = _through(a[ks], prev, nxt)  # the hops in and out at the entries now
+            low = norm(*(prev - nxt).T)
+            # else already on the straight line from the one before on
+            sel = np.nonzero(old > np.where(np.isnan(low), 0.0, low) + 1e-9)[0]
+            if not len(sel):
                 continue
-            now = np.asarray(entry, dtype=np.int64)[items]
-            t = ring_table(plan)
-            lane = np.arange(len(items))
-            old = _cost(t, items, lane, now, prev, nxt)
-            low = np.hypot(*(prev - nxt).T)
-            low = np.where(np.isnan(low), 0.0, low)
-            todo = old > low + 1e-9  # else already on the straight line from the one before on
-            if not todo.any():
-                continue
-            sel = np.nonzero(todo)[0]
-            v = best_vertices(plan, items[sel], prev[sel], nxt[sel], now[sel])
-            new = _cost(t, items[sel], np.arange(len(sel)), v, prev[sel], nxt[sel])
-            better = (v != now[sel]) & (new < old[sel] - 1e-12)
-            for i, vi in zip(items[sel][better].tolist(), v[better].tolist(), strict=True):
-                entry[i] = vi
-                moved.append(i)
-            if better.any():
-                changed = True
+            items, prev, nxt, old = o[ks][sel], prev[sel], nxt[sel], old[sel]
+            if len(ks) <= FEW:
+                done = _reenter_few(plan, items.tolist(), prev, nxt, old, entry)
+            else:
+                now = np.asarray(entry, dtype=np.int64)[items]
+                v = best_vertices(plan, items, prev, nxt, now)
+                new = _cost(ring_table(plan), items, np.arange(len(items)), v, prev, nxt)
+                better = (v != now) & (new < old - 1e-12)
+                done = items[better].tolist()
+                for i, vi in zip(done, v[better].tolist(), strict=True):
+                    entry[i] = vi
+            moved += done
+            changed = changed or bool(done)
         if not changed:
             break
     return moved
 
 
-
 def _reenter_few(plan: Plan, items: list[int], prev: np.ndarray, nxt: np.ndarray,
-                 now: np.ndarray, entry: list[int]) -> list[int]:
-    """:func:`reenter`'s step on a few contours, one at a time (no vertex table), ``now`` (m, 2)
-    where each is entered: those re-entered."""
-    old = norm(*(now - prev).T)
-    out = norm(*(nxt - now).T)
-    low = norm(*(nxt - prev).T)
-    ends = ~np.isnan(out)
-    old = np.where(ends, old + out, old)
-    low = np.where(ends, low, 0.0)
+                 old: np.ndarray, entry: list[int]) -> list[int]:
+    """:func:`reenter`'s step on a few contours, one at a time (no vertex table), ``old`` the
+    hops in and out at each one's entry now: those re-entered."""
     changed: list[int] = []
-    for j in np.nonzero(old > low + 1e-9)[0].tolist():
-        i = items[j]
+    for j, i in enumerate(items):
         p = (float(prev[j, 0]), float(prev[j, 1]))
-        q = (float(nxt[j, 0]), float(nxt[j, 1])) if ends[j] else None
+        q = None if np.isnan(nxt[j, 0]) else (float(nxt[j, 0]), float(nxt[j, 1]))
         v, c = best_vertex_cost(plan.rings[i], p, q, around=entry[i])
         if v != entry[i] and c < old[j] - 1e-12:
             entry[i] = v
