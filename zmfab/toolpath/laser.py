@@ -22,6 +22,7 @@ from shapely.ops import substring
 
 from ..errors import ParameterError
 from ..regions import as_multipolygon
+from ..regions.segments import outline
 from .order import order_groups, order_paths
 from .path import Polyline, Toolpath
 from .slivers import OFFSET_THIN, THIN, sliver_strokes
@@ -294,11 +295,10 @@ def joined_at(left: BaseGeometry, keep: BaseGeometry, *, spot: float) -> list[di
 def _edges(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every segment of the outlines (outer and hole rings) of ``polys`` as a two-point
     linestring, and the index of the polygon it bounds."""
-    rings = shapely.get_parts(shapely.boundary(polys), return_index=True)
-    xy, ring = shapely.get_coordinates(rings[0], return_index=True)
-    same = ring[1:] == ring[:-1]
-    segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
-    return segs, rings[1][ring[:-1][same]]
+    rings = [outline(p) for p in polys]
+    ends = np.concatenate([np.stack([np.c_[o.x0, o.y0], np.c_[o.x1, o.y1]], axis=1)
+                           for o in rings])
+    return shapely.linestrings(ends), np.repeat(np.arange(len(rings)), [len(o) for o in rings])
 
 
 def cut(shapes: BaseGeometry, *, kerf: float, keep: str = "inside", tabs: int = 0,
