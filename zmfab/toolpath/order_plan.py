@@ -35,13 +35,18 @@ def norm(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     return np.sqrt(dx * dx + dy * dy)
 
 
+def as_complex(pts: np.ndarray) -> np.ndarray:
+    """Points (..., 2) as complex numbers x + iy (...): a view of the same memory where it can
+    be (C-contiguous float64), else a new array. A hop is then one ``abs``, quicker again than
+    :func:`norm`."""
+    if pts.dtype == np.float64 and pts.flags.c_contiguous:
+        return pts.view(np.complex128)[..., 0]
+    return pts[..., 0] + 1j * pts[..., 1]
+
+
 def dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Element-wise distance between points ``p`` and ``q`` (..., 2), mm: the differences seen
-    as complex numbers, one ``abs`` (quicker again than :func:`norm`)."""
-    d = np.subtract(p, q, dtype=np.float64)
-    if d.ndim and d.shape[-1] == 2 and d.flags.c_contiguous:
-        return np.abs(d.view(np.complex128)[..., 0])
-    return norm(d[..., 0], d[..., 1])
+    """Element-wise distance between points ``p`` and ``q`` (..., 2), mm."""
+    return np.abs(as_complex(np.subtract(p, q, dtype=np.float64)))
 
 
 def reversible(p: Polyline) -> bool:
@@ -197,9 +202,7 @@ def best_vertex_cost(ring: np.ndarray, p: tuple[float, float], q: tuple[float, f
             if c < best_c:
                 best, best_c = v, c
         return best, best_c
-    # the vertices as complex numbers (a view of the same memory): a hop is one ``abs``
-    z = (ring.view(np.complex128)[:, 0] if ring.flags.c_contiguous and ring.dtype == np.float64
-         else ring[:, 0] + 1j * ring[:, 1])
+    z = as_complex(ring)
     pz, qz = complex(p[0], p[1]), None if q is None else complex(q[0], q[1])
     step = max(1, int(math.isqrt(m)))
     if m * (1 if q is None else 2) <= SCAN_ALL or step <= 2:
