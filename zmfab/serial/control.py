@@ -352,7 +352,7 @@ class Machine:
         if self.firmware == "grbl":
             self.command(f"${key}={_num(value)}")
         else:
-            self.command(marlin_settings.write_command(str(key), value))
+            self.command(f"{marlin_settings.write_word(str(key))}{_num(value)}")
 
     def save_settings(self) -> bool:
         """Store what was written: Marlin's ``M500`` (GRBL stored each ``$N=`` already). False

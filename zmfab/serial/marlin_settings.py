@@ -9,7 +9,7 @@ bead) or flattened against the endstop. The cold-extrusion and tool-offset setti
 check: a DIW job sets them itself (``M302 P1``, ``M218``).
 
 Pure functions: :func:`parse_reports` reads the lines, :func:`compare_marlin` lists the
-differences and :func:`write_command` says how one is written (``M500`` then stores it).
+differences and :func:`write_word` says how one is written (``M500`` then stores it).
 """
 
 from __future__ import annotations
@@ -93,9 +93,9 @@ def compare_marlin(actual: Mapping[str, float], machine: Mapping[str, Any], *,
     return diffs
 
 
-def write_command(key: str, value: float) -> str:
-    """The line that writes ``key`` (a writable key of :func:`compare_marlin`) to ``value``."""
+def write_word(key: str) -> str:
+    """The start of the line that writes ``key`` (a writable key of :func:`compare_marlin`),
+    its value to follow: ``M203 X``."""
     if not key.startswith("M203 "):
         raise ParameterError("settings", f"{key} cannot be written over the port")
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return f"M203 {key[-1]}{text}"
+    return key
