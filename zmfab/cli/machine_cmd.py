@@ -212,6 +212,7 @@ def settings(port: str, baud: int, firmware: str, log_path: Path | None, connect
 
     prof = {**Profiles(list(profiles)).get("machines", machine_name), "name": machine_name}
     marlin = str(prof.get("dialect", "grbl")).lower() == "marlin"
+    dialect = "marlin" if marlin else "grbl"
     # refuses a profile of neither dialect (and bad limits in it) before the port is opened
     if marlin:
         marlin_limits(prof)
@@ -219,12 +220,12 @@ def settings(port: str, baud: int, firmware: str, log_path: Path | None, connect
         profile_settings(prof)
     compare = compare_marlin if marlin else compare_settings
     if firmware == "auto" and not port.startswith("sim://"):
-        firmware = "marlin" if marlin else "grbl"  # a real port talks the profile's dialect
+        firmware = dialect  # a real port talks the profile's dialect
     with open_machine(port, baud=baud, firmware=firmware, log_path=log_path,
                       connect_timeout=connect_timeout, timeout=timeout) as m:
-        if m.firmware != ("marlin" if marlin else "grbl"):
-            raise ParameterError("--machine", f"{machine_name} is a {prof.get('dialect', 'grbl')} "
-                                              f"profile but the controller runs {m.firmware}")
+        if m.firmware != dialect:
+            raise ParameterError("--machine", f"{machine_name} is a {dialect} profile but the "
+                                              f"controller runs {m.firmware}")
         diffs = compare(m.read_settings(), prof)
         if as_json:
             click.echo(json.dumps([d.to_dict() for d in diffs]))
