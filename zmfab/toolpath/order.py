@@ -316,11 +316,10 @@ def _few(plan: Plan, org: tuple[float, float], budget_s: float | None) -> Tour:
     moves (on the UV isolations of 5- and 20-turn rolls and on mixes of 6 to 20 strokes and
     rings as short or shorter, at two thirds of the time)."""
     g = greedy(plan, org, port_index(plan, kd=has_scipy()), None)
-    starts = [g]
-    if plan.closed.any():
-        starts.insert(0, (list(g[0]), list(g[1]), [0] * plan.n))
-    heads = [_head(plan, org, plan.n, budget_s, (list(o), list(f), list(e)), None, None, False,
-                   BLOCK_NEAR, None, False) for o, f, e in starts]
+    # (each start its own lists: a search turns and re-enters in place)
+    starts = [(list(g[0]), list(g[1]), [0] * plan.n), g] if plan.closed.any() else [g]
+    heads = [_head(plan, org, plan.n, budget_s, start, None, None, False, BLOCK_NEAR, None, False)
+             for start in starts]
     (order, flip, entry), changed = min(heads, key=lambda h: tour_travel(plan, org, *h[0]))
     if changed:
         order = _two_opt(plan, org, order, flip, entry, plan.n, budget_s, BLOCK_NEAR,
